@@ -1,0 +1,25 @@
+r"""Geodesic equations: the Euler–Lagrange equations of :math:`L = \tfrac12 g_{ij}\dot x^i\dot x^j`."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from extremal.symbolic.lagrangian import EquationsOfMotion, euler_lagrange
+from extremal.symbolic.metric import Metric
+
+__all__ = ["geodesic_equations"]
+
+
+def geodesic_equations(metric: Metric, parameter: str | sp.Symbol = "s") -> EquationsOfMotion:
+    r"""Geodesic equations :math:`\ddot x^k = -\Gamma^k_{ij}\dot x^i\dot x^j` of ``metric``.
+
+    They are the Euler–Lagrange equations of the metric's Lagrangian (seed 001, eqs. 24–26);
+    ``.conservation_form`` shows them as :math:`\frac{d}{ds}(g_{kj}\dot x^j) = \dots`.
+
+    Examples
+    --------
+    >>> m = Metric.from_line_element("dr**2 + r**2*dtheta**2", "r theta")
+    >>> geodesic_equations(m).accelerations
+    (r*thetadot**2, -2*rdot*thetadot/r)
+    """
+    return euler_lagrange(metric.lagrangian(parameter))

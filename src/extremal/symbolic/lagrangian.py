@@ -1,0 +1,294 @@
+r"""Point-particle Lagrangians and their Euler–Lagrange equations.
+
+A Lagrangian :math:`L(q, \dot q, t)` is held with plain symbols: each coordinate ``q`` has
+a velocity symbol ``qdot`` and an acceleration symbol ``qddot`` (SymPy prints them as
+:math:`\dot q` and :math:`\ddot q`). The total time derivative is then the chain rule
+
+.. math:: \frac{d f}{dt} = \partial_t f + \dot q^i \partial_{q^i} f + \ddot q^i \partial_{\dot q^i} f,
+
+so no ``Function`` objects or ``Derivative`` bookkeeping are needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import sympy as sp
+
+from extremal.errors import InputError, SingularMetricError
+from extremal.symbolic.parsing import as_symbols, parse
+from extremal.symbolic.simplification import is_zero, probably_nonzero, readable
+
+__all__ = [
+    "EquationsOfMotion",
+    "Lagrangian",
+    "conserved_momenta",
+    "energy",
+    "euler_lagrange",
+    "total_derivative",
+]
+
+
+def velocity_symbol(q: sp.Symbol) -> sp.Symbol:
+    """The velocity symbol of coordinate ``q``: ``x -> xdot`` (printed as ẋ)."""
+    return sp.Symbol(f"{q.name}dot", **q.assumptions0)
+
+
+def acceleration_symbol(q: sp.Symbol) -> sp.Symbol:
+    """The acceleration symbol of coordinate ``q``: ``x -> xddot`` (printed as ẍ)."""
+    return sp.Symbol(f"{q.name}ddot", **q.assumptions0)
+
+
+@dataclass(frozen=True)
+class Lagrangian:
+    r"""A Lagrangian :math:`L(q, \dot q, t)` in plain symbols.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        The Lagrangian, written with the coordinates, the velocity symbols ``qdot`` and
+        the time.
+    coords : str or sequence of Symbol
+        Generalised coordinates, e.g. ``"r theta"``.
+    time : str or Symbol
+        The independent variable (default ``t``).
+
+    Examples
+    --------
+    >>> L = Lagrangian.parse("xdot**2/2 - k*x**2/2", "x")
+    >>> L.velocities
+    (xdot,)
+    """
+
+    expr: sp.Expr
+    coords: tuple[sp.Symbol, ...]
+    time: sp.Symbol = field(default=sp.Symbol("t"))
+
+    def __post_init__(self) -> None:
+        coords = as_symbols(self.coords, "coords")
+        time = as_symbols([self.time], "time")[0]
+        if time in coords:
+            raise InputError(f"time {time} is also listed in coords {coords}; pick another name.")
+        if not isinstance(self.expr, sp.Expr):
+            raise InputError(
+                f"expr must be a SymPy expression; got {type(self.expr).__name__}. "
+                "Use Lagrangian.parse(text, coords) for strings."
+            )
+        object.__setattr__(self, "coords", coords)
+        object.__setattr__(self, "time", time)
+        if not any(self.expr.has(v) for v in self.velocities):
+            names = ", ".join(v.name for v in self.velocities)
+            raise InputError(
+                f"the Lagrangian {self.expr} contains no velocity ({names}); write velocities "
+                "as the coordinate name followed by 'dot', e.g. 'xdot**2/2 - x**2/2'."
+            )
+
+    @classmethod
+    def parse(
+        cls, text: str, coords: str | Iterable[str | sp.Symbol], time: str | sp.Symbol = "t"
+    ) -> Lagrangian:
+        """Read a Lagrangian from a string; velocities are written ``xdot``.
+
+        Examples
+        --------
+        >>> Lagrangian.parse("(rdot**2 + r**2*thetadot**2)/2 + mu/r", "r theta").expr
+        mu/r + r**2*thetadot**2/2 + rdot**2/2
+        """
+        symbols = as_symbols(coords, "coords")
+        t = as_symbols([time], "time")[0]
+        names = {q.name: q for q in symbols} | {t.name: t}
+        names |= {velocity_symbol(q).name: velocity_symbol(q) for q in symbols}
+        return cls(parse(text, names, "Lagrangian"), symbols, t)
+
+    @classmethod
+    def from_functions(
+        cls, expr: sp.Expr, functions: Sequence[sp.Expr], time: sp.Symbol
+    ) -> Lagrangian:
+        """Build from an expression in applied functions ``x(t)`` and their derivatives.
+
+        Examples
+        --------
+        >>> t = sp.Symbol("t"); x = sp.Function("x")(t)
+        >>> Lagrangian.from_functions(x.diff(t)**2/2 - x**2/2, [x], t).expr
+        -x**2/2 + xdot**2/2
+        """
+        coords, replace = [], {}
+        for f in functions:
+            if not (isinstance(f, sp.core.function.AppliedUndef) and f.args == (time,)):
+                raise InputError(f"functions must be applied functions of {time} like x({time}); got {f}.")
+            q = sp.Symbol(f.func.__name__)
+            coords.append(q)
+            replace[f.diff(time)] = velocity_symbol(q)
+        replace.update({f: q for f, q in zip(functions, coords, strict=True)})
+        return cls(sp.sympify(expr).subs(replace), tuple(coords), time)
+
+    @property
+    def velocities(self) -> tuple[sp.Symbol, ...]:
+        """Velocity symbols ``qdot``, one per coordinate."""
+        return tuple(velocity_symbol(q) for q in self.coords)
+
+    @property
+    def accelerations(self) -> tuple[sp.Symbol, ...]:
+        """Acceleration symbols ``qddot``, one per coordinate."""
+        return tuple(acceleration_symbol(q) for q in self.coords)
+
+    def _repr_latex_(self) -> str:
+        return f"$L = {sp.latex(self.expr)}$"
+
+    def __str__(self) -> str:
+        return f"L = {self.expr}"
+
+
+def total_derivative(expr: sp.Expr, lagrangian: Lagrangian) -> sp.Expr:
+    r"""Total time derivative along a trajectory, by the chain rule.
+
+    .. math:: \frac{d f}{dt} = \partial_t f + \dot q^i \partial_{q^i} f + \ddot q^i \partial_{\dot q^i} f
+
+    Examples
+    --------
+    >>> L = Lagrangian.parse("xdot**2/2", "x")
+    >>> total_derivative(L.expr, L)
+    xddot*xdot
+    """
+    L = lagrangian
+    result = sp.diff(expr, L.time)
+    for q, v, a in zip(L.coords, L.velocities, L.accelerations, strict=True):
+        result += v * sp.diff(expr, q) + a * sp.diff(expr, v)
+    return result
+
+
+def _nonsingular(matrix: sp.Matrix) -> bool:
+    det = matrix.det(method="berkowitz")
+    return probably_nonzero(det) or not is_zero(det)
+
+
+@dataclass(frozen=True)
+class EquationsOfMotion:
+    r"""Euler–Lagrange equations :math:`\frac{d}{dt}\partial_{\dot q}L = \partial_q L`.
+
+    ``equations`` are the raw equations; ``accelerations`` solves them for
+    :math:`\ddot q` (linear in the accelerations, with the velocity Hessian as matrix).
+    """
+
+    lagrangian: Lagrangian
+
+    @cached_property
+    def momenta(self) -> tuple[sp.Expr, ...]:
+        r"""Canonical momenta :math:`p_i = \partial L/\partial \dot q^i`."""
+        L = self.lagrangian
+        return tuple(sp.diff(L.expr, v) for v in L.velocities)
+
+    @cached_property
+    def forces(self) -> tuple[sp.Expr, ...]:
+        r"""Generalised forces :math:`\partial L/\partial q^i`."""
+        L = self.lagrangian
+        return tuple(sp.diff(L.expr, q) for q in L.coords)
+
+    @cached_property
+    def equations(self) -> tuple[sp.Eq, ...]:
+        r"""The equations :math:`\dot p_i = \partial L / \partial q^i`, expanded."""
+        L = self.lagrangian
+        return tuple(
+            sp.Eq(sp.expand(total_derivative(p, L)), f)
+            for p, f in zip(self.momenta, self.forces, strict=True)
+        )
+
+    @cached_property
+    def conservation_form(self) -> tuple[sp.Eq, ...]:
+        r"""The equations as :math:`\frac{d}{dt}(p_i) = \partial L / \partial q^i`, unexpanded."""
+        t = self.lagrangian.time
+        return tuple(
+            sp.Eq(sp.Derivative(p, t, evaluate=False), f)
+            for p, f in zip(self.momenta, self.forces, strict=True)
+        )
+
+    @cached_property
+    def mass_matrix(self) -> sp.Matrix:
+        r"""Velocity Hessian :math:`M_{ij} = \partial^2 L/\partial\dot q^i\partial\dot q^j`."""
+        L = self.lagrangian
+        return sp.Matrix(sp.hessian(L.expr, L.velocities))
+
+    @cached_property
+    def accelerations(self) -> tuple[sp.Expr, ...]:
+        r"""The equations solved for :math:`\ddot q`: :math:`\ddot q = M^{-1}(\partial_q L - \dots)`.
+
+        Raises
+        ------
+        SingularMetricError
+            If the velocity Hessian is singular (a degenerate Lagrangian).
+        """
+        L = self.lagrangian
+        M = self.mass_matrix
+        if not _nonsingular(M):
+            raise SingularMetricError(
+                f"the Lagrangian {L.expr} is degenerate: its velocity Hessian {M.tolist()} is "
+                "singular, so its equations cannot be solved for the accelerations. "
+                "A Lagrangian must be quadratic (non-degenerate) in the velocities."
+            )
+        zero_acc = dict.fromkeys(L.accelerations, 0)
+        rest = sp.Matrix([
+            f - total_derivative(p, L).subs(zero_acc)
+            for p, f in zip(self.momenta, self.forces, strict=True)
+        ])
+        solved = M.LUsolve(rest)
+        return tuple(readable(a) for a in solved)
+
+    def solved(self) -> tuple[sp.Eq, ...]:
+        """The equations ``qddot = ...`` as SymPy equalities."""
+        return tuple(
+            sp.Eq(a, rhs)
+            for a, rhs in zip(self.lagrangian.accelerations, self.accelerations, strict=True)
+        )
+
+    def _repr_latex_(self) -> str:
+        rows = r" \\ ".join(sp.latex(eq) for eq in self.solved())
+        return rf"$\begin{{cases}} {rows} \end{{cases}}$"
+
+    def __str__(self) -> str:
+        return "\n".join(sp.pretty(eq, use_unicode=True) for eq in self.solved())
+
+
+def euler_lagrange(lagrangian: Lagrangian) -> EquationsOfMotion:
+    r"""Euler–Lagrange equations of a point-particle Lagrangian.
+
+    .. math:: \frac{d}{dt}\frac{\partial L}{\partial \dot q^i} - \frac{\partial L}{\partial q^i} = 0
+
+    Examples
+    --------
+    The planar two-body problem in polar coordinates (seed 002, eq. 4):
+
+    >>> L = Lagrangian.parse("(rdot**2 + r**2*thetadot**2)/2 + mu/r", "r theta")
+    >>> euler_lagrange(L).accelerations
+    (-mu/r**2 + r*thetadot**2, -2*rdot*thetadot/r)
+    """
+    return EquationsOfMotion(lagrangian)
+
+
+def energy(lagrangian: Lagrangian) -> sp.Expr:
+    r"""The energy function :math:`H = \dot q^i\,\partial L/\partial \dot q^i - L`.
+
+    Examples
+    --------
+    >>> energy(Lagrangian.parse("m*xdot**2/2 - k*x**2/2", "x"))
+    k*x**2/2 + m*xdot**2/2
+    """
+    L = lagrangian
+    return sp.expand(sum(v * sp.diff(L.expr, v) for v in L.velocities) - L.expr)
+
+
+def conserved_momenta(lagrangian: Lagrangian) -> dict[sp.Symbol, sp.Expr]:
+    r"""Momenta :math:`\partial L/\partial\dot q` of the cyclic coordinates (absent from ``L``).
+
+    Examples
+    --------
+    >>> conserved_momenta(Lagrangian.parse("(rdot**2 + r**2*thetadot**2)/2 + mu/r", "r theta"))
+    {theta: r**2*thetadot}
+    """
+    L = lagrangian
+    return {
+        q: sp.diff(L.expr, v)
+        for q, v in zip(L.coords, L.velocities, strict=True)
+        if not L.expr.has(q)
+    }

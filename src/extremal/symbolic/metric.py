@@ -1,0 +1,335 @@
+r"""Metrics :math:`ds^2 = g_{ij}\,dx^i dx^j`: from a line element, a matrix or an embedding.
+
+A metric *is* a Lagrangian: :meth:`Metric.lagrangian` gives
+:math:`L = \tfrac12 g_{ij}\dot x^i \dot x^j`, whose Euler–Lagrange equations are the
+geodesic equations (seed 001, eq. 22).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import sympy as sp
+
+from extremal.errors import InputError, SingularMetricError
+from extremal.symbolic.lagrangian import Lagrangian, velocity_symbol
+from extremal.symbolic.parsing import as_symbols, parse
+from extremal.symbolic.simplification import is_zero, probably_nonzero, readable
+
+__all__ = ["Metric", "euclidean"]
+
+_EQUATION_PREFIX = re.compile(r"^\s*ds\s*(\*\*|\^)\s*2\s*=")
+
+
+def _matrix(components: object, n: int) -> sp.ImmutableMatrix:
+    try:
+        matrix = sp.ImmutableMatrix(components)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"g must be a square matrix of expressions; could not read it ({exc}).") from None
+    if matrix.shape != (n, n):
+        raise InputError(
+            f"g has shape {matrix.shape} but there are {n} coords; pass an {n}x{n} matrix."
+        )
+    return matrix
+
+
+def _sqrt_positive(expr: sp.Expr) -> sp.Expr:
+    """Square root of a product, taking every factor as positive."""
+    coeff, factors = sp.factor_list(sp.cancel(expr))
+    root = sp.sqrt(coeff)
+    for base, power in factors:
+        root *= base ** sp.Rational(power, 2)
+    return root
+
+
+@dataclass(frozen=True)
+class Metric:
+    r"""A (pseudo-)Riemannian metric :math:`g_{ij}(x)` in the coordinates ``coords``.
+
+    Parameters
+    ----------
+    coords : str or sequence of Symbol
+        The chart, e.g. ``"r theta"``.
+    g : matrix-like, shape (n, n)
+        Symmetric, non-degenerate components (strings are parsed).
+    constant : bool
+        Set True when no coordinate appears in ``g`` on purpose (a flat chart).
+
+    Raises
+    ------
+    InputError
+        If ``g`` is not square n×n, not symmetric, or mentions no coordinate
+        (and ``constant`` is False), or names a coordinate with other assumptions.
+    SingularMetricError
+        If ``det g`` is identically zero.
+
+    Examples
+    --------
+    >>> th, ph = sp.symbols("theta phi")
+    >>> Metric((th, ph), sp.diag(1, sp.sin(th)**2)).det
+    sin(theta)**2
+    """
+
+    coords: tuple[sp.Symbol, ...]
+    g: sp.ImmutableMatrix
+    constant: bool = False
+
+    def __post_init__(self) -> None:
+        coords = as_symbols(self.coords, "coords")
+        names = {q.name: q for q in coords}
+        raw = self.g
+        if isinstance(raw, Sequence) and not isinstance(raw, str):
+            raw = [
+                [parse(c, names, "metric component") if isinstance(c, str) else c for c in row]
+                if isinstance(row, Sequence) and not isinstance(row, str) else row
+                for row in raw
+            ]
+        g = _matrix(raw, len(coords))
+        object.__setattr__(self, "coords", coords)
+        object.__setattr__(self, "g", g)
+        self._check_symbols()
+        for i in range(len(coords)):
+            for j in range(i + 1, len(coords)):
+                if not is_zero(g[i, j] - g[j, i]):
+                    raise InputError(
+                        f"g is not symmetric: g[{i},{j}] = {g[i, j]} but g[{j},{i}] = {g[j, i]}. "
+                        "Pass a symmetric matrix (each off-diagonal term once, in both places)."
+                    )
+        if not (probably_nonzero(self.det) or not is_zero(self.det)):
+            raise SingularMetricError(
+                f"the metric in coords {coords} is degenerate: det g = 0 identically. "
+                "Check for a repeated or missing coordinate direction."
+            )
+
+    def _check_symbols(self) -> None:
+        free = self.g.free_symbols
+        by_name = {s.name: s for s in free}
+        for q in self.coords:
+            other = by_name.get(q.name)
+            if other is not None and other != q:
+                raise InputError(
+                    f"g uses a symbol {other.name!r} with assumptions {other.assumptions0} "
+                    f"that differ from the coordinate {q.name!r} ({q.assumptions0}); create both "
+                    "with the same sympy.Symbol(...) call."
+                )
+        depends = any(self.g.has(q) for q in self.coords)
+        if not depends and not self.constant:
+            raise InputError(
+                f"no coordinate of {self.coords} appears in g = {self.g.tolist()}. If the "
+                "components are constant on purpose (a flat chart) pass constant=True; "
+                "otherwise check the coordinate names."
+            )
+
+    @classmethod
+    def from_line_element(
+        cls, line_element: str | sp.Expr, coords: str | Iterable[str | sp.Symbol]
+    ) -> Metric:
+        """Read ``ds**2 = g_ij dx^i dx^j`` with differentials written ``d<coord>``.
+
+        Examples
+        --------
+        >>> m = Metric.from_line_element("dr**2 + r**2*dtheta**2", "r theta")
+        >>> m.g
+        Matrix([
+        [1,    0],
+        [0, r**2]])
+        """
+        symbols = as_symbols(coords, "coords")
+        differentials = [sp.Symbol(f"d{q.name}") for q in symbols]
+        names = {q.name: q for q in symbols} | {d.name: d for d in differentials}
+        if isinstance(line_element, str):
+            line_element = _EQUATION_PREFIX.sub("", line_element)
+        expr = sp.expand(parse(line_element, names, "line element"))
+        n = len(symbols)
+        g = sp.zeros(n, n)
+        for term in sp.Add.make_args(expr):
+            powers = [sp.degree(term, d) for d in differentials]
+            if sum(powers) != 2:
+                unknown = sorted(
+                    s.name for s in term.free_symbols
+                    if s.name.startswith("d") and s not in differentials and s not in symbols
+                )
+                if unknown:
+                    raise InputError(
+                        f"the differential {unknown[0]} in term {term} names no coordinate; "
+                        f"coords are {', '.join(q.name for q in symbols)}. Add it to coords."
+                    )
+                raise InputError(
+                    f"term {term} of the line element is not quadratic in the differentials "
+                    f"{', '.join(d.name for d in differentials)}; every term needs exactly two."
+                )
+            i, j = (k for k, p in enumerate(powers) for _ in range(p))
+            coeff = term / (differentials[i] * differentials[j])
+            if i == j:
+                g[i, i] += coeff
+            else:
+                g[i, j] += coeff / 2
+                g[j, i] += coeff / 2
+        return cls(symbols, sp.ImmutableMatrix(g), constant=not any(g.has(q) for q in symbols))
+
+    @classmethod
+    def from_embedding(
+        cls,
+        embedding: Sequence[str | sp.Expr],
+        coords: str | Iterable[str | sp.Symbol],
+        ambient: Metric | None = None,
+    ) -> Metric:
+        r"""Induced metric :math:`g_{ij} = G_{ab}\,\partial_i X^a \partial_j X^b` of a surface ``X(u)``.
+
+        ``ambient`` is the metric of the embedding space, Euclidean by default.
+
+        Examples
+        --------
+        >>> m = Metric.from_embedding(
+        ...     ["a*sin(u)*cos(v)", "a*sin(u)*sin(v)", "a*cos(u)"], "u v")
+        >>> m.g
+        Matrix([
+        [a**2,                0],
+        [   0, a**2*sin(u)**2]])
+        """
+        symbols = as_symbols(coords, "coords")
+        names = {q.name: q for q in symbols}
+        X = sp.Matrix([parse(x, names, "embedding component") for x in embedding])
+        G = euclidean(len(X)).g if ambient is None else ambient.g
+        if ambient is not None:
+            if len(ambient.coords) != len(X):
+                raise InputError(
+                    f"the embedding has {len(X)} components but the ambient metric has "
+                    f"{len(ambient.coords)} coords; give one component per ambient coordinate."
+                )
+            G = G.subs(dict(zip(ambient.coords, X, strict=True)), simultaneous=True)
+        J = X.jacobian(symbols)
+        g = (J.T * G * J).applyfunc(readable)
+        return cls(symbols, sp.ImmutableMatrix(g))
+
+    def pullback(
+        self,
+        mapping: Mapping[sp.Symbol | str, sp.Expr | str] | Sequence[sp.Expr | str],
+        new_coords: str | Iterable[str | sp.Symbol],
+    ) -> Metric:
+        r"""The same metric in new coordinates: :math:`g' = J^T g J`, :math:`J = \partial x/\partial x'`.
+
+        ``mapping`` gives each old coordinate as a function of the new ones.
+
+        Raises
+        ------
+        SingularMetricError
+            If the coordinate change is not invertible (``det J = 0`` identically).
+
+        Examples
+        --------
+        >>> flat = Metric.from_line_element("dx**2 + dy**2", "x y")
+        >>> flat.pullback({"x": "r*cos(theta)", "y": "r*sin(theta)"}, "r theta").g
+        Matrix([
+        [1,    0],
+        [0, r**2]])
+        """
+        new = as_symbols(new_coords, "new_coords")
+        old_exprs = point_transformation(self.coords, mapping, new)
+        J = sp.Matrix(old_exprs).jacobian(new)
+        require_invertible(J, new)
+        G = self.g.subs(dict(zip(self.coords, old_exprs, strict=True)), simultaneous=True)
+        g = (J.T * G * J).applyfunc(readable)
+        return Metric(new, sp.ImmutableMatrix(g), constant=not any(g.has(q) for q in new))
+
+    @property
+    def dim(self) -> int:
+        """Number of coordinates."""
+        return len(self.coords)
+
+    @cached_property
+    def det(self) -> sp.Expr:
+        """Determinant of ``g``."""
+        return readable(self.g.det(method="berkowitz"))
+
+    @cached_property
+    def inverse(self) -> sp.ImmutableMatrix:
+        r"""The inverse metric :math:`g^{ij}`."""
+        return sp.ImmutableMatrix(self.g.inv(method="LU").applyfunc(readable))
+
+    @cached_property
+    def volume_element(self) -> sp.Expr:
+        r""":math:`\sqrt{|\det g|}`, taking each factor of ``det g`` as positive (r > 0, 0 < θ < π).
+
+        Examples
+        --------
+        >>> Metric.from_line_element("dr**2 + r**2*dth**2 + r**2*sin(th)**2*dph**2",
+        ...                          "r th ph").volume_element
+        r**2*sin(th)
+        """
+        det = self.det
+        sign = -1 if sp.factor_list(det)[0] < 0 else 1
+        return _sqrt_positive(sign * det)
+
+    def lagrangian(self, parameter: str | sp.Symbol = "s") -> Lagrangian:
+        r"""The geodesic Lagrangian :math:`L = \tfrac12 g_{ij}\dot x^i\dot x^j` (seed 001, eq. 22).
+
+        Examples
+        --------
+        >>> Metric.from_line_element("dr**2 + r**2*dtheta**2", "r theta").lagrangian().expr
+        r**2*thetadot**2/2 + rdot**2/2
+        """
+        v = sp.Matrix([velocity_symbol(q) for q in self.coords])
+        return Lagrangian(sp.expand((v.T * self.g * v)[0] / 2), self.coords, parameter)
+
+    def line_element(self) -> sp.Expr:
+        """The quadratic form :math:`g_{ij}\\,dx^i dx^j` with differentials ``d<coord>``."""
+        d = sp.Matrix([sp.Symbol(f"d{q.name}") for q in self.coords])
+        return sp.expand((d.T * self.g * d)[0])
+
+    def _repr_latex_(self) -> str:
+        return f"$ds^2 = {sp.latex(self.line_element())}$"
+
+    def __str__(self) -> str:
+        return f"ds**2 = {self.line_element()}"
+
+
+def euclidean(n: int, coords: str | Iterable[str | sp.Symbol] | None = None) -> Metric:
+    """The flat metric of :math:`\\mathbb{R}^n` in Cartesian coordinates (default ``x0 ... x{n-1}``)."""
+    symbols = as_symbols(coords if coords is not None else [f"x{i}" for i in range(n)], "coords")
+    return Metric(symbols, sp.ImmutableMatrix(sp.eye(n)), constant=True)
+
+
+def point_transformation(
+    old: Sequence[sp.Symbol],
+    mapping: Mapping[sp.Symbol | str, sp.Expr | str] | Sequence[sp.Expr | str],
+    new: Sequence[sp.Symbol],
+) -> list[sp.Expr]:
+    """Old coordinates as expressions in the new ones, checked for completeness."""
+    names = {q.name: q for q in new}
+    if isinstance(mapping, Mapping):
+        by_name = {getattr(k, "name", k): v for k, v in mapping.items()}
+        missing = [q.name for q in old if q.name not in by_name]
+        extra = sorted(set(by_name) - {q.name for q in old})
+        if missing or extra:
+            raise InputError(
+                f"the coordinate change must give every old coordinate {[q.name for q in old]} "
+                f"as a function of the new ones; missing {missing}, unknown {extra}."
+            )
+        exprs = [by_name[q.name] for q in old]
+    else:
+        exprs = list(mapping)
+        if len(exprs) != len(old):
+            raise InputError(
+                f"the coordinate change gives {len(exprs)} expressions for {len(old)} old coords."
+            )
+    return [parse(e, names, "coordinate change") for e in exprs]
+
+
+def require_invertible(jacobian: sp.Matrix, new: Sequence[sp.Symbol]) -> sp.Expr:
+    """Return ``det J``; raise if the coordinate change is not invertible."""
+    if jacobian.shape[0] != jacobian.shape[1]:
+        raise InputError(
+            f"the coordinate change maps {jacobian.shape[1]} new coords to {jacobian.shape[0]} "
+            "old ones; a change of coordinates needs as many new coords as old."
+        )
+    det = jacobian.det(method="berkowitz")
+    if not probably_nonzero(det) and is_zero(det):
+        raise SingularMetricError(
+            f"the coordinate change is not invertible: its Jacobian determinant in "
+            f"{tuple(new)} is identically zero. The new coordinates must be independent."
+        )
+    return readable(det)
