@@ -8,13 +8,14 @@ geodesic equations (seed 001, eq. 22).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 import sympy as sp
 
 from extremal.errors import InputError, SingularMetricError
+from extremal.symbolic.coordinates import Mapping_, jacobian_determinant, point_transformation
 from extremal.symbolic.lagrangian import Lagrangian, velocity_symbol
 from extremal.symbolic.parsing import as_symbols, parse
 from extremal.symbolic.simplification import is_zero, probably_nonzero, readable
@@ -207,7 +208,7 @@ class Metric:
 
     def pullback(
         self,
-        mapping: Mapping[sp.Symbol | str, sp.Expr | str] | Sequence[sp.Expr | str],
+        mapping: Mapping_,
         new_coords: str | Iterable[str | sp.Symbol],
     ) -> Metric:
         r"""The same metric in new coordinates: :math:`g' = J^T g J`, :math:`J = \partial x/\partial x'`.
@@ -230,7 +231,7 @@ class Metric:
         new = as_symbols(new_coords, "new_coords")
         old_exprs = point_transformation(self.coords, mapping, new)
         J = sp.Matrix(old_exprs).jacobian(new)
-        require_invertible(J, new)
+        jacobian_determinant(J, new)
         G = self.g.subs(dict(zip(self.coords, old_exprs, strict=True)), simultaneous=True)
         g = (J.T * G * J).applyfunc(readable)
         return Metric(new, sp.ImmutableMatrix(g), constant=not any(g.has(q) for q in new))
@@ -291,45 +292,3 @@ def euclidean(n: int, coords: str | Iterable[str | sp.Symbol] | None = None) -> 
     """The flat metric of :math:`\\mathbb{R}^n` in Cartesian coordinates (default ``x0 ... x{n-1}``)."""
     symbols = as_symbols(coords if coords is not None else [f"x{i}" for i in range(n)], "coords")
     return Metric(symbols, sp.ImmutableMatrix(sp.eye(n)), constant=True)
-
-
-def point_transformation(
-    old: Sequence[sp.Symbol],
-    mapping: Mapping[sp.Symbol | str, sp.Expr | str] | Sequence[sp.Expr | str],
-    new: Sequence[sp.Symbol],
-) -> list[sp.Expr]:
-    """Old coordinates as expressions in the new ones, checked for completeness."""
-    names = {q.name: q for q in new}
-    if isinstance(mapping, Mapping):
-        by_name = {getattr(k, "name", k): v for k, v in mapping.items()}
-        missing = [q.name for q in old if q.name not in by_name]
-        extra = sorted(set(by_name) - {q.name for q in old})
-        if missing or extra:
-            raise InputError(
-                f"the coordinate change must give every old coordinate {[q.name for q in old]} "
-                f"as a function of the new ones; missing {missing}, unknown {extra}."
-            )
-        exprs = [by_name[q.name] for q in old]
-    else:
-        exprs = list(mapping)
-        if len(exprs) != len(old):
-            raise InputError(
-                f"the coordinate change gives {len(exprs)} expressions for {len(old)} old coords."
-            )
-    return [parse(e, names, "coordinate change") for e in exprs]
-
-
-def require_invertible(jacobian: sp.Matrix, new: Sequence[sp.Symbol]) -> sp.Expr:
-    """Return ``det J``; raise if the coordinate change is not invertible."""
-    if jacobian.shape[0] != jacobian.shape[1]:
-        raise InputError(
-            f"the coordinate change maps {jacobian.shape[1]} new coords to {jacobian.shape[0]} "
-            "old ones; a change of coordinates needs as many new coords as old."
-        )
-    det = jacobian.det(method="berkowitz")
-    if not probably_nonzero(det) and is_zero(det):
-        raise SingularMetricError(
-            f"the coordinate change is not invertible: its Jacobian determinant in "
-            f"{tuple(new)} is identically zero. The new coordinates must be independent."
-        )
-    return readable(det)

@@ -1,0 +1,177 @@
+r"""Coordinate changes through the action (seed 002).
+
+Instead of transforming equations of motion, transform the action and vary again:
+
+* a Lagrangian :math:`L(x, \dot x)` with :math:`x = X(q)` becomes
+  :math:`L(X(q), J\dot q)`, :math:`J = \partial X/\partial q`;
+* a field density becomes :math:`\mathcal L(u, J^{-T}\partial_q u)\,|\det J|` — the
+  volume element :math:`dx\,dy = |\det J|\,dq^1dq^2` must not be forgotten (seed 002, eq. 7).
+
+Coordinates are taken in the region where the factors of ``det J`` are positive
+(``r > 0``, ``0 < θ < π``), so ``sqrt(r**2)`` simplifies to ``r``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import sympy as sp
+
+from extremal.errors import InputError, SingularMetricError
+from extremal.symbolic.field import FieldLagrangian
+from extremal.symbolic.lagrangian import Lagrangian, velocity_symbol
+from extremal.symbolic.parsing import as_symbols, parse
+from extremal.symbolic.simplification import is_zero, probably_nonzero, readable
+
+__all__ = ["change_coordinates", "change_field_coordinates", "simplify_in_chart"]
+
+Mapping_ = Mapping[sp.Symbol | str, sp.Expr | str] | Sequence[sp.Expr | str]
+
+
+def point_transformation(old: Sequence[sp.Symbol], mapping: Mapping_, new: Sequence[sp.Symbol]) -> list[sp.Expr]:
+    """The old coordinates as expressions in the new ones, checked for completeness."""
+    names = {q.name: q for q in new}
+    if isinstance(mapping, Mapping):
+        by_name = {getattr(k, "name", k): v for k, v in mapping.items()}
+        missing = [q.name for q in old if q.name not in by_name]
+        extra = sorted(set(by_name) - {q.name for q in old})
+        if missing or extra:
+            raise InputError(
+                f"the coordinate change must give every old coordinate {[q.name for q in old]} "
+                f"as a function of the new ones; missing {missing}, unknown {extra}."
+            )
+        exprs = [by_name[q.name] for q in old]
+    else:
+        exprs = list(mapping)
+        if len(exprs) != len(old):
+            raise InputError(
+                f"the coordinate change gives {len(exprs)} expressions for {len(old)} old coords."
+            )
+    parsed = [parse(e, names, "coordinate change") for e in exprs]
+    leftover = {s.name for e in parsed for s in e.free_symbols} & {q.name for q in old} - set(names)
+    if leftover:
+        raise InputError(
+            f"the coordinate change still uses old coordinates {sorted(leftover)}; write the old "
+            "coordinates as functions of the new ones only."
+        )
+    return parsed
+
+
+def jacobian_determinant(jacobian: sp.Matrix, new: Sequence[sp.Symbol]) -> sp.Expr:
+    """``det J`` of a coordinate change; raise if the change is not invertible."""
+    if jacobian.shape[0] != jacobian.shape[1]:
+        raise InputError(
+            f"the coordinate change maps {jacobian.shape[1]} new coords to {jacobian.shape[0]} "
+            "old ones; a change of coordinates needs as many new coords as old."
+        )
+    det = jacobian.det(method="berkowitz")
+    if not probably_nonzero(det) and is_zero(det):
+        raise SingularMetricError(
+            f"the coordinate change is not invertible: its Jacobian determinant in "
+            f"{tuple(q.name for q in new)} is identically zero. The new coordinates must be "
+            "independent."
+        )
+    det = readable(det)
+    return -det if sp.factor_list(det)[0] < 0 else det
+
+
+def simplify_in_chart(expr: sp.Expr, coords: Sequence[sp.Symbol]) -> sp.Expr:
+    """Simplify, taking ``coords`` positive: roots are simplified inside, then the whole.
+
+    Examples
+    --------
+    >>> r, th = sp.symbols("r theta")
+    >>> simplify_in_chart(1/sp.sqrt(r**2*sp.cos(th)**2 + r**2*sp.sin(th)**2), (r, th))
+    1/r
+    """
+    expr = expr.replace(
+        lambda e: e.is_Pow and not e.exp.is_Integer,
+        lambda e: readable(e.base) ** e.exp,
+    )
+    positive = {q: sp.Dummy(q.name, positive=True) for q in coords}
+    expr = expr.xreplace(positive).xreplace({v: k for k, v in positive.items()})
+    return readable(expr)
+
+
+def change_coordinates(
+    lagrangian: Lagrangian, mapping: Mapping_, new_coords: str | Iterable[str | sp.Symbol]
+) -> Lagrangian:
+    r"""Rewrite a Lagrangian in new coordinates: :math:`L'(q, \dot q) = L(X(q), J\dot q)`.
+
+    Parameters
+    ----------
+    lagrangian : Lagrangian
+        The Lagrangian in the old coordinates.
+    mapping : dict or sequence
+        Each old coordinate as an expression in the new ones, e.g.
+        ``{"x": "r*cos(theta)", "y": "r*sin(theta)"}``.
+    new_coords : str or sequence of Symbol
+        The new coordinates.
+
+    Raises
+    ------
+    SingularMetricError
+        If the change is not invertible.
+
+    Examples
+    --------
+    The planar two-body problem (seed 002, eq. 2 → eq. 3):
+
+    >>> L = Lagrangian.parse("(xdot**2 + ydot**2)/2 + mu/sqrt(x**2 + y**2)", "x y")
+    >>> change_coordinates(L, {"x": "r*cos(theta)", "y": "r*sin(theta)"}, "r theta").expr
+    mu/r + r**2*thetadot**2/2 + rdot**2/2
+    """
+    new = as_symbols(new_coords, "new_coords")
+    X = point_transformation(lagrangian.coords, mapping, new)
+    J = sp.Matrix(X).jacobian(new)
+    jacobian_determinant(J, new)
+    new_velocities = sp.Matrix([velocity_symbol(q) for q in new])
+    old_velocities = J * new_velocities
+    replace = dict(zip(lagrangian.coords, X, strict=True))
+    replace |= dict(zip(lagrangian.velocities, old_velocities, strict=True))
+    expr = lagrangian.expr.subs(replace, simultaneous=True)
+    return Lagrangian(simplify_in_chart(expr, new), new, lagrangian.time)
+
+
+def change_field_coordinates(
+    lagrangian: FieldLagrangian, mapping: Mapping_, new_variables: str | Iterable[str | sp.Symbol]
+) -> FieldLagrangian:
+    r"""Rewrite a field density in new coordinates, volume element included.
+
+    .. math:: \mathcal L'(u, \partial_q u) = \mathcal L(u, J^{-T}\partial_q u)\,|\det J|
+
+    Only first derivatives of the fields may appear in the density.
+
+    Examples
+    --------
+    Seed 002, eq. (6) → eq. (7):
+
+    >>> L = FieldLagrangian.parse("(u_x**2 + u_y**2)/2 + F*u", "u", "x y")
+    >>> change_field_coordinates(L, {"x": "r*cos(theta)", "y": "r*sin(theta)"}, "r theta").density
+    F*r*u(r, theta) + r*Derivative(u(r, theta), r)**2/2 + Derivative(u(r, theta), theta)**2/(2*r)
+    """
+    new = as_symbols(new_variables, "new_variables")
+    old = lagrangian.variables
+    X = point_transformation(old, mapping, new)
+    J = sp.Matrix(X).jacobian(new)
+    volume = jacobian_determinant(J, new)
+    inverse = J.inv(method="LU").applyfunc(lambda e: simplify_in_chart(e, new))
+    replace: dict[sp.Expr, sp.Expr] = {}
+    new_fields = []
+    for u in lagrangian.fields:
+        U = u.func(*new)
+        new_fields.append(U)
+        for i, x in enumerate(old):
+            replace[sp.Derivative(u, x)] = sum(
+                sp.Derivative(U, q) * inverse[a, i] for a, q in enumerate(new)
+            )
+        replace[u] = U
+    higher = [d for d in lagrangian.density.atoms(sp.Derivative) if d not in replace]
+    if higher:
+        raise InputError(
+            f"change_field_coordinates handles first derivatives only; the density has {higher[0]}. "
+            "Integrate by parts to a first-order density first."
+        )
+    density = lagrangian.density.xreplace(replace).subs(dict(zip(old, X, strict=True)))
+    density = sp.expand(simplify_in_chart(density * volume, new))
+    return FieldLagrangian(density, tuple(new_fields), new)

@@ -1,0 +1,115 @@
+r"""Field Lagrangian densities :math:`\mathcal L(u, \partial u, x)` and their Euler–Lagrange PDEs.
+
+.. math:: \frac{\partial\mathcal L}{\partial u} - \sum_i \partial_i \frac{\partial\mathcal L}{\partial u_i} = 0
+
+Fields are SymPy applied functions ``u(x, y)``; their derivatives are ``Derivative``
+objects. In strings, ``u_x`` means ∂u/∂x and ``u_xy`` means ∂²u/∂x∂y.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.calculus.euler import euler_equations
+
+from extremal.errors import InputError
+from extremal.symbolic.parsing import as_symbols, parse
+from extremal.symbolic.simplification import readable
+
+__all__ = ["FieldLagrangian", "field_equations"]
+
+
+@dataclass(frozen=True)
+class FieldLagrangian:
+    r"""A Lagrangian density over several independent variables.
+
+    Parameters
+    ----------
+    density : sympy.Expr
+        :math:`\mathcal L` in the fields ``u(x, ...)``, their derivatives and the variables.
+    fields : sequence of applied functions
+        E.g. ``(u(x, y),)``; each must depend on exactly ``variables``.
+    variables : sequence of Symbol
+        The independent variables.
+
+    Examples
+    --------
+    >>> L = FieldLagrangian.parse("(u_x**2 + u_y**2)/2 + F*u", "u", "x y")
+    >>> L.fields
+    (u(x, y),)
+    """
+
+    density: sp.Expr
+    fields: tuple[sp.Expr, ...]
+    variables: tuple[sp.Symbol, ...]
+
+    def __post_init__(self) -> None:
+        variables = as_symbols(self.variables, "variables")
+        object.__setattr__(self, "variables", variables)
+        fields = tuple(self.fields)
+        for u in fields:
+            if not isinstance(u, sp.core.function.AppliedUndef) or u.args != variables:
+                raise InputError(
+                    f"each field must be an undefined function of {variables}, like "
+                    f"u({', '.join(v.name for v in variables)}); got {u}."
+                )
+        object.__setattr__(self, "fields", fields)
+        if not isinstance(self.density, sp.Expr) or not any(
+            self.density.has(sp.Derivative(u, v)) for u in fields for v in variables
+        ):
+            raise InputError(
+                f"the density {self.density} contains no derivative of the fields; write "
+                "derivatives as Derivative(u(x, y), x), or u_x in strings."
+            )
+
+    @classmethod
+    def parse(
+        cls,
+        text: str,
+        fields: str | Iterable[str],
+        variables: str | Iterable[str | sp.Symbol],
+    ) -> FieldLagrangian:
+        """Read a density; ``u_x`` is ∂u/∂x and ``u_xy`` is ∂²u/∂x∂y.
+
+        Examples
+        --------
+        >>> FieldLagrangian.parse("u_t**2/2 - c**2*u_x**2/2", "u", "t x").density
+        -c**2*Derivative(u(t, x), x)**2/2 + Derivative(u(t, x), t)**2/2
+        """
+        xs = as_symbols(variables, "variables")
+        names: dict[str, sp.Basic] = {v.name: v for v in xs}
+        funcs = []
+        for name in as_symbols(fields, "fields"):
+            u = sp.Function(name.name)(*xs)
+            funcs.append(u)
+            names[name.name] = u
+            for a in xs:
+                names[f"{name.name}_{a.name}"] = sp.Derivative(u, a)
+                for b in xs:
+                    names[f"{name.name}_{a.name}{b.name}"] = sp.Derivative(u, a, b)
+        return cls(parse(text, names, "Lagrangian density"), tuple(funcs), xs)
+
+    def _repr_latex_(self) -> str:
+        return rf"$\mathcal{{L}} = {sp.latex(self.density)}$"
+
+    def __str__(self) -> str:
+        return f"L = {self.density}"
+
+
+def field_equations(lagrangian: FieldLagrangian) -> tuple[sp.Eq, ...]:
+    r"""Euler–Lagrange PDEs of a field density, one per field, as ``Eq(expr, 0)``.
+
+    .. math:: \frac{\partial\mathcal L}{\partial u} - \sum_i \partial_i \frac{\partial\mathcal L}{\partial u_i} = 0
+
+    Examples
+    --------
+    The wave equation:
+
+    >>> field_equations(FieldLagrangian.parse("u_t**2/2 - c**2*u_x**2/2", "u", "t x"))
+    (Eq(c**2*Derivative(u(t, x), (x, 2)) - Derivative(u(t, x), (t, 2)), 0),)
+    """
+    L = lagrangian
+    equations = euler_equations(L.density, list(L.fields), list(L.variables))
+    return tuple(sp.Eq(readable(eq.lhs - eq.rhs), 0) for eq in equations)

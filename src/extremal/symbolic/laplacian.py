@@ -1,0 +1,94 @@
+r"""The Laplace–Beltrami operator, by its formula and through the action (seed 002).
+
+.. math:: \Delta f = \frac{1}{\sqrt{|g|}}\,\partial_i\!\left(\sqrt{|g|}\,g^{ij}\,\partial_j f\right)
+
+Seed 002 derives the same operator without the formula: write the action
+:math:`\int(\tfrac12|\nabla u|^2 + F u)\,dx` in the new coordinates (volume element
+included) and vary it; the Euler–Lagrange equation reads :math:`\Delta u = F`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import sympy as sp
+
+from extremal.errors import InputError
+from extremal.symbolic.coordinates import Mapping_, change_field_coordinates, jacobian_determinant, point_transformation
+from extremal.symbolic.field import FieldLagrangian, field_equations
+from extremal.symbolic.metric import Metric
+from extremal.symbolic.parsing import as_symbols
+from extremal.symbolic.simplification import readable
+
+__all__ = ["laplace_beltrami", "laplacian_from_action"]
+
+_SOURCE = sp.Symbol("F")
+
+
+def laplace_beltrami(metric: Metric, f: sp.Expr | None = None) -> sp.Expr:
+    r"""Apply the Laplace–Beltrami operator of ``metric`` to ``f`` (default: a field ``u(coords)``).
+
+    Examples
+    --------
+    >>> polar = Metric.from_line_element("dr**2 + r**2*dtheta**2", "r theta")
+    >>> laplace_beltrami(polar, sp.Symbol("r")**2)
+    4
+    """
+    x = metric.coords
+    if f is None:
+        f = sp.Function("u")(*x)
+    root, ginv = metric.volume_element, metric.inverse
+    flux = [root * sum(ginv[i, j] * sp.diff(f, x[j]) for j in range(metric.dim)) for i in range(metric.dim)]
+    return sp.expand(readable(sum(sp.diff(flux[i], x[i]) for i in range(metric.dim)) / root))
+
+
+def laplacian_from_action(
+    mapping: Mapping_,
+    new_coords: str | Iterable[str | sp.Symbol],
+    old_coords: str | Iterable[str | sp.Symbol] | None = None,
+) -> sp.Expr:
+    r"""The flat Laplacian in new coordinates, by varying the transformed action (seed 002).
+
+    The density :math:`\tfrac12|\nabla u|^2 + F u` in Cartesian ``old_coords`` is rewritten
+    with :func:`change_field_coordinates` and varied; its equation
+    :math:`F\,|\det J| - D(u) = 0` gives :math:`\Delta u = D(u)/|\det J|`.
+
+    Parameters
+    ----------
+    mapping : dict or sequence
+        Cartesian coordinates as functions of the new ones.
+    new_coords : str or sequence of Symbol
+        The new coordinates.
+    old_coords : str or sequence, optional
+        Names of the Cartesian coordinates; taken from ``mapping``'s keys when it is a dict,
+        else ``x y z`` (first n).
+
+    Returns
+    -------
+    sympy.Expr
+        :math:`\Delta u` for the field ``u(new_coords)``.
+
+    Examples
+    --------
+    Seed 002, eq. (8):
+
+    >>> laplacian_from_action({"x": "r*cos(theta)", "y": "r*sin(theta)"}, "r theta")
+    Derivative(u(r, theta), (r, 2)) + Derivative(u(r, theta), r)/r + Derivative(u(r, theta), (theta, 2))/r**2
+    """
+    new = as_symbols(new_coords, "new_coords")
+    if old_coords is None:
+        if isinstance(mapping, Mapping):
+            old_coords = [getattr(k, "name", k) for k in mapping]
+        elif len(new) <= 3:
+            old_coords = ["x", "y", "z"][: len(new)]
+        else:
+            raise InputError("old_coords is required for more than three dimensions; name them.")
+    old = as_symbols(old_coords, "old_coords")
+    if _SOURCE in old or _SOURCE in new:
+        raise InputError("the name F is reserved for the source term; rename that coordinate.")
+    u = sp.Function("u")(*old)
+    density = sum(sp.Derivative(u, x) ** 2 for x in old) / 2 + _SOURCE * u
+    transformed = change_field_coordinates(FieldLagrangian(density, (u,), old), mapping, new)
+    volume = jacobian_determinant(sp.Matrix(point_transformation(old, mapping, new)).jacobian(new), new)
+    (equation,) = field_equations(transformed)
+    return sp.expand(readable(-equation.lhs.subs(_SOURCE, 0) / volume))
