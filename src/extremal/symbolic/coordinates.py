@@ -72,7 +72,20 @@ def jacobian_determinant(jacobian: sp.Matrix, new: Sequence[sp.Symbol]) -> sp.Ex
             "independent."
         )
     det = readable(det)
-    return -det if sp.factor_list(det)[0] < 0 else det
+    return -det if leading_sign(det) < 0 else det
+
+
+def leading_sign(expr: sp.Expr) -> int:
+    """Sign of the numeric factor of ``expr`` (``-1`` for ``-r**2*sin(theta)``).
+
+    Examples
+    --------
+    >>> r = sp.Symbol("r")
+    >>> leading_sign(-r**2), leading_sign(1/sp.sqrt(r))
+    (-1, 1)
+    """
+    coeff, _ = sp.factor_terms(expr).as_coeff_Mul()
+    return -1 if coeff.is_negative else 1
 
 
 def simplify_in_chart(expr: sp.Expr, coords: Sequence[sp.Symbol]) -> sp.Expr:

@@ -57,7 +57,7 @@ class FieldLagrangian:
                 )
         object.__setattr__(self, "fields", fields)
         if not isinstance(self.density, sp.Expr) or not any(
-            self.density.has(sp.Derivative(u, v)) for u in fields for v in variables
+            d.expr in fields for d in self.density.atoms(sp.Derivative)
         ):
             raise InputError(
                 f"the density {self.density} contains no derivative of the fields; write "

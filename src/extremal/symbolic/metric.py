@@ -15,7 +15,7 @@ from functools import cached_property
 import sympy as sp
 
 from extremal.errors import InputError, SingularMetricError
-from extremal.symbolic.coordinates import Mapping_, jacobian_determinant, point_transformation
+from extremal.symbolic.coordinates import Mapping_, jacobian_determinant, leading_sign, point_transformation
 from extremal.symbolic.lagrangian import Lagrangian, velocity_symbol
 from extremal.symbolic.parsing import as_symbols, parse
 from extremal.symbolic.simplification import is_zero, probably_nonzero, readable
@@ -39,10 +39,10 @@ def _matrix(components: object, n: int) -> sp.ImmutableMatrix:
 
 def _sqrt_positive(expr: sp.Expr) -> sp.Expr:
     """Square root of a product, taking every factor as positive."""
-    coeff, factors = sp.factor_list(sp.cancel(expr))
-    root = sp.sqrt(coeff)
-    for base, power in factors:
-        root *= base ** sp.Rational(power, 2)
+    root = sp.S.One
+    for factor in sp.Mul.make_args(sp.factor(expr)):
+        base, power = factor.as_base_exp()
+        root *= base ** (power / 2)
     return root
 
 
@@ -262,8 +262,7 @@ class Metric:
         r**2*sin(th)
         """
         det = self.det
-        sign = -1 if sp.factor_list(det)[0] < 0 else 1
-        return _sqrt_positive(sign * det)
+        return _sqrt_positive(leading_sign(det) * det)
 
     def lagrangian(self, parameter: str | sp.Symbol = "s") -> Lagrangian:
         r"""The geodesic Lagrangian :math:`L = \tfrac12 g_{ij}\dot x^i\dot x^j` (seed 001, eq. 22).
