@@ -50,17 +50,17 @@ class Components:
         return all(c == 0 for c in sp.flatten(self.array.tolist()))
 
     def label(self, index: tuple[int, ...], latex: bool = False) -> str:
-        """``Gamma^r_(theta theta)``-style label of one component."""
-        names = [sp.latex(self.coords[i]) if latex else self.coords[i].name for i in index]
+        """``Γ^r_θθ``-style label of one component (LaTeX: ``\\Gamma^{r}_{\\theta \\theta}``)."""
+        names = [sp.latex(self.coords[i]) if latex else sp.pretty(self.coords[i], use_unicode=True) for i in index]
         up = [n for n, u in zip(names, self.upper, strict=True) if u]
         down = [n for n, u in zip(names, self.upper, strict=True) if not u]
         if latex:
             sup = f"^{{{' '.join(up)}}}" if up else ""
             sub = f"_{{{' '.join(down)}}}" if down else ""
             return f"{self.name}{sup}{sub}"
-        kernel = self.name.lstrip("\\")
-        sup = f"^({' '.join(up)})" if up else ""
-        sub = f"_({' '.join(down)})" if down else ""
+        kernel = sp.pretty(sp.Symbol(self.name.lstrip("\\")), use_unicode=True)
+        sup = f"^{''.join(up)}" if up else ""
+        sub = f"_{''.join(down)}" if down else ""
         return f"{kernel}{sup}{sub}"
 
     def __str__(self) -> str:

@@ -1,0 +1,98 @@
+"""Render results as terminal text, LaTeX or JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import sympy as sp
+from sympy.printing.pretty.pretty import PrettyPrinter
+from sympy.printing.pretty.stringpict import prettyForm
+
+from extremal.symbolic import Components, EquationsOfMotion, FieldLagrangian, Lagrangian, Metric
+
+__all__ = ["FORMATS", "entries", "render", "render_sections"]
+
+FORMATS = ("text", "latex", "json")
+
+Entry = tuple[str | sp.Basic, str, sp.Basic]
+
+
+def entries(obj: Any) -> list[Entry]:
+    """Flatten a result into ``(label, LaTeX label, expression)`` rows; a label is text or SymPy."""
+    if isinstance(obj, Metric):
+        return [("ds**2", "ds^2", obj.line_element())]
+    if isinstance(obj, Lagrangian):
+        return [("L", "L", obj.expr)]
+    if isinstance(obj, FieldLagrangian):
+        return [("L", r"\mathcal{L}", obj.density)]
+    if isinstance(obj, EquationsOfMotion):
+        return [row for eq in obj.solved() for row in entries(eq)]
+    if isinstance(obj, Components):
+        items = obj.nonzero()
+        if not items:
+            return [(obj.label((0,) * len(obj.upper)).split("^")[0].split("_")[0], obj.name, sp.S.Zero)]
+        return [(obj.label(i), obj.label(i, latex=True), value) for i, value in items.items()]
+    if isinstance(obj, sp.Eq):
+        return [(obj.lhs, sp.latex(obj.lhs), obj.rhs)]
+    if isinstance(obj, sp.Basic):
+        return [("", "", obj)]
+    if isinstance(obj, Iterable) and not isinstance(obj, str):
+        return [row for item in obj for row in entries(item)]
+    raise TypeError(f"cannot render {type(obj).__name__}")
+
+
+def _pretty_form(obj: str | sp.Basic) -> prettyForm:
+    if isinstance(obj, str):
+        return prettyForm(obj)
+    return PrettyPrinter({"use_unicode": True, "wrap_line": False})._print(obj)
+
+
+def _text(rows: list[Entry]) -> str:
+    if not rows:
+        return "(none)"
+    blocks = []
+    for label, _, expr in rows:
+        form = _pretty_form(expr)
+        if isinstance(label, sp.Basic) or label:
+            form = prettyForm(*_pretty_form(label).right(" = ", form))
+        blocks.append(form.render(wrap_line=False))
+    return "\n".join(blocks)
+
+
+def render(obj: Any, fmt: str = "text") -> str:
+    """Render ``obj`` (a metric, Lagrangian, equations, tensor or expression) as ``fmt``.
+
+    Examples
+    --------
+    >>> print(render(sp.Eq(sp.Symbol("x"), 2), "latex"))
+    x = 2
+    """
+    rows = entries(obj)
+    if fmt == "text":
+        return _text(rows)
+    if fmt == "latex":
+        return "\n".join(f"{tex} = {sp.latex(e)}" if tex else sp.latex(e) for _, tex, e in rows)
+    if fmt == "json":
+        return json.dumps(
+            [{"label": sp.sstr(label), "expr": sp.sstr(e), "latex": sp.latex(e)} for label, _, e in rows],
+            ensure_ascii=False,
+        )
+    raise ValueError(f"fmt must be one of {FORMATS}; got {fmt!r}")
+
+
+def render_sections(sections: dict[str, Any], fmt: str = "text") -> str:
+    """Render several titled results; JSON gives one object keyed by title."""
+    if fmt == "json":
+        return json.dumps({title: json.loads(render(obj, "json")) for title, obj in sections.items()},
+                          ensure_ascii=False, indent=1)
+    blocks = []
+    for title, obj in sections.items():
+        body = render(obj, fmt)
+        blocks.append(f"% {title}\n{body}" if fmt == "latex" else f"{title}:\n{_indent(body)}")
+    return "\n\n".join(blocks)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line if line else line for line in text.splitlines())

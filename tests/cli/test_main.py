@@ -1,0 +1,112 @@
+"""The command line: every subcommand, every format, one-line errors."""
+
+import json
+
+import pytest
+
+from extremal.cli.main import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_euler_lagrange_particle(capsys):
+    code, out, _ = run(capsys, "--format", "json", "euler-lagrange", "(rdot**2 + r**2*thetadot**2)/2 + mu/r",
+                       "--coords", "r theta")
+    assert code == 0
+    data = json.loads(out)
+    solved = {row["label"]: row["expr"] for row in data["solved for the accelerations"]}
+    assert solved == {"rddot": "-mu/r**2 + r*thetadot**2", "thetaddot": "-2*rdot*thetadot/r"}
+    assert data["conserved momenta (cyclic coordinates)"][0]["expr"] == "r**2*thetadot"
+
+
+def test_euler_lagrange_field(capsys):
+    code, out, _ = run(capsys, "--format", "json", "euler-lagrange", "u_t**2/2 - c**2*u_x**2/2",
+                       "--coords", "t x", "--fields", "u")
+    assert code == 0
+    (row,) = json.loads(out)["Euler-Lagrange equations"]
+    assert row["label"] == "c**2*Derivative(u(t, x), (x, 2)) - Derivative(u(t, x), (t, 2))"
+
+
+def test_christoffel_text_shows_seed_eq_27(capsys):
+    code, out, _ = run(capsys, "christoffel", "dr**2 + r**2*dtheta**2 + r**2*sin(theta)**2*dphi**2",
+                       "--coords", "r theta phi", "--method", "variational")
+    assert code == 0
+    assert "Γ^r_θθ = -r" in out
+    assert "Γ^θ_φφ = -sin(θ)⋅cos(θ)" in out
+    assert out.count("Γ^") == 6
+
+
+def test_curvature_builtin_sphere_latex(capsys):
+    code, out, _ = run(capsys, "--format", "latex", "curvature", "--metric", "sphere")
+    assert code == 0
+    assert "\\frac{1}{a^{2}}" in out
+
+
+def test_geodesic_equations(capsys):
+    code, out, _ = run(capsys, "--format", "json", "geodesic-equations", "dr**2 + r**2*dtheta**2",
+                       "--coords", "r theta")
+    assert code == 0
+    rows = json.loads(out)["geodesic equations"]
+    assert [r["expr"] for r in rows] == ["r*thetadot**2", "-2*rdot*thetadot/r"]
+
+
+def test_laplacian_by_action_and_by_metric(capsys):
+    _, by_action, _ = run(capsys, "--format", "json", "laplacian", "--map", "x=r*cos(theta)", "y=r*sin(theta)",
+                          "--coords", "r theta")
+    _, by_metric, _ = run(capsys, "--format", "json", "laplacian", "dr**2 + r**2*dtheta**2", "--coords", "r theta")
+    a = json.loads(by_action)["Laplacian from the varied action"][0]["expr"]
+    b = json.loads(by_metric)["Laplace-Beltrami operator on u"][0]["expr"]
+    assert a == b
+
+
+def test_transform_two_body(capsys):
+    code, out, _ = run(capsys, "--format", "json", "transform", "(xdot**2 + ydot**2)/2 + mu/sqrt(x**2 + y**2)",
+                       "--coords", "x y", "--to", "r theta", "--map", "x=r*cos(theta)", "y=r*sin(theta)")
+    assert code == 0
+    data = json.loads(out)
+    assert data["Lagrangian"][0]["expr"] == "mu/r + r**2*thetadot**2/2 + rdot**2/2"
+
+
+def test_jacobi(capsys):
+    code, out, _ = run(capsys, "--format", "json", "jacobi", "dx**2 + dy**2", "--coords", "x y",
+                       "--potential", "k*(x**2 + y**2)/2")
+    assert code == 0
+    rows = json.loads(out)["its geodesics in the time t (= Newton's equations)"]
+    assert [r["expr"] for r in rows] == ["-k*x", "-k*y"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["christoffel", "dx**2 + dz**2", "--coords", "x y"], "dz"),
+        (["christoffel", "dx**2 + (dy", "--coords", "x y"], "could not parse"),
+        (["christoffel", "(dx + dy)**2 + x*dx**2*0", "--coords", "x y"], "degenerate"),
+        (["euler-lagrange", "xdot**2", "--coords", "x x"], "repeats x"),
+        (["transform", "xdot**2+ydot**2", "--coords", "x y", "--to", "u v", "--map", "x=u+v", "y=u+v"],
+         "not invertible"),
+        (["laplacian", "--map", "x r*cos(theta)", "--coords", "r theta"], "--map entries"),
+        (["jacobi", "dr**2 + r**2*dtheta**2", "--coords", "r theta", "--potential", "x**2"], "none of the coords"),
+        (["christoffel"], "line element"),
+    ],
+)
+def test_errors_are_one_line_with_exit_code_2(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("extremal: error:") and message in err
+    assert err.count("\n") == 1
+
+
+def test_demo_reproduces_every_checked_equation(capsys):
+    code, out, _ = run(capsys, "demo")
+    assert code == 0
+    assert "DIFFERS" not in out
+    for seed in ("000", "001", "002"):
+        assert f"=== seed {seed}" in out
+    for eq in ("[002 eq. (4)]", "[002 eq. (8)]", "[001 eq. (27)]", "[000 eq. (86)]"):
+        assert eq in out
+    assert out.count("[matches the seed]") >= 14
