@@ -1,8 +1,14 @@
-"""extremal: the variational principle dS = 0 and what follows from it."""
+"""extremal: the variational principle dS = 0 and what follows from it.
+
+Symbolic results (Euler–Lagrange equations, metrics, Christoffel symbols, curvature,
+coordinate changes, the Jacobi metric) are importable from here; numerical solvers live in
+:mod:`extremal.numerics` and the PyTorch optimizers in :mod:`extremal.optim`, which is
+imported only when asked for.
+"""
 
 from __future__ import annotations
 
-from extremal import errors
+from extremal import errors, symbolic
 from extremal.errors import (
     ExtremalError,
     InputError,
@@ -11,6 +17,7 @@ from extremal.errors import (
     ParseError,
     SingularMetricError,
 )
+from extremal.symbolic import *  # noqa: F403
 
 __version__ = "0.1.0"
 
@@ -23,4 +30,5 @@ __all__ = [
     "SingularMetricError",
     "__version__",
     "errors",
+    *symbolic.__all__,
 ]

@@ -1,0 +1,26 @@
+"""The public surface: everything in __all__ exists, and importing extremal stays light."""
+
+import subprocess
+import sys
+
+import extremal
+
+
+def test_all_names_exist():
+    missing = [name for name in extremal.__all__ if not hasattr(extremal, name)]
+    assert missing == []
+
+
+def test_top_level_import_does_not_pull_torch_or_matplotlib():
+    code = "import sys, extremal; print('torch' in sys.modules, 'matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_missing_optional_dependency_names_the_extra():
+    import pytest
+
+    from extremal._optional import require
+
+    with pytest.raises(extremal.MissingDependencyError, match=r"pip install 'extremal\[plot\]'"):
+        require("no_such_module_for_extremal", extra="plot")
