@@ -7,15 +7,22 @@ r"""Christoffel symbols of the second kind, two independent ways (seed 001).
 and ``method="variational"`` reads them off the Euler–Lagrange equations of
 :math:`S = \tfrac12\int g_{ij}\dot x^i\dot x^j\,ds` (eqs. 22–27): solved for the
 accelerations these read :math:`\ddot x^k = -\Gamma^k_{ij}\dot x^i\dot x^j`.
+
+Components are computed as exact rational functions (see :mod:`._algebra`) and turned
+into readable SymPy expressions once, at the end.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import sympy as sp
 
 from extremal.errors import InputError
+from extremal.symbolic._algebra import algebra_for
+from extremal.symbolic._rational import Unsupported, field_for
 from extremal.symbolic.components import Components
 from extremal.symbolic.lagrangian import euler_lagrange
 from extremal.symbolic.metric import Metric
@@ -35,38 +42,73 @@ class Christoffel(Components):
         return index[1] <= index[2]
 
 
-def _first_kind(metric: Metric) -> list[list[list[sp.Expr]]]:
-    g, x, n = metric.g, metric.coords, metric.dim
-    dg = [[[sp.diff(g[i, j], x[k]) for k in range(n)] for j in range(n)] for i in range(n)]
+@lru_cache(maxsize=64)
+def _first_kind(metric: Metric) -> list[list[list[Any]]]:
+    r"""First kind, as elements of ``algebra_for(metric)``: ``first[l][i][j]`` =
+
+    .. math:: \Gamma_{l,ij} = \tfrac12(\partial_j g_{li} + \partial_i g_{lj} - \partial_l g_{ij})
+    """
+    alg, n = algebra_for(metric), metric.dim
+    dg = [[[alg.diff(alg.g[i][j], k) for k in range(n)] for j in range(n)] for i in range(n)]
     return [
-        [[(dg[l][j][i] + dg[l][i][j] - dg[i][j][l]) / 2 for j in range(n)] for i in range(n)]
+        [
+            [alg.scale(alg.sum([dg[l][i][j], dg[l][j][i], -dg[i][j][l]]), sp.Rational(1, 2))
+             for j in range(n)]
+            for i in range(n)
+        ]
         for l in range(n)
     ]
 
 
-def _by_formula(metric: Metric) -> list:
-    n, ginv = metric.dim, metric.inverse
-    first = _first_kind(metric)
-    return [
-        [
-            [readable(sum(ginv[k, l] * first[l][i][j] for l in range(n))) if i <= j else None
-             for j in range(n)]
-            for i in range(n)
-        ]
-        for k in range(n)
-    ]
+@lru_cache(maxsize=64)
+def _second_kind(metric: Metric) -> list[list[list[Any]]]:
+    r"""``gamma[k][i][j]`` = :math:`\Gamma^k_{ij} = g^{kl}\Gamma_{l,ij}` as algebra elements."""
+    alg, n = algebra_for(metric), metric.dim
+    ginv, first = alg.inverse, _first_kind(metric)
+    table: list[list[list[Any]]] = [[[alg.zero] * n for _ in range(n)] for _ in range(n)]
+    for k in range(n):
+        for i in range(n):
+            for j in range(i, n):
+                value = alg.normal(alg.sum(
+                    ginv[k][l] * first[l][i][j]
+                    for l in range(n)
+                    if not (alg.is_zero(ginv[k][l]) or alg.is_zero(first[l][i][j]))
+                ))
+                table[k][i][j] = table[k][j][i] = value
+    return table
 
 
-def _by_variation(metric: Metric) -> list:
+def _by_formula(metric: Metric) -> list[list[list[sp.Expr]]]:
+    alg, n, gamma = algebra_for(metric), metric.dim, _second_kind(metric)
+    return [[[alg.to_sympy(gamma[k][i][j]) if i <= j else None for j in range(n)]
+             for i in range(n)] for k in range(n)]
+
+
+def _by_variation(metric: Metric) -> list[list[list[sp.Expr]]]:
     L = metric.lagrangian()
-    velocities = L.velocities
-    n = metric.dim
-    gamma: list = [[[sp.S.Zero] * n for _ in range(n)] for _ in range(n)]
-    for k, acceleration in enumerate(euler_lagrange(L).accelerations):
-        num, den = sp.fraction(canonical(acceleration))
-        for monomial, coeff in sp.Poly(num, *velocities).terms():
-            i, j = (m for m, p in enumerate(monomial) for _ in range(p))
-            gamma[k][i][j] = readable(-coeff / den / (1 if i == j else 2))
+    n, velocities = metric.dim, L.velocities
+    accelerations = euler_lagrange(L).accelerations
+    gamma: list[list[list[sp.Expr]]] = [[[sp.S.Zero] * n for _ in range(n)] for _ in range(n)]
+    try:
+        field = field_for(accelerations, metric.coords + velocities, 0)
+    except Unsupported:
+        for k, acceleration in enumerate(accelerations):
+            num, den = sp.fraction(canonical(acceleration))
+            for monomial, coeff in sp.Poly(num, *velocities).terms():
+                i, j = (m for m, p in enumerate(monomial) for _ in range(p))
+                gamma[k][i][j] = readable(-coeff / den / (1 if i == j else 2))
+        return gamma
+    slots = [field.atoms.index(v) for v in velocities]
+    for k, acceleration in enumerate(accelerations):
+        value = field.element(acceleration)
+        terms: dict[tuple[int, int], dict] = {}
+        for monomial, coeff in value.num.items():
+            i, j = (m for m, s in enumerate(slots) for _ in range(monomial[s]))
+            key = tuple(0 if p in slots else e for p, e in enumerate(monomial))
+            terms.setdefault((i, j), {})[key] = coeff * (-1 if i == j else sp.Rational(-1, 2))
+        for (i, j), coeffs in terms.items():
+            coeff = type(value)(field, field.ring(coeffs), value.den)
+            gamma[k][i][j] = field.to_sympy(coeff)
     return gamma
 
 
@@ -88,11 +130,18 @@ def christoffel(metric: Metric, method: str = "formula") -> Christoffel:
     Christoffel
         ``gamma[k, i, j]``, symmetric in ``i, j``.
 
+    Raises
+    ------
+    InputError
+        If ``method`` is not one of the two above.
+
     Examples
     --------
     >>> m = Metric.from_line_element("dtheta**2 + sin(theta)**2*dphi**2", "theta phi")
     >>> christoffel(m, method="variational")[0, 1, 1]
     -sin(theta)*cos(theta)
+    >>> christoffel(m)[1, 0, 1]
+    cos(theta)/sin(theta)
     """
     if method not in METHODS:
         raise InputError(f"method must be one of {METHODS}; got {method!r}.")

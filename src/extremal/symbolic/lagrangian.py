@@ -18,6 +18,7 @@ from functools import cached_property
 import sympy as sp
 
 from extremal.errors import InputError, SingularMetricError
+from extremal.symbolic._rational import Unsupported, solve_linear
 from extremal.symbolic.parsing import as_symbols, parse
 from extremal.symbolic.simplification import is_zero, probably_nonzero, readable
 
@@ -78,6 +79,16 @@ class Lagrangian:
             )
         object.__setattr__(self, "coords", coords)
         object.__setattr__(self, "time", time)
+        known = {s.name for s in (*self.velocities, *self.accelerations)}
+        stray = sorted(
+            s.name for s in self.expr.free_symbols
+            if s.name.endswith("dot") and s.name not in known and s.name not in {q.name for q in coords}
+        )
+        if stray:
+            raise InputError(
+                f"the Lagrangian uses {stray[0]}, a velocity of no coordinate in {tuple(q.name for q in coords)}; "
+                "add that coordinate to coords."
+            )
         if not any(self.expr.has(v) for v in self.velocities):
             names = ", ".join(v.name for v in self.velocities)
             raise InputError(
@@ -232,8 +243,10 @@ class EquationsOfMotion:
             f - total_derivative(p, L).subs(zero_acc)
             for p, f in zip(self.momenta, self.forces, strict=True)
         ])
-        solved = M.LUsolve(rest)
-        return tuple(readable(a) for a in solved)
+        try:
+            return solve_linear(M, rest)
+        except Unsupported:
+            return tuple(readable(a) for a in M.LUsolve(rest))
 
     def solved(self) -> tuple[sp.Eq, ...]:
         """The equations ``qddot = ...`` as SymPy equalities."""
