@@ -91,3 +91,8 @@ def test_unparsable_lagrangian():
 def test_time_among_coordinates_is_rejected():
     with pytest.raises(InputError, match="time t is also listed"):
         Lagrangian.parse("tdot**2", "t")
+
+
+def test_velocity_of_unknown_coordinate_is_rejected():
+    with pytest.raises(InputError, match="ydot, a velocity of no coordinate"):
+        Lagrangian.parse("xdot**2/2 + ydot**2/2", "x")

@@ -64,8 +64,8 @@ def _metric(args: argparse.Namespace) -> Metric:
 
 def _euler_lagrange(args: argparse.Namespace) -> dict[str, Any]:
     if args.fields:
-        L = FieldLagrangian.parse(args.lagrangian, args.fields, args.coords)
-        return {"Lagrangian density": L, "Euler-Lagrange equations": field_equations(L)}
+        density = FieldLagrangian.parse(args.lagrangian, args.fields, args.coords)
+        return {"Lagrangian density": density, "Euler-Lagrange equations": field_equations(density)}
     L = Lagrangian.parse(args.lagrangian, args.coords, args.time)
     eom = euler_lagrange(L)
     return {
@@ -88,7 +88,7 @@ def _geodesic_equations(args: argparse.Namespace) -> dict[str, Any]:
     return {"metric": m, "geodesic Lagrangian": eom.lagrangian, "geodesic equations": eom}
 
 
-CURVATURE = {
+CURVATURE: dict[str, tuple[str, Callable[[Metric], Any]]] = {
     "riemann": ("Riemann tensor", riemann_tensor),
     "ricci": ("Ricci tensor", ricci_tensor),
     "scalar": ("Ricci scalar", ricci_scalar),
@@ -114,9 +114,9 @@ def _laplacian(args: argparse.Namespace) -> dict[str, Any]:
 def _transform(args: argparse.Namespace) -> dict[str, Any]:
     mapping = _parse_map(args.map)
     if args.fields:
-        L = FieldLagrangian.parse(args.lagrangian, args.fields, args.coords)
-        new = change_field_coordinates(L, mapping, args.to)
-        return {"Lagrangian density": new, "Euler-Lagrange equations": field_equations(new)}
+        density = FieldLagrangian.parse(args.lagrangian, args.fields, args.coords)
+        new_density = change_field_coordinates(density, mapping, args.to)
+        return {"Lagrangian density": new_density, "Euler-Lagrange equations": field_equations(new_density)}
     L = Lagrangian.parse(args.lagrangian, args.coords, args.time)
     new = change_coordinates(L, mapping, args.to)
     return {"Lagrangian": new, "Euler-Lagrange equations": euler_lagrange(new)}

@@ -32,7 +32,7 @@ def point_transformation(old: Sequence[sp.Symbol], mapping: Mapping_, new: Seque
     """The old coordinates as expressions in the new ones, checked for completeness."""
     names = {q.name: q for q in new}
     if isinstance(mapping, Mapping):
-        by_name = {getattr(k, "name", k): v for k, v in mapping.items()}
+        by_name = {str(getattr(k, "name", k)): v for k, v in mapping.items()}
         missing = [q.name for q in old if q.name not in by_name]
         extra = sorted(set(by_name) - {q.name for q in old})
         if missing or extra:
