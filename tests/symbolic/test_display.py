@@ -1,0 +1,31 @@
+"""Terminal and Jupyter display of results."""
+
+import sympy as sp
+
+from extremal.examples import spherical_flat
+from extremal.symbolic import FieldLagrangian, Lagrangian, christoffel, euler_lagrange
+
+
+def test_christoffel_lists_only_independent_nonzero_components():
+    gamma = christoffel(spherical_flat())
+    assert set(gamma.nonzero()) == {(0, 1, 1), (0, 2, 2), (1, 0, 1), (1, 2, 2), (2, 0, 2), (2, 1, 2)}
+    text = str(gamma)
+    assert "Γ^r_θθ = -r" in text and len(text.splitlines()) == 6
+
+
+def test_latex_reprs():
+    gamma = christoffel(spherical_flat())
+    latex = gamma._repr_latex_()
+    assert latex.startswith("$\\begin{aligned}") and "\\Gamma^{r}_{\\theta \\theta} &= - r" in latex
+    L = Lagrangian.parse("xdot**2/2 - x**2/2", "x")
+    assert L._repr_latex_() == "$L = - \\frac{x^{2}}{2} + \\frac{\\dot{x}^{2}}{2}$"
+    assert "\\ddot{x} = - x" in euler_lagrange(L)._repr_latex_()
+    assert spherical_flat()._repr_latex_().startswith("$ds^2 = ")
+    assert FieldLagrangian.parse("u_x**2/2", "u", "x")._repr_latex_().startswith("$\\mathcal{L} = ")
+
+
+def test_flat_metric_christoffel_prints_all_zero():
+    from extremal.symbolic import Metric
+
+    gamma = christoffel(Metric(sp.symbols("x y"), sp.eye(2), constant=True))
+    assert gamma.is_zero() and "all components are zero" in str(gamma)
