@@ -55,6 +55,11 @@ class FracAlgebra:
         return x.scale(c)
 
     @staticmethod
+    def reciprocal(x: Frac) -> Frac:
+        """``1 / x``."""
+        return x.inverse()
+
+    @staticmethod
     def normal(x: Frac) -> Frac:
         """The canonical (cancelled) form."""
         return x.cancel()
@@ -104,6 +109,11 @@ class SympyAlgebra:
         return sp.Rational(c) * x
 
     @staticmethod
+    def reciprocal(x: sp.Expr) -> sp.Expr:
+        """``1 / x``."""
+        return 1 / x
+
+    @staticmethod
     def normal(x: sp.Expr) -> sp.Expr:
         """The readable form."""
         return readable(x)
@@ -126,12 +136,13 @@ class SympyAlgebra:
 
 
 @lru_cache(maxsize=64)
-def algebra_for(metric: Metric, depth: int = 2) -> FracAlgebra | SympyAlgebra:
+def algebra_for(metric: Metric) -> FracAlgebra | SympyAlgebra:
     """The fast algebra for ``metric`` when its atoms allow it, else the SymPy one.
 
-    ``depth`` is how many further derivatives of unknown functions will be taken.
+    Unknown functions get generators for two more derivatives than ``metric`` shows,
+    enough for the Riemann tensor.
     """
     try:
-        return FracAlgebra(field_for(tuple(metric.g), metric.coords, depth), metric)
+        return FracAlgebra(field_for(tuple(metric.g), metric.coords, 2), metric)
     except Unsupported:
         return SympyAlgebra(metric)

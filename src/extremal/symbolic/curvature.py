@@ -1,14 +1,23 @@
 r"""Curvature of a metric: Riemann, Ricci, scalar, Einstein, Kretschmann, Gaussian.
 
-Conventions (MTW):
+Conventions (MTW, eqs. 8.44 and 14.7):
 
 .. math::
     R^a{}_{bcd} = \partial_c\Gamma^a_{db} - \partial_d\Gamma^a_{cb}
                 + \Gamma^a_{ce}\Gamma^e_{db} - \Gamma^a_{de}\Gamma^e_{cb},\qquad
     R_{bd} = R^a{}_{bad},\qquad R = g^{bd}R_{bd},\qquad G_{ab} = R_{ab} - \tfrac12 R g_{ab}.
 
-Only the components with ``c < d`` are computed; the rest follow by antisymmetry.
-Results are cached per metric (metrics are immutable and hashable).
+Only the independent components of the all-lower tensor are computed,
+
+.. math::
+    R_{abcd} = \tfrac12(\partial_b\partial_c g_{ad} + \partial_a\partial_d g_{bc}
+             - \partial_a\partial_c g_{bd} - \partial_b\partial_d g_{ac})
+             + \Gamma_{e,bc}\Gamma^e_{ad} - \Gamma_{e,bd}\Gamma^e_{ac},
+
+for pairs ``a < b``, ``c < d``, ``(a, b) <= (c, d)``; the rest follow from
+:math:`R_{abcd} = -R_{bacd} = -R_{abdc} = R_{cdab}`. Ricci is contracted from them
+directly. Components stay exact rational functions until they are returned (see
+:mod:`._algebra`). Results are cached per metric (metrics are immutable and hashable).
 """
 
 from __future__ import annotations
@@ -16,14 +25,15 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import sympy as sp
 
 from extremal.errors import InputError
-from extremal.symbolic.christoffel import christoffel
+from extremal.symbolic._algebra import algebra_for
+from extremal.symbolic.christoffel import _first_kind, _second_kind
 from extremal.symbolic.components import Components
 from extremal.symbolic.metric import Metric
-from extremal.symbolic.simplification import readable
 
 __all__ = [
     "Ricci",
@@ -35,6 +45,8 @@ __all__ = [
     "ricci_tensor",
     "riemann_tensor",
 ]
+
+Pair = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -55,9 +67,72 @@ class Ricci(Components):
         return index[0] <= index[1]
 
 
+def _pairs(n: int) -> list[Pair]:
+    return list(itertools.combinations(range(n), 2))
+
+
+@lru_cache(maxsize=64)
+def _lowered(metric: Metric) -> dict[tuple[Pair, Pair], Any]:
+    """Independent :math:`R_{abcd}` keyed by ``((a, b), (c, d))``, ``a < b``, ``c < d``."""
+    alg, n = algebra_for(metric), metric.dim
+    first, second = _first_kind(metric), _second_kind(metric)
+    d1: dict[tuple[int, int, int], Any] = {}
+    d2: dict[tuple[int, int, int, int], Any] = {}
+
+    def dd(i: int, j: int, k: int, l: int) -> Any:
+        i, j = min(i, j), max(i, j)
+        k, l = min(k, l), max(k, l)
+        if (i, j, k, l) not in d2:
+            if (i, j, k) not in d1:
+                d1[i, j, k] = alg.diff(alg.g[i][j], k)
+            d2[i, j, k, l] = alg.diff(d1[i, j, k], l)
+        return d2[i, j, k, l]
+
+    def quadratic(e: int, b: int, c: int, a: int, d: int) -> Any:
+        x, y = first[e][b][c], second[e][a][d]
+        return alg.zero if alg.is_zero(x) or alg.is_zero(y) else x * y
+
+    out = {}
+    pairs = _pairs(n)
+    for p, (a, b) in enumerate(pairs):
+        for c, d in pairs[p:]:
+            terms = [
+                dd(a, d, b, c), dd(b, c, a, d), -dd(b, d, a, c), -dd(a, c, b, d),
+            ]
+            value = alg.scale(alg.sum(terms), sp.Rational(1, 2))
+            value = alg.sum([value, *(
+                quadratic(e, b, c, a, d) - quadratic(e, b, d, a, c) for e in range(n)
+            )])
+            out[(a, b), (c, d)] = alg.normal(value)
+    return out
+
+
+def _lower(metric: Metric, a: int, b: int, c: int, d: int) -> Any:
+    """:math:`R_{abcd}` for any indices, from the independent components."""
+    alg = algebra_for(metric)
+    if a == b or c == d:
+        return alg.zero
+    sign = (-1 if a > b else 1) * (-1 if c > d else 1)
+    key = ((min(a, b), max(a, b)), (min(c, d), max(c, d)))
+    if key[0] > key[1]:
+        key = (key[1], key[0])
+    value = _lowered(metric)[key]
+    return value if sign > 0 else -value
+
+
 @lru_cache(maxsize=64)
 def riemann_tensor(metric: Metric) -> Riemann:
-    r"""The Riemann tensor :math:`R^a{}_{bcd}` of ``metric``.
+    r"""The Riemann tensor :math:`R^a{}_{bcd} = g^{ae} R_{ebcd}` of ``metric``.
+
+    Parameters
+    ----------
+    metric : Metric
+        Coordinates and non-degenerate components.
+
+    Returns
+    -------
+    Riemann
+        ``R[a, b, c, d]``, antisymmetric in ``c, d``.
 
     Examples
     --------
@@ -65,22 +140,50 @@ def riemann_tensor(metric: Metric) -> Riemann:
     >>> riemann_tensor(m)[0, 1, 0, 1]
     sin(theta)**2
     """
-    n, x = metric.dim, metric.coords
-    gamma = christoffel(metric)
+    alg, n = algebra_for(metric), metric.dim
+    ginv = alg.inverse
     R = sp.MutableDenseNDimArray.zeros(n, n, n, n)
     for a, b, c, d in itertools.product(range(n), range(n), range(n), range(n)):
         if c >= d:
             continue
-        value = sp.diff(gamma[a, d, b], x[c]) - sp.diff(gamma[a, c, b], x[d])
-        value += sum(gamma[a, c, e] * gamma[e, d, b] - gamma[a, d, e] * gamma[e, c, b] for e in range(n))
-        value = readable(value)
-        R[a, b, c, d], R[a, b, d, c] = value, -value
+        value = alg.normal(alg.sum(
+            ginv[a][e] * _lower(metric, e, b, c, d)
+            for e in range(n)
+            if not alg.is_zero(ginv[a][e])
+        ))
+        if not alg.is_zero(value):
+            expr = alg.to_sympy(value)
+            R[a, b, c, d], R[a, b, d, c] = expr, -expr
     return Riemann(metric.coords, sp.ImmutableDenseNDimArray(R), "R", (True, False, False, False))
 
 
 @lru_cache(maxsize=64)
+def _ricci(metric: Metric) -> list[list[Any]]:
+    alg, n = algebra_for(metric), metric.dim
+    ginv = alg.inverse
+    table: list[list[Any]] = [[alg.zero] * n for _ in range(n)]
+    for b in range(n):
+        for d in range(b, n):
+            table[b][d] = table[d][b] = alg.normal(alg.sum(
+                ginv[a][c] * _lower(metric, a, b, c, d)
+                for a in range(n) for c in range(n)
+                if not alg.is_zero(ginv[a][c])
+            ))
+    return table
+
+
+@lru_cache(maxsize=64)
+def _scalar(metric: Metric) -> Any:
+    alg, n = algebra_for(metric), metric.dim
+    ginv, ric = alg.inverse, _ricci(metric)
+    return alg.normal(alg.sum(
+        ginv[a][b] * ric[a][b] for a in range(n) for b in range(n) if not alg.is_zero(ginv[a][b])
+    ))
+
+
+@lru_cache(maxsize=64)
 def ricci_tensor(metric: Metric) -> Ricci:
-    r"""The Ricci tensor :math:`R_{bd} = R^a{}_{bad}`.
+    r"""The Ricci tensor :math:`R_{bd} = R^a{}_{bad} = g^{ac} R_{abcd}`.
 
     Examples
     --------
@@ -88,9 +191,8 @@ def ricci_tensor(metric: Metric) -> Ricci:
     >>> ricci_tensor(m)[1, 1]
     sin(theta)**2
     """
-    n = metric.dim
-    R = riemann_tensor(metric)
-    rows = [[readable(sum(R[a, b, a, d] for a in range(n))) for d in range(n)] for b in range(n)]
+    alg, n, ric = algebra_for(metric), metric.dim, _ricci(metric)
+    rows = [[alg.to_sympy(ric[b][d]) for d in range(n)] for b in range(n)]
     return Ricci(metric.coords, sp.ImmutableDenseNDimArray(rows), "R", (False, False))
 
 
@@ -103,8 +205,7 @@ def ricci_scalar(metric: Metric) -> sp.Expr:
     >>> ricci_scalar(Metric.from_line_element("(dx**2 + dy**2)/y**2", "x y"))
     -2
     """
-    n, ginv, Ric = metric.dim, metric.inverse, ricci_tensor(metric)
-    return readable(sum(ginv[a, b] * Ric[a, b] for a in range(n) for b in range(n)))
+    return algebra_for(metric).to_sympy(_scalar(metric))
 
 
 def einstein_tensor(metric: Metric) -> Ricci:
@@ -116,13 +217,20 @@ def einstein_tensor(metric: Metric) -> Ricci:
     >>> einstein_tensor(m).is_zero()
     True
     """
-    n, Ric, R = metric.dim, ricci_tensor(metric), ricci_scalar(metric)
-    rows = [[readable(Ric[a, b] - R * metric.g[a, b] / 2) for b in range(n)] for a in range(n)]
+    alg, n = algebra_for(metric), metric.dim
+    ric, half_r = _ricci(metric), alg.scale(_scalar(metric), sp.Rational(-1, 2))
+    rows = [
+        [alg.to_sympy(alg.normal(ric[a][b] + half_r * alg.g[a][b])) for b in range(n)]
+        for a in range(n)
+    ]
     return Ricci(metric.coords, sp.ImmutableDenseNDimArray(rows), "G", (False, False))
 
 
 def kretschmann_scalar(metric: Metric) -> sp.Expr:
     r"""The Kretschmann scalar :math:`K = R_{abcd}R^{abcd}`.
+
+    Indices are raised pairwise with :math:`G^{(ab)(ef)} = g^{ae}g^{bf} - g^{af}g^{be}`
+    over pairs ``a < b``, so :math:`K = 4\sum_{P,Q} R_{PQ}\,G^{PP'}G^{QQ'}R_{P'Q'}`.
 
     Examples
     --------
@@ -130,25 +238,40 @@ def kretschmann_scalar(metric: Metric) -> sp.Expr:
     >>> kretschmann_scalar(m)
     4
     """
-    n, g, ginv = metric.dim, metric.g, metric.inverse
-    R = riemann_tensor(metric)
-    idx = range(n)
-    lower = {
-        (a, b, c, d): sum(g[a, e] * R[e, b, c, d] for e in idx)
-        for a, b, c, d in itertools.product(idx, idx, idx, idx)
+    alg = algebra_for(metric)
+    ginv, pairs = alg.inverse, _pairs(metric.dim)
+
+    def nonzero(items: list[Any]) -> list[Any]:
+        return [x for x in items if not alg.is_zero(x)]
+
+    G = {
+        (P, Q): alg.normal(alg.sum(nonzero([
+            ginv[P[0]][Q[0]] * ginv[P[1]][Q[1]], -(ginv[P[0]][Q[1]] * ginv[P[1]][Q[0]])
+        ])))
+        for P in pairs for Q in pairs
     }
-    upper_rest = {
-        (a, b, c, d): sum(
-            ginv[b, f] * ginv[c, h] * ginv[d, k] * R[a, f, h, k]
-            for f in idx for h in idx for k in idx
-        )
-        for a, b, c, d in itertools.product(idx, idx, idx, idx)
+    G = {key: value for key, value in G.items() if not alg.is_zero(value)}
+    lower = {(P, Q): _lower(metric, *P, *Q) for P in pairs for Q in pairs}
+    half = {
+        (P, Q): alg.normal(alg.sum(G[P, S] * lower[S, Q] for S in pairs
+                                   if (P, S) in G and not alg.is_zero(lower[S, Q])))
+        for P in pairs for Q in pairs
     }
-    return readable(sum(lower[i] * upper_rest[i] for i in lower))
+    total = alg.sum(
+        lower[P, Q] * G[Q, S] * half[P, S]
+        for P in pairs for Q in pairs for S in pairs
+        if (Q, S) in G and not alg.is_zero(lower[P, Q]) and not alg.is_zero(half[P, S])
+    )
+    return alg.to_sympy(alg.normal(alg.scale(total, 4)))
 
 
 def gaussian_curvature(metric: Metric) -> sp.Expr:
     r"""Gaussian curvature :math:`K = R_{1212}/\det g` of a 2-D metric.
+
+    Raises
+    ------
+    InputError
+        If ``metric`` is not two-dimensional.
 
     Examples
     --------
@@ -161,6 +284,7 @@ def gaussian_curvature(metric: Metric) -> sp.Expr:
             f"Gaussian curvature needs a 2-D metric; this one has {metric.dim} coords. "
             "Use ricci_scalar for higher dimensions (K = R/2 in 2-D)."
         )
-    R = riemann_tensor(metric)
-    lowered = sum(metric.g[0, e] * R[e, 1, 0, 1] for e in range(2))
-    return readable(lowered / metric.det)
+    alg = algebra_for(metric)
+    g = alg.g
+    det = alg.normal(alg.sum([g[0][0] * g[1][1], -(g[0][1] * g[1][0])]))
+    return alg.to_sympy(alg.normal(_lower(metric, 0, 1, 0, 1) * alg.reciprocal(det)))
