@@ -1,0 +1,385 @@
+r"""PyTorch learning-rate schedulers driven by the gradient norm of each step.
+
+:class:`GradNormLR` sets ``lr = base_lr · η_t`` before every ``optimizer.step()``, where
+``η_t = rule.rate(G_1..G_t, R)`` is one of the rules of :mod:`extremal.optim.schedules`
+and ``G_t`` is the global norm of the gradients about to be applied. With ``radius=None``
+(the parameter-free mode) ``R`` is estimated online as the largest distance travelled
+from the initial point, as in DoG.
+
+Why an ``LRScheduler`` plus an optimizer step pre-hook, and not an optimizer wrapper
+-----------------------------------------------------------------------------------
+The rules use the gradient of the *current* step (``η_t ∝ G_t^{-2}``), so the rate must be
+set after ``backward()`` and before ``optimizer.step()``. An ``LRScheduler.step()`` runs
+after ``optimizer.step()`` by torch convention, one step too late. A wrapper optimizer
+would see the gradient in time but hides the user's optimizer: ``isinstance`` checks,
+checkpoint layouts, AMP's ``GradScaler`` and other schedulers all expect the real one.
+:class:`GradNormLR` is therefore a regular ``LRScheduler`` (``state_dict``,
+``load_state_dict``, ``get_last_lr``, accepted wherever a scheduler is) that registers
+:meth:`torch.optim.Optimizer.register_step_pre_hook` on the optimizer it is given and does
+its work there. Calling ``scheduler.step()`` after ``optimizer.step()`` keeps the usual
+training loop and only advances ``last_epoch``. Optimizers that compute the gradient
+inside ``step(closure)`` (L-BFGS) are not supported: the pre-hook would see no gradient.
+
+Keys written to every ``optimizer.param_groups[i]`` before each step:
+
+``"grad_norm"``
+    ``G_t``, the norm over all parameters of all groups (float).
+``"radius"``
+    ``R`` used at this step: the given radius, or the current estimate
+    :math:`\bar r_t = \max(r_\epsilon, \max_{k\le t}\|θ_k - θ_1\|)` with
+    :math:`r_\epsilon = \texttt{reps\_rel}\,(1 + \|θ_1\|)`.
+``"lr"``
+    ``initial_lr · η_t``; the optimizer's own ``lr`` acts as a multiplier (use 1.0).
+
+References
+----------
+.. [1] J. Su, "让炼丹更科学一些（五）：基于梯度精调学习率", 2026.
+   https://kexue.fm/archives/11530
+.. [2] M. Ivgi, O. Hinder, Y. Carmon, "DoG is SGD's best friend: a parameter-free dynamic
+   step size schedule", ICML 2023 (the distance estimate of ``R``).
+.. [3] R. Ward, X. Wu, L. Bottou, "AdaGrad stepsizes", ICML 2019 (AdaGrad-norm).
+.. [4] A. Khaled, K. Mishchenko, C. Jin, "DoWG unleashed: an efficient universal
+   parameter-free gradient descent method", NeurIPS 2023 (distance-weighted sums).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from extremal._optional import require
+from extremal.errors import InputError, IntegrationError
+
+torch = require("torch", extra="torch")
+
+__all__ = ["GradNormLR", "GradNormRecorder", "GradNormRule", "global_grad_norm"]
+
+
+class GradNormRule(Protocol):
+    """A causal rule: the rate of step ``t = len(norms)`` from ``G_1..G_t`` and ``R``."""
+
+    def rate(
+        self, norms: ArrayLike, radius: float = 1.0, weights: ArrayLike | None = None
+    ) -> float:
+        """The rate of the current step; ``weights`` scale each step's term in the sums."""
+        ...
+
+
+def _params(optimizer: Any) -> list[Any]:
+    return [p for group in optimizer.param_groups for p in group["params"]]
+
+
+def global_grad_norm(params: Iterable[Any]) -> float:
+    r"""The norm of all gradients taken as one vector, :math:`\sqrt{\sum_p \|\nabla_p\|^2}`.
+
+    Parameters with ``grad is None`` are left out; with none at all the result is 0.
+
+    Parameters
+    ----------
+    params : iterable of torch.Tensor
+        Parameters whose ``.grad`` to measure.
+
+    Returns
+    -------
+    float
+        ``G_t``; ``nan`` or ``inf`` when a gradient is not finite.
+
+    Examples
+    --------
+    >>> import torch
+    >>> a = torch.zeros(2, requires_grad=True); a.grad = torch.tensor([3.0, 0.0])
+    >>> b = torch.zeros(1, requires_grad=True); b.grad = torch.tensor([4.0])
+    >>> global_grad_norm([a, b])
+    5.0
+    """
+    grads = [p.grad.detach() for p in params if p.grad is not None]
+    if not grads:
+        return 0.0
+    return float(torch.nn.utils.get_total_norm(grads, norm_type=2.0))
+
+
+def _distance(params: list[Any], initial: list[Any]) -> float:
+    with torch.no_grad():
+        diffs = [(p.detach() - p0).to(torch.float64) for p, p0 in zip(params, initial, strict=True)]
+        return float(torch.nn.utils.get_total_norm(diffs)) if diffs else 0.0
+
+
+def _norm(tensors: list[Any]) -> float:
+    with torch.no_grad():
+        return float(torch.nn.utils.get_total_norm([t.detach() for t in tensors])) if tensors else 0.0
+
+
+def _nonfinite(step: int, value: float) -> IntegrationError:
+    return IntegrationError(
+        f"the gradient norm at step {step} is {value}; the optimizer step was not taken. "
+        "Lower the learning-rate multiplier, clip gradients, or pass "
+        "error_if_nonfinite=False to skip such steps."
+    )
+
+
+class GradNormRecorder:
+    r"""Record the gradient norm ``G_t`` and the distance travelled at every optimizer step.
+
+    A step pre-hook on ``optimizer`` appends ``G_t`` (the global gradient norm about to be
+    applied) and :math:`\|θ_t - θ_1\|`. Use the record to build a non-causal schedule such
+    as :func:`extremal.optim.refined`, with ``R = recorder.max_distance``, then retrain
+    with ``torch.optim.lr_scheduler.LambdaLR``.
+
+    Parameters
+    ----------
+    optimizer : torch.optim.Optimizer
+        The optimizer to observe; it is not modified.
+    error_if_nonfinite : bool
+        Raise :class:`~extremal.errors.IntegrationError` on a non-finite gradient norm
+        (default). With ``False`` such steps are skipped by the record (not recorded), and
+        counted in :attr:`skipped`.
+
+    Attributes
+    ----------
+    norms : ndarray, shape (t,)
+        ``G_1..G_t``.
+    distances : ndarray, shape (t,)
+        :math:`\|θ_k - θ_1\|` before each recorded step.
+    max_distance : float
+        The largest distance, including the current parameters.
+    skipped : int
+        Non-finite steps left out.
+
+    Examples
+    --------
+    >>> import torch
+    >>> w = torch.nn.Parameter(torch.tensor([3.0, -1.0]))
+    >>> opt = torch.optim.SGD([w], lr=0.25)
+    >>> rec = GradNormRecorder(opt)
+    >>> for _ in range(3):
+    ...     opt.zero_grad(); (w ** 2).sum().backward(); opt.step()
+    >>> rec.norms.round(4)
+    array([6.3246, 3.1623, 1.5811])
+    >>> round(rec.max_distance, 3)
+    2.767
+    >>> rec.remove()
+    """
+
+    def __init__(self, optimizer: Any, *, error_if_nonfinite: bool = True) -> None:
+        self.optimizer = optimizer
+        self.error_if_nonfinite = bool(error_if_nonfinite)
+        self._norms: list[float] = []
+        self._distances: list[float] = []
+        self.skipped = 0
+        self._initial = [p.detach().clone() for p in _params(optimizer)]
+        self._handle = optimizer.register_step_pre_hook(self._before_step)
+
+    def _before_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        g = global_grad_norm(_params(optimizer))
+        if not math.isfinite(g):
+            if self.error_if_nonfinite:
+                raise _nonfinite(len(self._norms) + 1, g)
+            self.skipped += 1
+            return
+        self._norms.append(g)
+        self._distances.append(_distance(_params(optimizer), self._initial))
+
+    @property
+    def norms(self) -> NDArray[np.float64]:
+        """``G_1..G_t`` as a float64 array."""
+        return np.asarray(self._norms, dtype=np.float64)
+
+    @property
+    def distances(self) -> NDArray[np.float64]:
+        r""":math:`\|θ_k - θ_1\|` before each recorded step."""
+        return np.asarray(self._distances, dtype=np.float64)
+
+    @property
+    def max_distance(self) -> float:
+        """The largest distance from the initial point seen so far, current point included."""
+        now = _distance(_params(self.optimizer), self._initial)
+        return max([now, *self._distances])
+
+    def remove(self) -> None:
+        """Detach the hook from the optimizer."""
+        self._handle.remove()
+
+    def state_dict(self) -> dict[str, Any]:
+        """The record, as plain lists and tensors."""
+        return {
+            "norms": list(self._norms),
+            "distances": list(self._distances),
+            "skipped": self.skipped,
+            "initial": [p.clone() for p in self._initial],
+        }
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a record made by :meth:`state_dict`."""
+        self._norms = [float(x) for x in state_dict["norms"]]
+        self._distances = [float(x) for x in state_dict["distances"]]
+        self.skipped = int(state_dict["skipped"])
+        self._initial = [p.clone() for p in state_dict["initial"]]
+
+
+class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
+    r"""Set the learning rate from the gradient norms, before each optimizer step.
+
+    .. math:: \text{lr}_t = \text{initial\_lr} \cdot \texttt{rule.rate}(G_1..G_t,\; R_t)
+
+    ``rule`` is a causal rule of :mod:`extremal.optim.schedules`: :class:`AdaGradNorm`,
+    :class:`InverseSquare`, :class:`LastIterate` or :class:`RefinedCausal`.
+
+    With ``radius`` given, ``R_t = radius`` and the rule sees the raw norms. In the
+    parameter-free mode (``radius=None``) ``R_t`` is the DoG estimate
+    :math:`\bar r_t = \max(r_\epsilon, \max_{k\le t}\|θ_k - θ_1\|)`, and a step taken
+    while the estimate was :math:`\bar r_k` enters the rule's sums with weight
+    :math:`w_k = (\bar r_k/\bar r_t)^2`. The rules were derived for a fixed ``R``; the
+    weights keep the tiny steps taken while :math:`\bar r` was still growing from
+    dominating :math:`V_t` or :math:`Q_t`. For :class:`AdaGradNorm` this gives
+
+    .. math:: η_t = \frac{\bar r_t^2}{\sqrt{\sum_{k\le t} \bar r_k^2 G_k^2}},
+
+    which is DoWG (Khaled et al., 2023); without the weights it would be DoG, whose
+    first phase leaves the rate far below ``1/L`` on well-conditioned deterministic
+    problems (see ``benchmarks/bench_optim.py``).
+
+    See the module docstring for why this is an ``LRScheduler`` with a step pre-hook and
+    for the keys written to ``param_groups``.
+
+    Parameters
+    ----------
+    optimizer : torch.optim.Optimizer
+        Any optimizer whose ``step()`` applies the gradients in ``.grad``; its ``lr`` is a
+        multiplier (1.0 for the plain rule).
+    rule : GradNormRule
+        Maps ``G_1..G_t`` and ``R`` to the rate of step ``t``.
+    radius : float or None
+        ``R = ||θ_1 - θ*||``; ``None`` estimates it online.
+    reps_rel : float
+        Relative size of the initial estimate :math:`r_\epsilon` (parameter-free mode).
+    error_if_nonfinite : bool
+        On a non-finite gradient norm, raise :class:`~extremal.errors.IntegrationError`
+        (``True``) or skip the step (``False``, default): the gradients are dropped
+        (``grad = None``) so the optimizer leaves parameters and its state untouched, and
+        nothing is recorded. Skipped steps are counted in :attr:`skipped`. A step whose
+        gradients are all zero is not recorded either and keeps the previous rates.
+    last_epoch : int
+        As for every ``LRScheduler``.
+
+    Raises
+    ------
+    InputError
+        If ``rule`` has no ``rate`` method, or ``radius`` or ``reps_rel`` is not positive.
+
+    Examples
+    --------
+    Parameter-free AdaGrad-norm (DoWG) on a quadratic:
+
+    >>> import torch
+    >>> from extremal.optim import AdaGradNorm, GradNormLR
+    >>> torch.manual_seed(0)
+    <torch._C.Generator object at ...>
+    >>> w = torch.nn.Parameter(torch.tensor([3.0, -1.0]))
+    >>> opt = torch.optim.SGD([w], lr=1.0)
+    >>> sched = GradNormLR(opt, AdaGradNorm())
+    >>> for _ in range(100):
+    ...     opt.zero_grad(); (w ** 2).sum().backward(); opt.step(); sched.step()
+    >>> float((w ** 2).sum().detach()) < 1e-6
+    True
+    >>> round(sched.current_radius, 2)
+    4.61
+    >>> sorted(k for k in opt.param_groups[0] if k in ("grad_norm", "radius"))
+    ['grad_norm', 'radius']
+    """
+
+    def __init__(
+        self,
+        optimizer: Any,
+        rule: GradNormRule,
+        radius: float | None = None,
+        *,
+        reps_rel: float = 1e-6,
+        error_if_nonfinite: bool = False,
+        last_epoch: int = -1,
+    ) -> None:
+        if not callable(getattr(rule, "rate", None)):
+            raise InputError(
+                f"rule must have a rate(norms, radius) method; got {type(rule).__name__}. "
+                "Pass a rule from extremal.optim.schedules such as AdaGradNorm()."
+            )
+        if radius is not None and not (math.isfinite(radius) and radius > 0):
+            raise InputError(
+                f"radius must be positive and finite, or None to estimate it; got {radius!r}."
+            )
+        if not (math.isfinite(reps_rel) and reps_rel > 0):
+            raise InputError(f"reps_rel must be positive and finite; got {reps_rel!r}.")
+        self.rule = rule
+        self.radius = None if radius is None else float(radius)
+        self.reps_rel = float(reps_rel)
+        self.error_if_nonfinite = bool(error_if_nonfinite)
+        self.skipped = 0
+        self._norms: list[float] = []
+        self._radii: list[float] = []
+        params = _params(optimizer)
+        self._initial = [p.detach().clone() for p in params] if radius is None else []
+        self._radius_estimate = (
+            self.reps_rel * (1.0 + _norm(params)) if radius is None else float(radius)
+        )
+        super().__init__(optimizer, last_epoch)
+        self._handle = optimizer.register_step_pre_hook(self._before_step)
+
+    @property
+    def norms(self) -> NDArray[np.float64]:
+        """The recorded gradient norms ``G_1..G_t``."""
+        return np.asarray(self._norms, dtype=np.float64)
+
+    @property
+    def current_radius(self) -> float:
+        """``R`` of the latest step: the given radius or the online estimate."""
+        return self._radius_estimate
+
+    def get_lr(self) -> list[float]:
+        """The current rates; they are set by the pre-hook, so ``step()`` keeps them."""
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def _before_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        params = _params(optimizer)
+        g = global_grad_norm(params)
+        if not math.isfinite(g):
+            if self.error_if_nonfinite:
+                raise _nonfinite(len(self._norms) + 1, g)
+            self.skipped += 1
+            for p in params:
+                p.grad = None
+            return
+        if g == 0.0:
+            return
+        if self.radius is None:
+            self._radius_estimate = max(self._radius_estimate, _distance(params, self._initial))
+        self._norms.append(g)
+        self._radii.append(self._radius_estimate)
+        radii = np.asarray(self._radii, dtype=np.float64)
+        rate = float(self.rule.rate(self.norms, radii[-1], (radii / radii[-1]) ** 2))
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"] * rate
+            group["grad_norm"] = g
+            group["radius"] = self._radius_estimate
+
+    def remove(self) -> None:
+        """Detach the pre-hook; the optimizer keeps its last learning rates."""
+        self._handle.remove()
+
+    def state_dict(self) -> dict[str, Any]:
+        """Scheduler state: the norms, the radius estimate, the initial point, counters.
+
+        The rule is configuration, not state (as ``LambdaLR`` leaves out its functions):
+        construct the scheduler with the same rule before loading.
+        """
+        skip = ("optimizer", "_handle", "rule")
+        return {k: v for k, v in self.__dict__.items() if k not in skip}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a state made by :meth:`state_dict`."""
+        state = dict(state_dict)
+        state["_norms"] = [float(x) for x in state["_norms"]]
+        state["_radii"] = [float(x) for x in state["_radii"]]
+        self.__dict__.update(state)

@@ -1,0 +1,540 @@
+r"""Learning rates from gradient norms: the rules of Su (2026), plus standard baselines.
+
+Notation (1-based steps, as in the article). A run has ``T`` steps; ``G_t`` is the
+gradient norm at step ``t`` and ``R = ||θ_1 - θ*||`` the distance from the start to the
+optimum. Every sum runs up to and *including* step ``t``:
+
+.. math::
+
+    V_t = \sum_{k=1}^{t} G_k^2, \qquad
+    Q_t = \sum_{k=1}^{t} G_k^{-2}, \qquad
+    \tilde V_t = \sum_{k=1}^{t} \frac{G_k^2}{\max(1,\, t-k)}.
+
+Each rule turns the gradient norms ``G_1..G_t`` into the rates ``η_1..η_t`` (an array of
+shape ``(t,)``; entry ``t - 1`` is the rate of step ``t``). All rates are proportional to
+``R``. A *causal* rule's entry ``t`` uses only ``G_1..G_t``, so feeding the history observed
+so far gives the rate of the current step; :meth:`rate` returns just that float. Its
+optional ``weights`` ``w_k`` multiply each step's term in the sums (``V_t = Σ w_k G_k^2``,
+``Q_t = Σ w_k G_k^{-2}``); the parameter-free scheduler uses them to discount steps taken
+under a smaller estimate of ``R``.
+
+- :class:`AdaGradNorm`: :math:`R/\sqrt{V_t}` (eq:adagrad-mini);
+- :func:`constant_optimal`: :math:`R/\sqrt{V_T}`, non-causal (leq:old-avg-optimal);
+- :class:`InverseSquare`: :math:`R G_t^{-2}/\sqrt{Q_t}`, causal form of the next one;
+- :func:`inverse_square_optimal`: :math:`R G_t^{-2}/\sqrt{Q_T}`, non-causal
+  (leq:avg-weighted);
+- :class:`LastIterate`: :math:`R/\sqrt{T \tilde V_t}`, causal form of the next one;
+- :func:`last_iterate_constant`: :math:`R/\sqrt{T \tilde V_T}`, non-causal (leq:last-1);
+- :func:`refined`: :math:`R G_t^{-2}(1 - Q_t/Q_T)/\sqrt{Q_T}`, non-causal
+  (eq:last-2-opt-lr);
+- :class:`RefinedCausal`: :math:`R G_t^{-2}(1 - t/T)/\sqrt{Q_t}`.
+
+The non-causal rules need the norms of the whole run: record them in a first run (see
+:class:`extremal.optim.GradNormRecorder`), refine, and retrain with the fixed rates.
+
+Where the refined schedule comes from: δS = 0
+----------------------------------------------
+Write :math:`S_t = η_{t+1:T}` (the rates still to come) and approximate
+:math:`η_t ≈ -\dot S_t` and sums by integrals. With :math:`S_t = W_t^2` the right-hand side
+of (leq:last-2) becomes the action (eq:int-approx)
+
+.. math:: \mathcal S[W] = \frac{R^2}{2 W_0^2} + 2\int_0^T \dot W_t^2 G_t^2\, dt,
+   \qquad W_T = 0 .
+
+Its Euler–Lagrange equation is :math:`\frac{d}{dt}(\dot W_t G_t^2) = 0`, so
+:math:`\dot W_t \propto G_t^{-2}` and
+:math:`W_t = W_0 \int_t^T G_s^{-2} ds / \int_0^T G_s^{-2} ds`. The action is then
+:math:`R^2/2W_0^2 + 2W_0^2/\int_0^T G^{-2}`, minimal at
+:math:`2W_0^2 = R(\int_0^T G^{-2})^{1/2}`, and :math:`η_t = -2 W_t \dot W_t` gives
+
+.. math:: η_t = \frac{R\, G_t^{-2} \int_t^T G_s^{-2} ds}{(\int_0^T G_s^{-2} ds)^{3/2}},
+
+whose discrete form is :func:`refined`. ``tests/optim/test_schedules.py`` repeats this
+derivation with :func:`extremal.symbolic.euler_lagrange`.
+
+The factor :math:`G_t^{-2}` is a warmup (early gradients are large), the factor
+:math:`1 - Q_t/Q_T` a decay (linear when :math:`G_t` is constant).
+
+References
+----------
+.. [1] J. Su, "让炼丹更科学一些（五）：基于梯度精调学习率" (Making training more scientific,
+   part 5: refining learning rates with gradients), 2026.
+   https://kexue.fm/archives/11530
+.. [2] R. Ward, X. Wu, L. Bottou, "AdaGrad stepsizes: sharp convergence over nonconvex
+   landscapes", ICML 2019 (AdaGrad-norm).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from extremal.errors import InputError
+
+__all__ = [
+    "AdaGradNorm",
+    "InverseSquare",
+    "LastIterate",
+    "RefinedCausal",
+    "constant",
+    "constant_optimal",
+    "cosine",
+    "inverse_square_optimal",
+    "last_iterate_constant",
+    "linear_decay",
+    "recency_weighted_sq",
+    "refined",
+]
+
+
+def _norms(norms: ArrayLike, *, positive: bool) -> NDArray[np.float64]:
+    g = np.asarray(norms, dtype=np.float64)
+    if g.ndim != 1:
+        raise InputError(
+            f"norms must be a 1-D sequence of gradient norms G_1..G_t; got shape {g.shape}."
+        )
+    if g.size == 0:
+        raise InputError(
+            "norms is empty: a schedule needs at least one gradient norm. Record at least "
+            "one step (GradNormRecorder) before asking for a rate."
+        )
+    if not np.all(np.isfinite(g)):
+        bad = int(np.flatnonzero(~np.isfinite(g))[0])
+        raise InputError(
+            f"norms must be finite; norms[{bad}] = {g[bad]}. Drop or skip non-finite steps "
+            "before computing a schedule."
+        )
+    if positive and np.any(g <= 0):
+        bad = int(np.flatnonzero(g <= 0)[0])
+        raise InputError(
+            f"norms must be positive for rules with G_t^-2; norms[{bad}] = {g[bad]}. "
+            "A zero gradient norm means the step can be skipped."
+        )
+    if not positive and np.any(g < 0):
+        bad = int(np.flatnonzero(g < 0)[0])
+        raise InputError(f"norms must be non-negative; norms[{bad}] = {g[bad]}.")
+    return g
+
+
+def _radius(radius: float) -> float:
+    r = float(radius)
+    if not (np.isfinite(r) and r > 0):
+        raise InputError(
+            f"radius R must be a positive finite number (the distance ||θ_1 - θ*||); "
+            f"got {radius!r}. Estimate it online with the parameter-free mode if unknown."
+        )
+    return r
+
+
+def _total_steps(total_steps: int, name: str = "total_steps") -> int:
+    if isinstance(total_steps, bool) or not isinstance(total_steps, (int, np.integer)):
+        raise InputError(f"{name} must be an int; got {total_steps!r}.")
+    if total_steps <= 0:
+        raise InputError(
+            f"{name} must be a positive number of steps T; got {total_steps}. "
+            "Pass the length of the run."
+        )
+    return int(total_steps)
+
+
+def _weights(weights: ArrayLike | None, size: int) -> NDArray[np.float64]:
+    if weights is None:
+        return np.ones(size)
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (size,):
+        raise InputError(f"weights must have shape ({size},) like norms; got {w.shape}.")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise InputError("weights must be finite and non-negative.")
+    return w
+
+
+def _within(g: NDArray[np.float64], total_steps: int) -> None:
+    if g.size > total_steps:
+        raise InputError(
+            f"got {g.size} gradient norms but total_steps T = {total_steps}; the run is "
+            "longer than the horizon. Raise total_steps."
+        )
+
+
+def recency_weighted_sq(norms: ArrayLike) -> NDArray[np.float64]:
+    r"""The recency-weighted sums of squared norms used by the last-iterate rule.
+
+    .. math:: \tilde V_t = \sum_{k=1}^{t} \frac{G_k^2}{\max(1,\, t-k)}
+
+    Step ``k = t`` and ``k = t - 1`` both get weight 1, older steps ``1/(t - k)``; this
+    favours recent gradients, like the moving averages of RMSProp and Adam.
+
+    Parameters
+    ----------
+    norms : array_like, shape (t,)
+        Gradient norms ``G_1..G_t``, finite and non-negative.
+
+    Returns
+    -------
+    ndarray, shape (t,)
+        ``Ṽ_1..Ṽ_t``.
+
+    Examples
+    --------
+    >>> recency_weighted_sq([1.0, 1.0, 1.0, 2.0])
+    array([1.        , 2.        , 2.5       , 5.83333333])
+    """
+    sq = _norms(norms, positive=False) ** 2
+    t = sq.size
+    weights = 1.0 / np.maximum(1.0, np.arange(t, dtype=np.float64))
+    out = sq.copy()
+    for lag in range(1, t):
+        out[lag:] += weights[lag] * sq[:-lag]
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class AdaGradNorm:
+    r"""AdaGrad-norm: :math:`η_t = R/\sqrt{V_t}`, :math:`V_t = \sum_{k\le t} G_k^2`.
+
+    The causal form of the constant rate :math:`R/\sqrt{V_T}` that minimises the
+    average-loss bound (leq:old-avg); it costs at most 3/2 of that optimum. With ``R``
+    estimated online as the largest distance from the start this is DoG.
+
+    Examples
+    --------
+    >>> AdaGradNorm().rates([3.0, 4.0], radius=10.0)
+    array([3.33333333, 2.        ])
+    >>> AdaGradNorm().rate([3.0, 4.0], radius=10.0)
+    2.0
+
+    References
+    ----------
+    Su (2026), eq. (eq:adagrad-mini), https://kexue.fm/archives/11530; Ward, Wu and
+    Bottou, ICML 2019.
+    """
+
+    def rates(self, norms: ArrayLike, radius: float = 1.0) -> NDArray[np.float64]:
+        """Rates ``η_1..η_t`` for the norms ``G_1..G_t``, shape ``(t,)``."""
+        g = _norms(norms, positive=False)
+        v = np.cumsum(g**2)
+        if v[0] == 0:
+            raise InputError("norms[0] is 0: V_1 = 0 makes R/sqrt(V_1) infinite.")
+        return _radius(radius) / np.sqrt(v)
+
+    def rate(
+        self, norms: ArrayLike, radius: float = 1.0, weights: ArrayLike | None = None
+    ) -> float:
+        """Rate of the current step ``t = len(norms)``; ``weights`` scale each step's term."""
+        g = _norms(norms, positive=False)
+        v = float(np.dot(_weights(weights, g.size), g**2))
+        if v == 0:
+            raise InputError("all norms are 0: V_t = 0 makes R/sqrt(V_t) infinite.")
+        return _radius(radius) / float(np.sqrt(v))
+
+
+@dataclass(frozen=True, slots=True)
+class InverseSquare:
+    r"""Rate proportional to :math:`G_t^{-2}`: :math:`η_t = R G_t^{-2}/\sqrt{Q_t}`.
+
+    The causal form of :func:`inverse_square_optimal`, which minimises the weighted-average
+    bound (leq:avg-weighted); its bound is
+    :math:`R(1 + \tfrac12\ln(Q_T/Q_1))/\sqrt{Q_T}`.
+
+    Examples
+    --------
+    >>> InverseSquare().rates([1.0, 0.5], radius=1.0)
+    array([1.        , 1.78885438])
+
+    References
+    ----------
+    Su (2026), section 梯度反比, https://kexue.fm/archives/11530
+    """
+
+    def rates(self, norms: ArrayLike, radius: float = 1.0) -> NDArray[np.float64]:
+        """Rates ``η_1..η_t`` for the norms ``G_1..G_t``, shape ``(t,)``."""
+        inv = _norms(norms, positive=True) ** -2
+        return _radius(radius) * inv / np.sqrt(np.cumsum(inv))
+
+    def rate(
+        self, norms: ArrayLike, radius: float = 1.0, weights: ArrayLike | None = None
+    ) -> float:
+        """Rate of the current step ``t = len(norms)``; ``weights`` scale each step's term."""
+        inv = _norms(norms, positive=True) ** -2
+        q = float(np.dot(_weights(weights, inv.size), inv))
+        return _radius(radius) * float(inv[-1] / np.sqrt(q))
+
+
+@dataclass(frozen=True, slots=True)
+class LastIterate:
+    r"""The last-iterate rule :math:`η_t = R/\sqrt{T \tilde V_t}`.
+
+    Causal form of :func:`last_iterate_constant`, which minimises (leq:last-1). Note the
+    horizon ``T``, not ``t``, under the square root; the bound is then at most
+    :math:`\tfrac R2\sqrt{\tilde V_T/T}\,(3 + \ln T)`. Cost per :meth:`rate`: ``O(t)``.
+
+    Parameters
+    ----------
+    total_steps : int
+        The horizon ``T > 0``.
+
+    Examples
+    --------
+    >>> LastIterate(total_steps=4).rates([1.0, 1.0, 1.0, 2.0], radius=2.0)
+    array([1.        , 0.70710678, 0.63245553, 0.41403934])
+
+    References
+    ----------
+    Su (2026), section 关注当下, https://kexue.fm/archives/11530
+    """
+
+    total_steps: int
+
+    def __post_init__(self) -> None:
+        _total_steps(self.total_steps)
+
+    def rates(self, norms: ArrayLike, radius: float = 1.0) -> NDArray[np.float64]:
+        """Rates ``η_1..η_t`` for the norms ``G_1..G_t``, shape ``(t,)``."""
+        g = _norms(norms, positive=False)
+        _within(g, self.total_steps)
+        v = recency_weighted_sq(g)
+        if v[0] == 0:
+            raise InputError("norms[0] is 0: Ṽ_1 = 0 makes the rate infinite.")
+        return _radius(radius) / np.sqrt(self.total_steps * v)
+
+    def rate(
+        self, norms: ArrayLike, radius: float = 1.0, weights: ArrayLike | None = None
+    ) -> float:
+        """Rate of the current step ``t = len(norms)``; ``weights`` scale each step's term."""
+        g = _norms(norms, positive=False)
+        _within(g, self.total_steps)
+        sq = (_weights(weights, g.size) * g**2)[::-1]
+        recency = 1.0 / np.maximum(1.0, np.arange(g.size, dtype=np.float64))
+        v = float(np.dot(recency, sq))
+        if v == 0:
+            raise InputError("all norms are 0: Ṽ_t = 0 makes the rate infinite.")
+        return _radius(radius) / float(np.sqrt(self.total_steps * v))
+
+
+@dataclass(frozen=True, slots=True)
+class RefinedCausal:
+    r"""Causal form of the refined schedule: :math:`η_t = R G_t^{-2}(1 - t/T)/\sqrt{Q_t}`.
+
+    Obtained from (eq:last-2-opt-lr) by replacing :math:`Q_T` with :math:`Q_t` in the
+    scale and :math:`Q_T/T` with :math:`Q_t/t` in the decay. ``η_T = 0``.
+
+    Parameters
+    ----------
+    total_steps : int
+        The horizon ``T > 0``.
+
+    Examples
+    --------
+    >>> RefinedCausal(total_steps=4).rates([1.0, 1.0, 1.0, 1.0])
+    array([0.75      , 0.35355339, 0.14433757, 0.        ])
+
+    References
+    ----------
+    Su (2026), end of section 集大成者, https://kexue.fm/archives/11530
+    """
+
+    total_steps: int
+
+    def __post_init__(self) -> None:
+        _total_steps(self.total_steps)
+
+    def rates(self, norms: ArrayLike, radius: float = 1.0) -> NDArray[np.float64]:
+        """Rates ``η_1..η_t`` for the norms ``G_1..G_t``, shape ``(t,)``."""
+        g = _norms(norms, positive=True)
+        _within(g, self.total_steps)
+        inv = g**-2
+        steps = np.arange(1, g.size + 1, dtype=np.float64)
+        decay = 1.0 - steps / self.total_steps
+        return _radius(radius) * inv * decay / np.sqrt(np.cumsum(inv))
+
+    def rate(
+        self, norms: ArrayLike, radius: float = 1.0, weights: ArrayLike | None = None
+    ) -> float:
+        """Rate of the current step ``t = len(norms)``; ``weights`` scale each step's term."""
+        g = _norms(norms, positive=True)
+        _within(g, self.total_steps)
+        inv = g**-2
+        decay = 1.0 - g.size / self.total_steps
+        q = float(np.dot(_weights(weights, inv.size), inv))
+        return _radius(radius) * float(inv[-1] * decay / np.sqrt(q))
+
+
+def constant_optimal(norms: ArrayLike, radius: float = 1.0) -> NDArray[np.float64]:
+    r"""The constant rate :math:`η_t = R/\sqrt{V_T}` that minimises (leq:old-avg).
+
+    Non-causal: it needs every norm of the run. It also minimises the average-loss bound
+    of unbounded domains over non-increasing schedules.
+
+    Parameters
+    ----------
+    norms : array_like, shape (T,)
+        Gradient norms of the whole run.
+    radius : float
+        ``R``.
+
+    Returns
+    -------
+    ndarray, shape (T,)
+
+    Examples
+    --------
+    >>> constant_optimal([3.0, 4.0], radius=10.0)
+    array([2., 2.])
+
+    References
+    ----------
+    Su (2026), (leq:old-avg-optimal), https://kexue.fm/archives/11530
+    """
+    g = _norms(norms, positive=True)
+    return np.full(g.size, _radius(radius) / np.sqrt(np.sum(g**2)))
+
+
+def inverse_square_optimal(norms: ArrayLike, radius: float = 1.0) -> NDArray[np.float64]:
+    r"""The minimiser of the weighted-average bound: :math:`η_t = R G_t^{-2}/\sqrt{Q_T}`.
+
+    Equality in Cauchy–Schwarz needs :math:`η_t \propto G_t^{-2}`, and the scale then
+    balances the two terms; the bound equals :math:`R/\sqrt{Q_T}`.
+
+    Parameters
+    ----------
+    norms : array_like, shape (T,)
+        Positive gradient norms of the whole run.
+    radius : float
+        ``R``.
+
+    Returns
+    -------
+    ndarray, shape (T,)
+
+    Examples
+    --------
+    >>> inverse_square_optimal([1.0, 0.5], radius=1.0)
+    array([0.4472136 , 1.78885438])
+
+    References
+    ----------
+    Su (2026), section 梯度反比, (leq:avg-weighted), https://kexue.fm/archives/11530
+    """
+    inv = _norms(norms, positive=True) ** -2
+    return _radius(radius) * inv / np.sqrt(inv.sum())
+
+
+def last_iterate_constant(norms: ArrayLike, radius: float = 1.0) -> NDArray[np.float64]:
+    r"""The constant rate :math:`R/\sqrt{T \tilde V_T}` that minimises (leq:last-1).
+
+    The minimum of the bound over non-increasing schedules is
+    :math:`R\sqrt{\tilde V_T/T}`.
+
+    Parameters
+    ----------
+    norms : array_like, shape (T,)
+        Gradient norms of the whole run.
+    radius : float
+        ``R``.
+
+    Returns
+    -------
+    ndarray, shape (T,)
+
+    Examples
+    --------
+    >>> last_iterate_constant([1.0, 1.0, 1.0, 2.0], radius=2.0)
+    array([0.41403934, 0.41403934, 0.41403934, 0.41403934])
+
+    References
+    ----------
+    Su (2026), section 关注当下, (leq:last-1), https://kexue.fm/archives/11530
+    """
+    g = _norms(norms, positive=True)
+    v = recency_weighted_sq(g)[-1]
+    return np.full(g.size, _radius(radius) / np.sqrt(g.size * v))
+
+
+def refined(norms: ArrayLike, radius: float = 1.0) -> NDArray[np.float64]:
+    r"""The refined warmup–decay schedule (eq:last-2-opt-lr).
+
+    .. math:: η_t = \frac{R\, G_t^{-2}}{\sqrt{Q_T}}\Bigl(1 - \frac{Q_t}{Q_T}\Bigr),
+       \qquad Q_t = \sum_{k=1}^t G_k^{-2}
+
+    The discrete form of the Euler–Lagrange solution of the action (eq:int-approx) (see
+    the module docstring). It needs the norms of a whole run: train once while recording
+    ``G_t``, compute these rates, retrain. ``η_T = 0``: the last iterate ``θ_T`` does not
+    depend on ``η_T``. For (leq:last-2) use
+    :func:`extremal.optim.last_iterate_bound_2_best_final`, which takes ``η_1..η_{T-1}``.
+
+    Parameters
+    ----------
+    norms : array_like, shape (T,)
+        Positive gradient norms of the recorded run.
+    radius : float
+        ``R = ||θ_1 - θ*||`` (for instance the final distance of the recorded run).
+
+    Returns
+    -------
+    ndarray, shape (T,)
+
+    Examples
+    --------
+    With constant norms the decay is linear:
+
+    >>> refined([1.0, 1.0, 1.0, 1.0], radius=8.0)
+    array([3., 2., 1., 0.])
+
+    References
+    ----------
+    Su (2026), (eq:last-2-opt-lr), https://kexue.fm/archives/11530
+    """
+    inv = _norms(norms, positive=True) ** -2
+    q = np.cumsum(inv)
+    q_total = q[-1]
+    return _radius(radius) * inv * (1.0 - q / q_total) / np.sqrt(q_total)
+
+
+def _baseline_args(lr: float, total_steps: int) -> tuple[float, int]:
+    value = float(lr)
+    if not (np.isfinite(value) and value > 0):
+        raise InputError(f"lr must be a positive finite number; got {lr!r}.")
+    return value, _total_steps(total_steps)
+
+
+def constant(lr: float, total_steps: int) -> NDArray[np.float64]:
+    """The constant schedule ``η_t = lr`` for ``t = 1..T``.
+
+    Examples
+    --------
+    >>> constant(0.1, 3)
+    array([0.1, 0.1, 0.1])
+    """
+    value, steps = _baseline_args(lr, total_steps)
+    return np.full(steps, value)
+
+
+def linear_decay(lr: float, total_steps: int) -> NDArray[np.float64]:
+    r"""Linear decay :math:`η_t = \text{lr}\,(1 - (t-1)/T)` for ``t = 1..T``.
+
+    The same values as ``torch.optim.lr_scheduler.LinearLR(start_factor=1,
+    end_factor=0, total_iters=T)``; the last step keeps ``lr/T``.
+
+    Examples
+    --------
+    >>> linear_decay(1.0, 4)
+    array([1.  , 0.75, 0.5 , 0.25])
+    """
+    value, steps = _baseline_args(lr, total_steps)
+    return value * (1.0 - np.arange(steps, dtype=np.float64) / steps)
+
+
+def cosine(lr: float, total_steps: int) -> NDArray[np.float64]:
+    r"""Cosine decay :math:`η_t = \tfrac{\text{lr}}2 (1 + \cos(\pi (t-1)/T))` for ``t = 1..T``.
+
+    The same values as ``torch.optim.lr_scheduler.CosineAnnealingLR(T_max=T)``.
+
+    Examples
+    --------
+    >>> cosine(1.0, 4).round(4)
+    array([1.    , 0.8536, 0.5   , 0.1464])
+    """
+    value, steps = _baseline_args(lr, total_steps)
+    return 0.5 * value * (1.0 + np.cos(np.pi * np.arange(steps, dtype=np.float64) / steps))
