@@ -344,14 +344,26 @@ class RationalField:
         if not value.num:
             return sp.S.Zero
         candidates = []
-        for eliminate in ("sin", "cos"):
+        for eliminate in ("sin", "cos") if self._quads else ("sin",):
             num = value.num if eliminate == "sin" else self._cos_form(value.num)
-            num_expr = num.as_expr(*self.atoms)
             den_expr = self._den_expr(value.den, eliminate)
-            candidates += [num_expr / den_expr, sp.factor_terms(num_expr) / den_expr]
-            if len(num) > 1:
-                candidates.append(sp.Add(*[t / den_expr for t in sp.Add.make_args(num_expr)]))
-        return min(candidates, key=lambda e: (sp.count_ops(e), sp.default_sort_key(e)))
+            candidates.append(self._factored(num) / den_expr)
+            if 1 < len(num) <= 3:
+                candidates.append(sp.Add(*[self._factored(self.ring({m: c})) / den_expr
+                                           for m, c in num.items()]))
+        return min(candidates, key=_size) if len(candidates) > 1 else candidates[0]
+
+    def _factored(self, p: PolyElement) -> sp.Expr:
+        """``p`` with its rational content and common monomial pulled out."""
+        p, content = _normalise(p)
+        monomial = tuple(map(min, zip(*p.itermonoms(), strict=True)))
+        if any(monomial):
+            p = self.ring({tuple(e - k for e, k in zip(m, monomial, strict=True)): c
+                           for m, c in p.items()})
+        factor = sp.Mul(*[a**k for a, k in zip(self.atoms, monomial, strict=True) if k])
+        return sp.Rational(int(content.numerator), int(content.denominator)) * factor * p.as_expr(
+            *self.atoms
+        )
 
     def _cos_form(self, p: PolyElement) -> PolyElement:
         """Rewrite ``p`` with :math:`\\cos^2 u = 1 - \\sin^2 u` (for display only)."""
@@ -384,6 +396,11 @@ class RationalField:
                 f = self.base[i] if eliminate == "sin" else self._cos_form(self.base[i])
                 out *= f.as_expr(*self.atoms) ** k
         return out
+
+
+def _size(expr: sp.Expr) -> tuple:
+    """Ordering for display candidates: fewer operations, then fewer sums."""
+    return sp.count_ops(expr), sum(1 for e in sp.preorder_traversal(expr) if e.is_Add), sp.default_sort_key(expr)
 
 
 def _normalise(f: PolyElement) -> tuple[PolyElement, object]:
