@@ -1,0 +1,473 @@
+r"""Muon: momentum, then steepest descent under the spectral norm, for weight matrices.
+
+For a weight matrix with gradient :math:`G_t` (an N-D weight is flattened to
+``(shape[0], prod(shape[1:]))`` first), Muon keeps an exponential moving average of the
+gradients and steps along its matrix sign:
+
+.. math::
+
+    B_t &= \mu B_{t-1} + (1-\mu) G_t, \qquad
+    \tilde B_t = \begin{cases} (1-\mu) G_t + \mu B_t & \text{Nesterov} \\ B_t & \text{otherwise}\end{cases} \\
+    W_t &= (1 - \eta\lambda) W_{t-1} - \eta\, s(m, n)\, \operatorname{msign}(\tilde B_t),
+
+with learning rate :math:`\eta`, decoupled weight decay :math:`\lambda` and a shape factor
+:math:`s(m, n)`. A full-rank :math:`m\times n` matrix sign has RMS :math:`1/\sqrt{\max(m,n)}`,
+so :class:`MatchAdamWRMS` (:math:`s = 0.2\sqrt{\max(m,n)}`, Liu et al. 2025) gives every
+update the RMS 0.2 typical of AdamW, and AdamW learning rates and weight decay carry over;
+:class:`AspectRatioScale` (:math:`s = \sqrt{\max(1, m/n)}`, Jordan et al. 2024) is the
+original convention, with learning rates about 0.02.
+
+Parameters that are not matrices (biases, gains) and, by choice, embeddings and the output
+head, take an AdamW step instead (see :func:`muon_param_groups`).
+
+References
+----------
+K. Jordan et al., "Muon: An optimizer for hidden layers in neural networks", 2024,
+https://kellerjordan.github.io/posts/muon/
+
+J. Liu et al., "Muon is Scalable for LLM Training" (Moonlight), 2025, arXiv:2502.16982
+(the factor ``0.2 * sqrt(max(m, n))``).
+
+I. Loshchilov, F. Hutter, "Decoupled Weight Decay Regularization", ICLR 2019 (AdamW).
+
+J. Su, "为什么我们偏爱各向同性？基于最速下降的理解", 2026, https://kexue.fm/archives/11549
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from extremal._optional import require
+from extremal.errors import InputError
+from extremal.optim.msign import NewtonSchulz, SVDPolar, msign
+
+torch = require("torch", extra="torch")
+
+__all__ = [
+    "AspectRatioScale",
+    "MatchAdamWRMS",
+    "Muon",
+    "adamw_update",
+    "muon_param_groups",
+    "muon_update",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchAdamWRMS:
+    r"""Shape factor :math:`s(m, n) = \mathrm{rms}\sqrt{\max(m, n)}` (Liu et al. 2025).
+
+    A full-rank ``msign`` of an ``m × n`` matrix has RMS :math:`1/\sqrt{\max(m,n)}`, so the
+    scaled update has RMS ``rms`` (0.2 matches AdamW's typical update RMS).
+
+    Examples
+    --------
+    >>> MatchAdamWRMS().factor(256, 64)
+    3.2
+    """
+
+    rms: float = 0.2
+
+    def __post_init__(self) -> None:
+        if not self.rms > 0.0:
+            raise InputError(f"MatchAdamWRMS.rms must be positive; got {self.rms!r}.")
+
+    def factor(self, rows: int, cols: int) -> float:
+        """The factor ``rms * sqrt(max(rows, cols))``."""
+        return self.rms * math.sqrt(max(rows, cols))
+
+
+@dataclass(frozen=True, slots=True)
+class AspectRatioScale:
+    r"""Shape factor :math:`s(m, n) = \sqrt{\max(1, m/n)}` of Jordan et al. (2024).
+
+    ``m`` is the number of rows (output features of a ``torch.nn.Linear`` weight).
+
+    Examples
+    --------
+    >>> AspectRatioScale().factor(256, 64)
+    2.0
+    """
+
+    def factor(self, rows: int, cols: int) -> float:
+        """The factor ``sqrt(max(1, rows / cols))``."""
+        return math.sqrt(max(1.0, rows / cols))
+
+
+Scale = MatchAdamWRMS | AspectRatioScale
+
+_NEWTON_SCHULZ = NewtonSchulz()
+
+
+def muon_update(
+    grad: torch.Tensor,
+    momentum_buffer: torch.Tensor,
+    *,
+    momentum: float = 0.95,
+    nesterov: bool = True,
+    method: NewtonSchulz | SVDPolar = _NEWTON_SCHULZ,
+    scale: Scale = MatchAdamWRMS(),
+) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""One Muon direction and the new momentum buffer; pure, inputs are not modified.
+
+    .. math:: B' = \mu B + (1-\mu) G,\quad \tilde B = (1-\mu)G + \mu B' \text{ (Nesterov) or } B',
+       \quad U = s(m, n)\,\operatorname{msign}(\tilde B) .
+
+    The parameter step is then ``W <- (1 - lr * weight_decay) * W - lr * U``.
+
+    Parameters
+    ----------
+    grad : torch.Tensor
+        Gradient of a weight of shape ``(m, *rest)`` with at least two dimensions; it is
+        flattened to ``(m, prod(rest))`` and ``s`` is taken from that shape.
+    momentum_buffer : torch.Tensor
+        Same shape as ``grad`` (zeros at the first step).
+    momentum : float
+        :math:`\mu \in [0, 1)`.
+    nesterov : bool
+        Use the Nesterov mix :math:`(1-\mu)G + \mu B'`.
+    method : NewtonSchulz or SVDPolar
+        How ``msign`` is computed.
+    scale : MatchAdamWRMS or AspectRatioScale
+        The shape factor :math:`s(m, n)`.
+
+    Returns
+    -------
+    update, momentum_buffer : tuple of torch.Tensor
+        ``U`` with the shape of ``grad``, and :math:`B'`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> g = torch.tensor([[3.0, 0.0], [0.0, 1.0]])
+    >>> u, b = muon_update(g, torch.zeros(2, 2), method=SVDPolar(), scale=AspectRatioScale())
+    >>> u
+    tensor([[1., 0.],
+            [0., 1.]])
+    >>> b
+    tensor([[0.1500, 0.0000],
+            [0.0000, 0.0500]])
+    """
+    if grad.ndim < 2:
+        raise InputError(
+            f"muon_update needs a weight with at least 2 dimensions; got grad of shape {tuple(grad.shape)}. "
+            "Use adamw_update for vectors."
+        )
+    buf = momentum_buffer.lerp(grad, 1.0 - momentum)
+    mixed = grad.lerp(buf, momentum) if nesterov else buf
+    matrix = mixed.reshape(mixed.shape[0], -1)
+    direction = msign(matrix, method) * scale.factor(*matrix.shape)
+    return direction.reshape(grad.shape), buf
+
+
+def adamw_update(
+    grad: torch.Tensor,
+    exp_avg: torch.Tensor,
+    exp_avg_sq: torch.Tensor,
+    step: int,
+    *,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    r"""One Adam direction with bias correction and the new moments; pure.
+
+    .. math:: m' = \beta_1 m + (1-\beta_1) g,\quad v' = \beta_2 v + (1-\beta_2) g^2,\quad
+       U = \frac{m'/(1-\beta_1^t)}{\sqrt{v'}/\sqrt{1-\beta_2^t} + \epsilon}
+
+    The parameter step is ``W <- (1 - lr * weight_decay) * W - lr * U`` (AdamW, Loshchilov and
+    Hutter 2019), in the same arithmetic order as ``torch.optim.AdamW``.
+
+    Parameters
+    ----------
+    grad, exp_avg, exp_avg_sq : torch.Tensor
+        The gradient and the first and second moments (zeros before step 1), one shape.
+    step : int
+        The step number ``t >= 1``, counting this one.
+    betas : tuple of float
+        :math:`(\beta_1, \beta_2)`.
+    eps : float
+        :math:`\epsilon`.
+
+    Returns
+    -------
+    update, exp_avg, exp_avg_sq : tuple of torch.Tensor
+
+    Examples
+    --------
+    >>> import torch
+    >>> u, m, v = adamw_update(torch.tensor([2.0, -0.5]), torch.zeros(2), torch.zeros(2), 1)
+    >>> u
+    tensor([ 1.0000, -1.0000])
+    """
+    m = exp_avg.lerp(grad, 1.0 - betas[0])
+    v = exp_avg_sq.mul(betas[1]).addcmul_(grad, grad, value=1.0 - betas[1])
+    bias1 = 1.0 - betas[0] ** step
+    bias2_sqrt = math.sqrt(1.0 - betas[1] ** step)
+    denom = (v.sqrt() / bias2_sqrt).add_(eps)
+    return (m / bias1) / denom, m, v
+
+
+class Muon(torch.optim.Optimizer):
+    r"""Muon for matrices, AdamW for the rest, as one ``torch.optim.Optimizer``.
+
+    Matrix parameters (``ndim >= 2``; conv and other N-D weights are flattened to
+    ``(shape[0], -1)``) take the step of :func:`muon_update`; other parameters, and every
+    parameter of a group with ``use_muon=False``, take the step of :func:`adamw_update`.
+    Both use the group's ``lr`` and decoupled ``weight_decay``; with the default
+    :class:`MatchAdamWRMS` scale an AdamW learning rate carries over unchanged.
+
+    Parameters
+    ----------
+    params : iterable of tensors or of dicts
+        Parameters or parameter groups. A group may set any keyword below and ``use_muon``:
+        ``None`` (default) routes by shape, ``True`` forces Muon (an error for a parameter
+        that is not a matrix), ``False`` forces AdamW. :func:`muon_param_groups` builds
+        groups that send embeddings and the output head to AdamW.
+    lr : float
+        Learning rate :math:`\eta`. Default ``1e-3`` (an AdamW rate, with ``MatchAdamWRMS``).
+    momentum : float
+        Muon momentum :math:`\mu\in[0,1)`. Default 0.95.
+    nesterov : bool
+        Nesterov momentum for the Muon path. Default ``True``.
+    weight_decay : float
+        Decoupled weight decay :math:`\lambda`: ``W <- (1 - lr*λ) W``. Default 0.01.
+    method : NewtonSchulz or SVDPolar
+        How ``msign`` is computed. Default ``NewtonSchulz()`` (5 tuned steps in bfloat16).
+    scale : MatchAdamWRMS or AspectRatioScale
+        The shape factor of the Muon update. Default ``MatchAdamWRMS(0.2)``.
+    betas, eps : tuple of float, float
+        AdamW moments and denominator floor for the AdamW path.
+    nonfinite : {"skip", "raise"}
+        What to do when any gradient holds ``inf`` or ``nan``: ``"skip"`` leaves every
+        parameter and buffer untouched and counts the step in ``skipped_steps``;
+        ``"raise"`` raises :class:`~extremal.errors.InputError` naming the parameter.
+
+    Notes
+    -----
+    Param-group keys: ``lr``, ``momentum``, ``nesterov``, ``weight_decay``, ``method``,
+    ``scale``, ``betas``, ``eps``, ``use_muon`` and ``skipped_steps`` (the number of steps
+    skipped for non-finite gradients; read it to log them). State per parameter:
+    ``momentum_buffer`` (Muon path) or ``step``, ``exp_avg``, ``exp_avg_sq`` (AdamW path).
+
+    The step is a deterministic function of the gradients, so under
+    ``torch.nn.parallel.DistributedDataParallel`` every rank applies the same update, equal
+    bit for bit to a single process that averages the same per-rank gradients.
+
+    Examples
+    --------
+    >>> import torch
+    >>> _ = torch.manual_seed(0)
+    >>> model = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
+    >>> opt = Muon(model.parameters(), lr=0.1)
+    >>> x = torch.randn(64, 4)
+    >>> y = x.sum(1, keepdim=True).sin()
+    >>> for _ in range(50):
+    ...     opt.zero_grad()
+    ...     loss = torch.nn.functional.mse_loss(model(x), y)
+    ...     loss.backward()
+    ...     _ = opt.step()
+    >>> round(loss.item(), 3)
+    0.027
+    """
+
+    def __init__(
+        self,
+        params: Iterable[torch.Tensor] | Iterable[dict[str, Any]],
+        lr: float = 1e-3,
+        *,
+        momentum: float = 0.95,
+        nesterov: bool = True,
+        weight_decay: float = 0.01,
+        method: NewtonSchulz | SVDPolar = _NEWTON_SCHULZ,
+        scale: Scale = MatchAdamWRMS(),
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        nonfinite: Literal["skip", "raise"] = "skip",
+    ) -> None:
+        if nonfinite not in ("skip", "raise"):
+            raise InputError(f"nonfinite must be 'skip' or 'raise'; got {nonfinite!r}.")
+        self.nonfinite = nonfinite
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "nesterov": nesterov,
+            "weight_decay": weight_decay,
+            "method": method,
+            "scale": scale,
+            "betas": betas,
+            "eps": eps,
+            "use_muon": None,
+            "skipped_steps": 0,
+        }
+        _check_hyperparameters(defaults, "Muon")
+        super().__init__(params, defaults)
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group after checking its hyperparameters and shapes (see the class)."""
+        super().add_param_group(param_group)
+        group = self.param_groups[-1]
+        index = len(self.param_groups) - 1
+        _check_hyperparameters(group, f"param_groups[{index}]")
+        for i, p in enumerate(group["params"]):
+            if p.is_complex():
+                raise InputError(
+                    f"param_groups[{index}]['params'][{i}] is complex ({p.dtype}); Muon supports real "
+                    "parameters only. Optimise torch.view_as_real(p) instead."
+                )
+            if group["use_muon"] and (p.ndim < 2 or p.numel() == 0):
+                raise InputError(
+                    f"param_groups[{index}] has use_muon=True but params[{i}] has shape {tuple(p.shape)}, "
+                    "which Muon cannot orthogonalise (it needs a non-empty matrix, ndim >= 2). "
+                    "Put it in a group with use_muon=False or leave use_muon=None to route it to AdamW."
+                )
+
+    @torch.no_grad()
+    def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
+        """Take one step; ``closure`` re-evaluates the loss with gradients and returns it."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        active = [(g, p) for g in self.param_groups for p in g["params"] if p.grad is not None]
+        for _, p in active:
+            if p.grad.is_sparse:
+                raise InputError("Muon does not support sparse gradients; use torch.optim.SparseAdam for them.")
+        if active and not bool(torch.stack([torch.isfinite(p.grad).all() for _, p in active]).all()):
+            if self.nonfinite == "raise":
+                raise InputError(_nonfinite_message(self.param_groups))
+            for g in self.param_groups:
+                g["skipped_steps"] += 1
+            return loss
+        for group, p in active:
+            lr, wd = group["lr"], group["weight_decay"]
+            state = self.state[p]
+            if _uses_muon(group, p):
+                if "momentum_buffer" not in state:
+                    state["momentum_buffer"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                update, buf = muon_update(
+                    p.grad,
+                    state["momentum_buffer"],
+                    momentum=group["momentum"],
+                    nesterov=group["nesterov"],
+                    method=group["method"],
+                    scale=group["scale"],
+                )
+                state["momentum_buffer"] = buf
+            else:
+                if "step" not in state:
+                    state["step"] = 0
+                    state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                state["step"] += 1
+                update, state["exp_avg"], state["exp_avg_sq"] = adamw_update(
+                    p.grad, state["exp_avg"], state["exp_avg_sq"], state["step"], betas=group["betas"], eps=group["eps"]
+                )
+            p.mul_(1.0 - lr * wd)
+            p.add_(update.to(p.dtype), alpha=-lr)
+        return loss
+
+
+def muon_param_groups(
+    model: torch.nn.Module,
+    *,
+    head: Sequence[torch.nn.Module] | None = None,
+    muon_options: Mapping[str, Any] | None = None,
+    adamw_options: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Split a model's parameters into a Muon group and an AdamW group.
+
+    AdamW gets: parameters with fewer than 2 dimensions (biases, norm gains), the weights of
+    every ``torch.nn.Embedding`` and ``torch.nn.EmbeddingBag``, and every parameter of the
+    output head. Muon gets the remaining matrices and N-D (e.g. conv) weights. A parameter
+    shared by several modules (tied embeddings) is listed once, in the AdamW group.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model.
+    head : sequence of torch.nn.Module or None
+        The output head. ``None`` takes the last ``torch.nn.Linear`` in ``model.modules()``
+        order; ``()`` routes no head to AdamW.
+    muon_options, adamw_options : mapping or None
+        Extra group keys (for example ``{"lr": 3e-4}``) for each group.
+
+    Returns
+    -------
+    list of dict
+        ``[{"params": [...], "use_muon": True, ...}, {"params": [...], "use_muon": False, ...}]``
+        for :class:`Muon`; an empty group is left out.
+
+    Examples
+    --------
+    >>> import torch
+    >>> model = torch.nn.Sequential(torch.nn.Embedding(10, 4), torch.nn.Linear(4, 4), torch.nn.Linear(4, 10))
+    >>> [(g["use_muon"], [tuple(p.shape) for p in g["params"]]) for g in muon_param_groups(model)]
+    [(True, [(4, 4)]), (False, [(10, 4), (4,), (10, 4), (10,)])]
+    """
+    if not isinstance(model, torch.nn.Module):
+        raise InputError(f"model must be a torch.nn.Module; got {type(model).__name__}.")
+    if head is None:
+        linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+        head = linears[-1:]
+    for h in head:
+        if not isinstance(h, torch.nn.Module):
+            raise InputError(f"head must hold torch.nn.Module objects; got {type(h).__name__}.")
+    adamw_ids = {id(p) for h in head for p in h.parameters()}
+    for m in model.modules():
+        if isinstance(m, torch.nn.Embedding | torch.nn.EmbeddingBag):
+            adamw_ids.update(id(p) for p in m.parameters())
+    muon_params: list[torch.Tensor] = []
+    adamw_params: list[torch.Tensor] = []
+    for p in model.parameters():
+        if p.ndim < 2 or p.numel() == 0 or id(p) in adamw_ids:
+            adamw_params.append(p)
+        else:
+            muon_params.append(p)
+    groups = [
+        {"params": muon_params, "use_muon": True, **(muon_options or {})},
+        {"params": adamw_params, "use_muon": False, **(adamw_options or {})},
+    ]
+    return [g for g in groups if g["params"]]
+
+
+def _uses_muon(group: Mapping[str, Any], p: torch.Tensor) -> bool:
+    if group["use_muon"] is None:
+        return p.ndim >= 2 and p.numel() > 0
+    return bool(group["use_muon"])
+
+
+def _check_hyperparameters(group: Mapping[str, Any], where: str) -> None:
+    lr, mu, wd, eps, betas = group["lr"], group["momentum"], group["weight_decay"], group["eps"], group["betas"]
+    if not (isinstance(lr, int | float) and lr >= 0.0):
+        raise InputError(f"{where}: lr must be a float >= 0; got {lr!r}.")
+    if not (isinstance(mu, int | float) and 0.0 <= mu < 1.0):
+        raise InputError(f"{where}: momentum must lie in [0, 1); got {mu!r}.")
+    if not (isinstance(wd, int | float) and wd >= 0.0):
+        raise InputError(f"{where}: weight_decay must be >= 0; got {wd!r}.")
+    if not (isinstance(eps, int | float) and eps > 0.0):
+        raise InputError(f"{where}: eps must be > 0; got {eps!r}.")
+    if not (isinstance(betas, tuple | list) and len(betas) == 2 and all(0.0 <= b < 1.0 for b in betas)):
+        raise InputError(f"{where}: betas must be two floats in [0, 1); got {betas!r}.")
+    if not isinstance(group["nesterov"], bool):
+        raise InputError(f"{where}: nesterov must be a bool; got {group['nesterov']!r}.")
+    if not isinstance(group["method"], NewtonSchulz | SVDPolar):
+        raise InputError(f"{where}: method must be NewtonSchulz(...) or SVDPolar(); got {group['method']!r}.")
+    if not isinstance(group["scale"], MatchAdamWRMS | AspectRatioScale):
+        raise InputError(f"{where}: scale must be MatchAdamWRMS(...) or AspectRatioScale(); got {group['scale']!r}.")
+    if group["use_muon"] not in (None, True, False):
+        raise InputError(f"{where}: use_muon must be None, True or False; got {group['use_muon']!r}.")
+
+
+def _nonfinite_message(groups: Sequence[Mapping[str, Any]]) -> str:
+    for gi, g in enumerate(groups):
+        for pi, p in enumerate(g["params"]):
+            if p.grad is not None and not bool(torch.isfinite(p.grad).all()):
+                return (
+                    f"param_groups[{gi}]['params'][{pi}] (shape {tuple(p.shape)}) has a non-finite gradient; "
+                    "no parameter or buffer was changed. Lower the learning rate, clip gradients, or pass "
+                    "nonfinite='skip' to skip such steps."
+                )
+    return "a gradient is non-finite"
