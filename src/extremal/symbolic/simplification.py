@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import sympy as sp
 
+from extremal.symbolic._rational import RationalField, Unsupported
+
 __all__ = ["canonical", "is_zero", "probably_nonzero", "readable"]
 
 
@@ -70,7 +72,11 @@ def canonical(expr: sp.Expr, eliminate: str = "sin") -> sp.Expr:
 
 
 def is_zero(expr: sp.Expr) -> bool:
-    """True when ``expr`` is identically zero (exact, via :func:`canonical`).
+    """True when ``expr`` is identically zero (exact).
+
+    Rational functions of symbols, sines, cosines, exponentials and unknown functions are
+    tested in the exact representation of :mod:`._rational` (numerator is the zero
+    polynomial); anything else goes through :func:`canonical`.
 
     Examples
     --------
@@ -78,8 +84,11 @@ def is_zero(expr: sp.Expr) -> bool:
     >>> is_zero(sp.sin(x)**2 + sp.cos(x)**2 - 1), is_zero(x)
     (True, False)
     """
-    return canonical(expr) == 0
-
+    expr = sp.sympify(expr)
+    try:
+        return not RationalField([expr], (), 0).element(expr)
+    except Unsupported:
+        return canonical(expr) == 0
 
 
 def probably_nonzero(expr: sp.Expr, trials: int = 3, seed: int = 0) -> bool:

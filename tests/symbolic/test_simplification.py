@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+from hypothesis import given
+from hypothesis import strategies as st
+
+from extremal.symbolic._rational import RationalField, Unsupported, solve_linear
+from extremal.symbolic.simplification import canonical, is_zero, probably_nonzero, readable
+
+x, r, th, M = sp.symbols("x r theta M")
+f = sp.Function("f")(r)
+
+
+def test_pythagoras_is_applied():
+    assert canonical(r * sp.sin(th) ** 2 + r * sp.cos(th) ** 2 - r) == 0
+    assert is_zero(sp.sin(th) ** 4 - sp.cos(th) ** 4 - sp.sin(th) ** 2 + sp.cos(th) ** 2)
+    assert not is_zero(sp.sin(th) ** 2 - sp.cos(th) ** 2)
+
+
+def test_zero_tests_see_through_rational_functions_and_unknown_functions():
+    assert is_zero((r**2 - M**2) / (r - M) - r - M)
+    assert is_zero(f.diff(r) / f - (f**2).diff(r) / (2 * f**2))
+    assert is_zero(sp.exp(r) * sp.exp(-r) - 1)
+
+
+def test_zero_test_falls_back_for_other_atoms():
+    assert is_zero(sp.sqrt(r) ** 2 - r)
+    assert not is_zero(sp.sqrt(r) - r)
+
+
+def test_probably_nonzero_is_one_sided():
+    assert probably_nonzero(sp.sin(x))
+    assert not probably_nonzero(x**2 - x * x)
+
+
+def test_readable_prefers_short_forms():
+    w = sp.Symbol("w")
+    assert readable((r**3 * w**2 - M) / r**2) == -M / r**2 + r * w**2
+    assert readable(r * sp.cos(th) ** 2 - r) == -r * sp.sin(th) ** 2
+
+
+def test_exact_form_is_canonical():
+    field = RationalField([sp.sin(th), sp.cos(th), r], (r, th), 0)
+    one_way = field.element(sp.cos(th) / (1 - sp.cos(th) ** 2))
+    other_way = field.element(sp.cot(th) / sp.sin(th))
+    assert (one_way - other_way).cancel().num == 0
+    cancelled = [v.cancel() for v in (one_way, other_way)]
+    assert cancelled[0].num == cancelled[1].num and cancelled[0].den == cancelled[1].den
+
+
+@given(st.integers(0, 3), st.integers(1, 3), st.integers(-3, 3))
+def test_derivative_matches_sympy(p, q, c):
+    expr = (r**p * sp.sin(th) ** q + c * f) / (r + M * sp.cos(th) ** 2) ** q + sp.exp(c * r)
+    field = RationalField([expr], (r, th), 1)
+    for k, var in enumerate((r, th)):
+        got = field.to_sympy(field.element(expr).diff(k))
+        assert is_zero(got - sp.diff(expr, var))
+
+
+def test_inverse_clears_sines_from_denominators():
+    field = RationalField([sp.sin(th)], (th,), 0)
+    inv = field.element(1 + sp.sin(th)).inverse()
+    assert all(field.base[i].degree(field.atoms.index(sp.sin(th))) == 0 for i, _ in inv.den)
+    assert is_zero(field.to_sympy(inv) - 1 / (1 + sp.sin(th)))
+
+
+def test_unsupported_atoms_are_reported():
+    for expr in (sp.sqrt(r), sp.Float(0.5) * r, sp.Abs(r), sp.sin(sp.sqrt(r))):
+        with pytest.raises(Unsupported):
+            RationalField([expr], (r,), 0)
+
+
+def test_solve_linear():
+    A = sp.Matrix([[1, r], [r, sp.sin(th) ** 2]])
+    b = sp.Matrix([1, sp.cos(th)])
+    residual = A * sp.Matrix(solve_linear(A, b)) - b
+    assert all(is_zero(e) for e in residual)
