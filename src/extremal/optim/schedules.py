@@ -464,6 +464,11 @@ def refined(norms: ArrayLike, radius: float = 1.0) -> NDArray[np.float64]:
     depend on ``η_T``. For (leq:last-2) use
     :func:`extremal.optim.last_iterate_bound_2_best_final`, which takes ``η_1..η_{T-1}``.
 
+    ``G_t`` stands for :math:`\sqrt{\mathbb E\|g_t\|^2}`: smooth the norms of a single
+    stochastic run (a moving average of ``G_t^2``) before use, since one small sampled
+    norm would give one huge rate. In deterministic runs whose gradients vanish,
+    ``G_t^{-2}`` grows without bound and the rule does not apply.
+
     Parameters
     ----------
     norms : array_like, shape (T,)

@@ -1,0 +1,318 @@
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from extremal.errors import InputError, IntegrationError  # noqa: E402
+from extremal.optim import (  # noqa: E402
+    AdaGradNorm,
+    GradNormLR,
+    GradNormRecorder,
+    InverseSquare,
+    LastIterate,
+    RefinedCausal,
+    global_grad_norm,
+    refined,
+)
+
+A = torch.tensor([[3.0, 1.0], [1.0, 2.0]], dtype=torch.float64)
+B = torch.tensor([1.0, -2.0], dtype=torch.float64)
+
+
+def quadratic(w):
+    return 0.5 * w @ A @ w - B @ w
+
+
+def train(opt, sched, w, steps):
+    for _ in range(steps):
+        opt.zero_grad()
+        quadratic(w).backward()
+        opt.step()
+        if sched is not None:
+            sched.step()
+
+
+def reference_dowg(w0: torch.Tensor, steps: int, reps_rel: float = 1e-6) -> torch.Tensor:
+    x = w0.clone()
+    rbar = reps_rel * (1 + float(torch.linalg.vector_norm(w0)))
+    v = 0.0
+    for _ in range(steps):
+        xr = x.clone().requires_grad_(True)
+        quadratic(xr).backward()
+        g = xr.grad
+        rbar = max(rbar, float(torch.linalg.vector_norm(x - w0)))
+        v += rbar**2 * float(g @ g)
+        x = x - rbar**2 / math.sqrt(v) * g
+    return x
+
+
+def reference_adagrad_norm(w0: torch.Tensor, steps: int, radius: float) -> torch.Tensor:
+    x = w0.clone()
+    v = 0.0
+    for _ in range(steps):
+        xr = x.clone().requires_grad_(True)
+        quadratic(xr).backward()
+        v += float(xr.grad @ xr.grad)
+        x = x - radius / math.sqrt(v) * xr.grad
+    return x
+
+
+def test_parameter_free_adagrad_norm_is_dowg() -> None:
+    w0 = torch.tensor([2.0, 1.0], dtype=torch.float64)
+    w = torch.nn.Parameter(w0.clone())
+    opt = torch.optim.SGD([w], lr=1.0)
+    train(opt, GradNormLR(opt, AdaGradNorm()), w, 60)
+    torch.testing.assert_close(w.detach(), reference_dowg(w0, 60), rtol=1e-12, atol=1e-12)
+
+
+def test_given_radius_is_adagrad_norm_and_lr_is_a_multiplier() -> None:
+    w0 = torch.tensor([2.0, 1.0], dtype=torch.float64)
+    w = torch.nn.Parameter(w0.clone())
+    opt = torch.optim.SGD([w], lr=0.5)
+    sched = GradNormLR(opt, AdaGradNorm(), radius=3.0)
+    train(opt, sched, w, 30)
+    torch.testing.assert_close(w.detach(), reference_adagrad_norm(w0, 30, 1.5))
+    group = opt.param_groups[0]
+    assert group["radius"] == 3.0
+    assert group["grad_norm"] == pytest.approx(sched.norms[-1])
+    assert group["lr"] == pytest.approx(0.5 * AdaGradNorm().rate(sched.norms, 3.0))
+    assert sched.get_last_lr() == [group["lr"]]
+
+
+@pytest.mark.parametrize("rule", [InverseSquare(), LastIterate(40), RefinedCausal(40)])
+def test_rate_uses_the_current_gradient(rule) -> None:
+    w = torch.nn.Parameter(torch.tensor([2.0, 1.0], dtype=torch.float64))
+    opt = torch.optim.SGD([w], lr=1.0)
+    sched = GradNormLR(opt, rule, radius=0.5)
+    seen = []
+    for _ in range(10):
+        opt.zero_grad()
+        quadratic(w).backward()
+        seen.append(global_grad_norm([w]))
+        opt.step()
+        sched.step()
+        assert opt.param_groups[0]["lr"] == pytest.approx(rule.rate(seen, 0.5), rel=1e-12)
+    np.testing.assert_allclose(sched.norms, seen)
+
+
+def test_radius_estimate_is_the_largest_distance() -> None:
+    w = torch.nn.Parameter(torch.tensor([0.0, 0.0], dtype=torch.float64))
+    opt = torch.optim.SGD([w], lr=1.0)
+    sched = GradNormLR(opt, AdaGradNorm())
+    distances = []
+    for _ in range(25):
+        distances.append(float(torch.linalg.vector_norm(w.detach())))
+        opt.zero_grad()
+        quadratic(w).backward()
+        opt.step()
+        sched.step()
+    assert sched.current_radius == pytest.approx(max(1e-6, *distances))
+    assert opt.param_groups[0]["radius"] == sched.current_radius
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_nonfinite_gradient_is_skipped_without_touching_state(momentum: float) -> None:
+    w = torch.nn.Parameter(torch.tensor([2.0, 1.0], dtype=torch.float64))
+    opt = torch.optim.SGD([w], lr=1.0, momentum=momentum)
+    sched = GradNormLR(opt, AdaGradNorm())
+    train(opt, sched, w, 5)
+    before = w.detach().clone()
+    buf = opt.state[w].get("momentum_buffer")
+    buf = None if buf is None else buf.clone()
+    norms = sched.norms.copy()
+    lr = opt.param_groups[0]["lr"]
+    opt.zero_grad()
+    w.grad = torch.tensor([float("nan"), 1.0], dtype=torch.float64)
+    opt.step()
+    sched.step()
+    assert sched.skipped == 1
+    torch.testing.assert_close(w.detach(), before)
+    np.testing.assert_array_equal(sched.norms, norms)
+    assert opt.param_groups[0]["lr"] == lr
+    if buf is not None:
+        torch.testing.assert_close(opt.state[w]["momentum_buffer"], buf)
+    train(opt, sched, w, 5)
+    assert torch.all(torch.isfinite(w))
+
+
+def test_nonfinite_gradient_can_raise() -> None:
+    w = torch.nn.Parameter(torch.tensor([2.0, 1.0]))
+    opt = torch.optim.SGD([w], lr=1.0)
+    GradNormLR(opt, AdaGradNorm(), error_if_nonfinite=True)
+    w.grad = torch.tensor([float("inf"), 1.0])
+    with pytest.raises(IntegrationError, match="gradient norm at step 1 is inf"):
+        opt.step()
+    assert torch.all(torch.isfinite(w))
+
+
+def test_state_dict_round_trip_continues_identically() -> None:
+    def fresh():
+        w = torch.nn.Parameter(torch.tensor([2.0, 1.0], dtype=torch.float64))
+        opt = torch.optim.SGD([w], lr=1.0, momentum=0.5)
+        return w, opt, GradNormLR(opt, AdaGradNorm())
+
+    w_ref, opt_ref, sched_ref = fresh()
+    train(opt_ref, sched_ref, w_ref, 20)
+
+    w1, opt1, sched1 = fresh()
+    train(opt1, sched1, w1, 8)
+    buffer = io.BytesIO()
+    torch.save({"w": w1.detach(), "opt": opt1.state_dict(), "sched": sched1.state_dict()}, buffer)
+    buffer.seek(0)
+    saved = torch.load(buffer, weights_only=True)
+
+    w2, opt2, sched2 = fresh()
+    with torch.no_grad():
+        w2.copy_(saved["w"])
+    opt2.load_state_dict(saved["opt"])
+    sched2.load_state_dict(saved["sched"])
+    train(opt2, sched2, w2, 12)
+    torch.testing.assert_close(w2.detach(), w_ref.detach(), rtol=0, atol=0)
+    assert sched2.last_epoch == sched_ref.last_epoch
+
+
+def noisy_run(opt, sched, w, steps, seed):
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(steps):
+        opt.zero_grad()
+        quadratic(w).backward()
+        w.grad += 0.5 * torch.randn(2, generator=gen, dtype=torch.float64)
+        opt.step()
+        if sched is not None:
+            sched.step()
+    return float(quadratic(w.detach()) - quadratic(torch.linalg.solve(A, B)))
+
+
+def test_recorder_refine_retrain() -> None:
+    first, second = [], []
+    for seed in range(8):
+        w = torch.nn.Parameter(torch.tensor([2.0, 1.0], dtype=torch.float64))
+        opt = torch.optim.SGD([w], lr=0.1)
+        rec = GradNormRecorder(opt)
+        first.append(noisy_run(opt, None, w, 200, seed))
+        assert rec.norms.size == 200
+        assert rec.distances[0] == 0.0
+        radius = rec.max_distance
+        rec.remove()
+
+        sq = np.convolve(np.pad(rec.norms**2, 10, mode="edge"), np.ones(21) / 21, "valid")
+        rates = refined(np.sqrt(sq), radius)
+        w2 = torch.nn.Parameter(torch.tensor([2.0, 1.0], dtype=torch.float64))
+        opt2 = torch.optim.SGD([w2], lr=1.0)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt2, lambda step, r=rates: r[min(step, 199)])
+        second.append(noisy_run(opt2, sched, w2, 200, seed + 100))
+    assert np.median(second) < 0.5 * np.median(first)
+
+
+def test_recorder_matches_manual_norms() -> None:
+    w = torch.nn.Parameter(torch.tensor([2.0, 1.0], dtype=torch.float64))
+    opt = torch.optim.SGD([w], lr=0.2)
+    rec = GradNormRecorder(opt)
+    manual = []
+    for _ in range(5):
+        opt.zero_grad()
+        quadratic(w).backward()
+        manual.append(global_grad_norm([w]))
+        opt.step()
+    np.testing.assert_allclose(rec.norms, manual)
+
+
+def test_recorder_state_and_nonfinite() -> None:
+    w = torch.nn.Parameter(torch.tensor([1.0]))
+    opt = torch.optim.SGD([w], lr=0.1)
+    rec = GradNormRecorder(opt, error_if_nonfinite=False)
+    w.grad = torch.tensor([float("nan")])
+    rec._before_step(opt, (), {})
+    assert rec.skipped == 1 and rec.norms.size == 0
+    w.grad = torch.tensor([2.0])
+    opt.step()
+    other = GradNormRecorder(torch.optim.SGD([torch.nn.Parameter(torch.tensor([1.0]))], lr=0.1))
+    other.load_state_dict(rec.state_dict())
+    np.testing.assert_array_equal(other.norms, [2.0])
+    strict = GradNormRecorder(opt)
+    w.grad = torch.tensor([float("inf")])
+    with pytest.raises(IntegrationError, match="error_if_nonfinite=False"):
+        opt.step()
+    strict.remove()
+
+
+def test_global_grad_norm_without_gradients_is_zero() -> None:
+    assert global_grad_norm([torch.nn.Parameter(torch.zeros(2))]) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"rule": object()}, "rate"),
+        ({"rule": AdaGradNorm(), "radius": 0.0}, "radius"),
+        ({"rule": AdaGradNorm(), "radius": float("nan")}, "radius"),
+        ({"rule": AdaGradNorm(), "reps_rel": -1.0}, "reps_rel"),
+    ],
+)
+def test_constructor_errors(kwargs, match: str) -> None:
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=1.0)
+    with pytest.raises(InputError, match=match):
+        GradNormLR(opt, **kwargs)
+
+
+def test_horizon_overrun_raises() -> None:
+    w = torch.nn.Parameter(torch.tensor([2.0, 1.0], dtype=torch.float64))
+    opt = torch.optim.SGD([w], lr=1.0)
+    GradNormLR(opt, LastIterate(3), radius=1.0)
+    with pytest.raises(InputError, match="longer than the horizon"):
+        train(opt, None, w, 4)
+
+
+def test_parameter_free_logistic_regression_on_digits() -> None:
+    datasets = pytest.importorskip("sklearn.datasets")
+    x, y = datasets.load_digits(return_X_y=True)
+    x = (x - x.mean(0)) / (x.std(0) + 1e-8)
+    xt = torch.tensor(x[:1200], dtype=torch.float64)
+    yt = torch.tensor(y[:1200])
+    xv = torch.tensor(x[1200:], dtype=torch.float64)
+    yv = torch.tensor(y[1200:])
+    lam = 1e-3
+
+    def loss(w, b):
+        ce = torch.nn.functional.cross_entropy(xt @ w + b, yt)
+        return ce + 0.5 * lam * (w.square().sum() + b.square().sum())
+
+    def fit(make_sched, steps=200):
+        w = torch.nn.Parameter(torch.zeros(64, 10, dtype=torch.float64))
+        b = torch.nn.Parameter(torch.zeros(10, dtype=torch.float64))
+        opt = torch.optim.SGD([w, b], lr=1.0)
+        sched = make_sched(opt)
+        for _ in range(steps):
+            opt.zero_grad()
+            loss(w, b).backward()
+            opt.step()
+            sched.step()
+        with torch.no_grad():
+            accuracy = float(((xv @ w + b).argmax(1) == yv).double().mean())
+            return float(loss(w, b)), accuracy
+
+    w = torch.zeros(64, 10, dtype=torch.float64, requires_grad=True)
+    b = torch.zeros(10, dtype=torch.float64, requires_grad=True)
+    lbfgs = torch.optim.LBFGS([w, b], lr=1, max_iter=500, tolerance_grad=1e-12,
+                              tolerance_change=0, history_size=50, line_search_fn="strong_wolfe")
+
+    def closure():
+        lbfgs.zero_grad()
+        value = loss(w, b)
+        value.backward()
+        return value
+
+    lbfgs.step(closure)
+    with torch.no_grad():
+        best = float(loss(w, b))
+
+    ours, accuracy = fit(lambda o: GradNormLR(o, AdaGradNorm()))
+    assert ours - best < 1e-4
+    assert accuracy > 0.9
+    untuned_constant, _ = fit(lambda o: torch.optim.lr_scheduler.ConstantLR(o, 1.0, 1))
+    assert ours - best < 1e-2 * (untuned_constant - best)
