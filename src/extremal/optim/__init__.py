@@ -8,11 +8,22 @@ from extremal.optim.bounds import (
     old_average_bound,
     weighted_average_bound,
 )
+from extremal.optim.feature_space import feature_step, output_change, reachable_projector
+from extremal.optim.isotropy import Isotropy, IsotropyMonitor, isotropy
 from extremal.optim.lr_schedulers import (
     GradNormLR,
     GradNormRecorder,
     GradNormRule,
     global_grad_norm,
+)
+from extremal.optim.msign import JORDAN_QUINTIC, NewtonSchulz, SVDPolar, msign
+from extremal.optim.muon import (
+    AspectRatioScale,
+    MatchAdamWRMS,
+    Muon,
+    adamw_update,
+    muon_param_groups,
+    muon_update,
 )
 from extremal.optim.schedules import (
     AdaGradNorm,
@@ -28,28 +39,55 @@ from extremal.optim.schedules import (
     recency_weighted_sq,
     refined,
 )
+from extremal.optim.steepest import Frobenius, MaxNorm, Spectral, dual_norm, steepest_direction
+from extremal.optim.whitening import FeatureDiagonal, FullWhitening, SampleDiagonal, whiten
 
 __all__ = [
+    "JORDAN_QUINTIC",
     "AdaGradNorm",
+    "AspectRatioScale",
+    "FeatureDiagonal",
+    "Frobenius",
+    "FullWhitening",
     "GradNormLR",
     "GradNormRecorder",
     "GradNormRule",
     "InverseSquare",
+    "Isotropy",
+    "IsotropyMonitor",
     "LastIterate",
+    "MatchAdamWRMS",
+    "MaxNorm",
+    "Muon",
+    "NewtonSchulz",
     "RefinedCausal",
+    "SVDPolar",
+    "SampleDiagonal",
+    "Spectral",
+    "adamw_update",
     "average_bound",
     "constant",
     "constant_optimal",
     "cosine",
+    "dual_norm",
+    "feature_step",
     "global_grad_norm",
     "inverse_square_optimal",
+    "isotropy",
     "last_iterate_bound_1",
     "last_iterate_bound_2",
     "last_iterate_bound_2_best_final",
     "last_iterate_constant",
     "linear_decay",
+    "msign",
+    "muon_param_groups",
+    "muon_update",
     "old_average_bound",
+    "output_change",
+    "reachable_projector",
     "recency_weighted_sq",
     "refined",
+    "steepest_direction",
     "weighted_average_bound",
+    "whiten",
 ]

@@ -129,9 +129,7 @@ class NewtonSchulz:
             )
         for triple in self.coeffs:
             if not isinstance(triple, tuple) or len(triple) != 3:
-                raise InputError(
-                    f"NewtonSchulz.coeffs must hold (a, b, c) triples; got {triple!r} in {self.coeffs!r}."
-                )
+                raise InputError(f"NewtonSchulz.coeffs must hold (a, b, c) triples; got {triple!r} in {self.coeffs!r}.")
         if self.dtype is not None and self.dtype not in _FLOAT_DTYPES:
             raise InputError(
                 f"NewtonSchulz.dtype must be a floating torch dtype or None; got {self.dtype!r}. "
@@ -204,9 +202,7 @@ def msign(M: torch.Tensor, method: NewtonSchulz | SVDPolar = SVDPolar()) -> torc
         return _svd_polar(M, method)
     if isinstance(method, NewtonSchulz):
         return _newton_schulz(M, method)
-    raise InputError(
-        f"method must be SVDPolar(...) or NewtonSchulz(...); got {method!r} ({type(method).__name__})."
-    )
+    raise InputError(f"method must be SVDPolar(...) or NewtonSchulz(...); got {method!r} ({type(method).__name__}).")
 
 
 def _svd_polar(M: torch.Tensor, method: SVDPolar) -> torch.Tensor:

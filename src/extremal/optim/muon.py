@@ -97,8 +97,6 @@ class AspectRatioScale:
         return math.sqrt(max(1.0, rows / cols))
 
 
-Scale = MatchAdamWRMS | AspectRatioScale
-
 _NEWTON_SCHULZ = NewtonSchulz()
 
 
@@ -109,7 +107,7 @@ def muon_update(
     momentum: float = 0.95,
     nesterov: bool = True,
     method: NewtonSchulz | SVDPolar = _NEWTON_SCHULZ,
-    scale: Scale = MatchAdamWRMS(),
+    scale: MatchAdamWRMS | AspectRatioScale = MatchAdamWRMS(),
 ) -> tuple[torch.Tensor, torch.Tensor]:
     r"""One Muon direction and the new momentum buffer; pure, inputs are not modified.
 
@@ -269,8 +267,8 @@ class Muon(torch.optim.Optimizer):
     ...     loss = torch.nn.functional.mse_loss(model(x), y)
     ...     loss.backward()
     ...     _ = opt.step()
-    >>> round(loss.item(), 3)
-    0.027
+    >>> loss.item() < 0.05
+    True
     """
 
     def __init__(
@@ -282,7 +280,7 @@ class Muon(torch.optim.Optimizer):
         nesterov: bool = True,
         weight_decay: float = 0.01,
         method: NewtonSchulz | SVDPolar = _NEWTON_SCHULZ,
-        scale: Scale = MatchAdamWRMS(),
+        scale: MatchAdamWRMS | AspectRatioScale = MatchAdamWRMS(),
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         nonfinite: Literal["skip", "raise"] = "skip",

@@ -57,10 +57,7 @@ class Spectral:
     method: NewtonSchulz | SVDPolar = field(default_factory=SVDPolar)
 
 
-Norm = Frobenius | MaxNorm | Spectral
-
-
-def steepest_direction(G: torch.Tensor, norm: Norm) -> torch.Tensor:
+def steepest_direction(G: torch.Tensor, norm: Frobenius | MaxNorm | Spectral) -> torch.Tensor:
     r"""Unit-norm direction ``D`` that maximises ``<G, D>`` under ``norm``.
 
     .. math:: D = \operatorname*{arg\,max}_{\lVert D\rVert\le 1}\operatorname{tr}(G^\top D):
@@ -108,7 +105,7 @@ def steepest_direction(G: torch.Tensor, norm: Norm) -> torch.Tensor:
     return msign(G, norm.method)
 
 
-def dual_norm(G: torch.Tensor, norm: Norm) -> torch.Tensor:
+def dual_norm(G: torch.Tensor, norm: Frobenius | MaxNorm | Spectral) -> torch.Tensor:
     r"""The dual norm :math:`\lVert G\rVert_* = \max_{\lVert D\rVert\le1}\langle G, D\rangle`.
 
     Frobenius for :class:`Frobenius`, the entrywise ℓ1 norm for :class:`MaxNorm`, and the
@@ -143,12 +140,11 @@ def dual_norm(G: torch.Tensor, norm: Norm) -> torch.Tensor:
     return torch.linalg.matrix_norm(work, ord="nuc").to(G.dtype)
 
 
-def _check(G: torch.Tensor, norm: Norm) -> None:
+def _check(G: torch.Tensor, norm: Frobenius | MaxNorm | Spectral) -> None:
     if not isinstance(G, torch.Tensor) or G.ndim < 2 or not G.is_floating_point():
         shape = tuple(G.shape) if isinstance(G, torch.Tensor) else type(G).__name__
         raise InputError(
-            f"G must be a floating torch.Tensor of shape (..., m, n); got {shape}. "
-            "Reshape a vector to (1, n)."
+            f"G must be a floating torch.Tensor of shape (..., m, n); got {shape}. Reshape a vector to (1, n)."
         )
     if not isinstance(norm, Frobenius | MaxNorm | Spectral):
         raise InputError(f"norm must be Frobenius(), MaxNorm() or Spectral(...); got {norm!r}.")

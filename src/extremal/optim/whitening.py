@@ -1,0 +1,124 @@
+r"""Whitening ``X (X^T X)^{-1/2}`` of a batch of features and its diagonal approximations.
+
+For features :math:`X \in \mathbb R^{b\times d}` (``b`` samples as rows), Su (2026) looks for
+a transform :math:`A` with :math:`(XA)(XA)^\top` as close to :math:`I` as possible; a
+solution is :math:`A = (X^\top X)^{-1/2}`, the whitening
+
+.. math:: X (X^\top X)^{-1/2} = (X X^\top)^{-1/2} X = \operatorname{msign}(X),
+
+which is exactly the matrix sign of :mod:`extremal.optim.msign` (so a rank-deficient ``X``
+uses the pseudo-inverse). Keeping only the diagonal of a Gram matrix gives the
+normalisation layers:
+
+- :class:`FullWhitening`: :math:`X (X^\top X)^{-1/2}`;
+- :class:`FeatureDiagonal`: :math:`X \operatorname{diag}(X^\top X)^{-1/2}`, each feature
+  (column) scaled to unit norm; with centring over the batch this is BatchNorm:
+  ``BatchNorm(X) = sqrt(b) * whiten(X, FeatureDiagonal(), center=True)``;
+- :class:`SampleDiagonal`: :math:`\operatorname{diag}(X X^\top)^{-1/2} X`, each sample
+  (row) scaled to unit norm: ``RMSNorm(X) = sqrt(d) * whiten(X, SampleDiagonal())`` and,
+  with centring over the features, ``LayerNorm(X) = sqrt(d) * whiten(X, SampleDiagonal(),
+  center=True)``.
+
+The factors :math:`\sqrt b` and :math:`\sqrt d` only fix the scale: the layers normalise to
+unit mean square, whitening to unit norm. Both diagonal forms equal :class:`FullWhitening`
+when the Gram matrix they approximate is already diagonal.
+
+References
+----------
+J. Su, "为什么我们偏爱各向同性？基于最速下降的理解", 2026, https://kexue.fm/archives/11549
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from extremal._optional import require
+from extremal.errors import InputError
+from extremal.optim.msign import SVDPolar, msign
+
+torch = require("torch", extra="torch")
+
+__all__ = ["FeatureDiagonal", "FullWhitening", "SampleDiagonal", "whiten"]
+
+
+@dataclass(frozen=True, slots=True)
+class FullWhitening:
+    """``X (X^T X)^{-1/2}``; centring subtracts the batch mean of each feature."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureDiagonal:
+    """``X diag(X^T X)^{-1/2}`` (BatchNorm); centring subtracts the batch mean of each feature."""
+
+
+@dataclass(frozen=True, slots=True)
+class SampleDiagonal:
+    """``diag(X X^T)^{-1/2} X`` (RMSNorm, LayerNorm); centring subtracts each sample's mean."""
+
+
+_FULL = FullWhitening()
+
+
+def whiten(
+    X: torch.Tensor, method: FullWhitening | FeatureDiagonal | SampleDiagonal = _FULL, *, center: bool = False
+) -> torch.Tensor:
+    r"""Whiten a batch of features, fully or by a diagonal approximation.
+
+    .. math:: X(X^\top X)^{-1/2},\qquad X\operatorname{diag}(X^\top X)^{-1/2},\qquad
+       \operatorname{diag}(XX^\top)^{-1/2}X
+
+    for :class:`FullWhitening`, :class:`FeatureDiagonal` and :class:`SampleDiagonal`.
+
+    Parameters
+    ----------
+    X : torch.Tensor
+        Shape ``(b, d)``: ``b`` samples, ``d`` features; floating dtype.
+    method : FullWhitening, FeatureDiagonal or SampleDiagonal
+        Which Gram matrix is inverted, and whether only its diagonal is used.
+    center : bool
+        Subtract the mean first: over the samples (each column) for ``FullWhitening`` and
+        ``FeatureDiagonal``, over the features (each row) for ``SampleDiagonal``.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape ``(b, d)``. For ``FullWhitening`` with ``b >= d`` and ``X`` of full rank,
+        :math:`X_w^\top X_w = I`; with ``b <= d`` and full rank, :math:`X_w X_w^\top = I`.
+        Zero columns (or rows) stay zero.
+
+    Raises
+    ------
+    InputError
+        If ``X`` is not a floating tensor of shape ``(b, d)`` or ``method`` is unknown.
+
+    Examples
+    --------
+    >>> import torch
+    >>> X = torch.tensor([[2.0, 0.0], [0.0, 3.0], [0.0, 0.0]])
+    >>> whiten(X)
+    tensor([[1., 0.],
+            [0., 1.],
+            [0., 0.]])
+    >>> whiten(torch.tensor([[3.0, 4.0]]), SampleDiagonal())
+    tensor([[0.6000, 0.8000]])
+    """
+    if not isinstance(X, torch.Tensor) or X.ndim != 2 or not X.is_floating_point():
+        shape = tuple(X.shape) if isinstance(X, torch.Tensor) else type(X).__name__
+        raise InputError(
+            f"X must be a floating torch.Tensor of shape (b, d); got {shape}. "
+            "Flatten leading dimensions with X.reshape(-1, d)."
+        )
+    if isinstance(method, FullWhitening):
+        Xc = X - X.mean(dim=0, keepdim=True) if center else X
+        return msign(Xc, SVDPolar())
+    if isinstance(method, FeatureDiagonal):
+        Xc = X - X.mean(dim=0, keepdim=True) if center else X
+        return Xc / _safe(torch.linalg.vector_norm(Xc, dim=0, keepdim=True))
+    if isinstance(method, SampleDiagonal):
+        Xc = X - X.mean(dim=1, keepdim=True) if center else X
+        return Xc / _safe(torch.linalg.vector_norm(Xc, dim=1, keepdim=True))
+    raise InputError(f"method must be FullWhitening(), FeatureDiagonal() or SampleDiagonal(); got {method!r}.")
+
+
+def _safe(norm: torch.Tensor) -> torch.Tensor:
+    return torch.where(norm > 0, norm, torch.ones_like(norm))
