@@ -1,0 +1,121 @@
+r"""Integration methods: a tableau plus its step-size policy, as small immutable values.
+
+Adaptive methods keep, for every trajectory separately, the weighted RMS error
+
+.. math:: \mathrm{err} = \Big\| \frac{h\sum_i e_i k_i}{a + r\max(|y_n|, |y_{n+1}|)} \Big\|_{\mathrm{rms}}
+
+(:math:`a` = ``atol``, :math:`r` = ``rtol``) below one and rescale the step by
+:math:`0.9\,\mathrm{err}^{-1/(q+1)}` (clipped to :math:`[0.2, 10]`), :math:`q` the order of
+the error estimator (Hairer, Nørsett & Wanner, *Solving ODEs I*, Sec. II.4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from extremal.errors import InputError
+from extremal.numerics.tableaux import DOP853, DOPRI5, ButcherTableau
+
+__all__ = ["DormandPrince54", "DormandPrince853", "FixedStep", "Method"]
+
+
+def _check_positive(name: str, value: float, hint: str) -> None:
+    if not (isinstance(value, int | float) and value > 0):
+        raise InputError(f"{name} must be a positive number; got {value!r}. {hint}")
+
+
+def _check_adaptive(method: DormandPrince54 | DormandPrince853) -> None:
+    hint = "Typical values are 1e-6 to 1e-12."
+    _check_positive("rtol", method.rtol, hint)
+    _check_positive("atol", method.atol, hint)
+    if method.rtol < 1e-15:
+        raise InputError(f"rtol={method.rtol!r} is below double precision; pass rtol >= 1e-15.")
+    if not (isinstance(method.max_steps, int) and method.max_steps > 0):
+        raise InputError(f"max_steps must be a positive int; got {method.max_steps!r}.")
+
+
+@dataclass(frozen=True, slots=True)
+class DormandPrince54:
+    """Dormand–Prince 5(4) with per-trajectory adaptive steps and quartic dense output.
+
+    Parameters
+    ----------
+    rtol, atol : float
+        Relative and absolute tolerance of the local error estimate.
+    max_steps : int
+        Accepted plus rejected steps allowed per trajectory before ``Status.MAX_STEPS``.
+
+    Examples
+    --------
+    >>> DormandPrince54(rtol=1e-8).tableau.name
+    'DOPRI5'
+    """
+
+    rtol: float = 1e-8
+    atol: float = 1e-10
+    max_steps: int = 100_000
+
+    def __post_init__(self) -> None:
+        _check_adaptive(self)
+
+    @property
+    def tableau(self) -> ButcherTableau:
+        """The DOPRI5 tableau."""
+        return DOPRI5
+
+
+@dataclass(frozen=True, slots=True)
+class DormandPrince853:
+    """Dormand–Prince 8(5,3) (Hairer's DOP853): the method of choice below ``rtol = 1e-8``.
+
+    Parameters
+    ----------
+    rtol, atol : float
+        Relative and absolute tolerance of the local error estimate.
+    max_steps : int
+        Accepted plus rejected steps allowed per trajectory before ``Status.MAX_STEPS``.
+
+    Examples
+    --------
+    >>> DormandPrince853(rtol=1e-10, atol=1e-10).tableau.order
+    8
+    """
+
+    rtol: float = 1e-10
+    atol: float = 1e-12
+    max_steps: int = 100_000
+
+    def __post_init__(self) -> None:
+        _check_adaptive(self)
+
+    @property
+    def tableau(self) -> ButcherTableau:
+        """The DOP853 tableau."""
+        return DOP853
+
+
+@dataclass(frozen=True, slots=True)
+class FixedStep:
+    """Any tableau with a constant step ``dt`` (the last step is shortened to land on the end).
+
+    Useful to measure a method's order: the global error scales as ``dt**tableau.order``.
+
+    Examples
+    --------
+    >>> FixedStep(DOPRI5, dt=0.1).max_steps
+    100000
+    """
+
+    tableau: ButcherTableau
+    dt: float
+    max_steps: int = 100_000
+
+    def __post_init__(self) -> None:
+        _check_positive("dt", self.dt, "Pass the step of the independent variable, e.g. dt=0.01.")
+        if not isinstance(self.tableau, ButcherTableau):
+            raise InputError(
+                f"tableau must be a ButcherTableau such as DOPRI5 or DOP853; got {type(self.tableau).__name__}."
+            )
+
+
+Method = DormandPrince54 | DormandPrince853 | FixedStep

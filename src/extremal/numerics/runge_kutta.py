@@ -1,0 +1,469 @@
+r"""Batched explicit Runge–Kutta integration with per-trajectory step control.
+
+Every trajectory of the batch has its own time, step size, error estimate and status; one
+pass of the loop attempts one step for every unfinished trajectory with whole-batch NumPy
+operations, and finished trajectories are dropped from the working arrays. The state is kept
+component-major, shape (d, k), so each stage combination
+
+.. math:: Y_s = y_n + h \sum_{j<s} a_{sj} k_j
+
+is a single matrix-vector product over the stored stages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from extremal.errors import InputError, IntegrationError
+from extremal.numerics.events import Event
+from extremal.numerics.methods import DormandPrince54, DormandPrince853, FixedStep, Method
+from extremal.numerics.status import Status, status_counts
+from extremal.numerics.tableaux import ButcherTableau
+
+__all__ = ["ODESolution", "integrate"]
+
+RHS = Callable[[NDArray[np.float64], NDArray[np.float64]], NDArray[np.float64]]
+
+_SAFETY, _MIN_FACTOR, _MAX_FACTOR = 0.9, 0.2, 10.0
+_ROOT_ITERATIONS = 80
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ODESolution:
+    """A batch of integrated trajectories, as arrays.
+
+    Attributes
+    ----------
+    t : ndarray, shape (N, m)
+        Output times (``t_eval`` broadcast per trajectory); ``m = 0`` without ``t_eval``.
+    y : ndarray, shape (N, m, d)
+        States at ``t``; NaN after a trajectory stopped early.
+    t_final : ndarray, shape (N,)
+        Where each trajectory stopped (the end of its interval unless it failed or hit an event).
+    y_final : ndarray, shape (N, d)
+        State at ``t_final``.
+    status : ndarray of Status codes, shape (N,)
+        See :class:`Status`.
+    event : ndarray of int, shape (N,)
+        Index into ``events`` of the event that stopped the trajectory, ``-1`` if none.
+    n_steps, n_rejected : ndarray of int, shape (N,)
+        Accepted and rejected steps per trajectory.
+    n_rhs : int
+        Right-hand-side evaluations, counted per trajectory (one call on k rows counts k).
+    """
+
+    t: NDArray[np.float64]
+    y: NDArray[np.float64]
+    t_final: NDArray[np.float64]
+    y_final: NDArray[np.float64]
+    status: NDArray[np.int8]
+    event: NDArray[np.int16]
+    n_steps: NDArray[np.int64]
+    n_rejected: NDArray[np.int64]
+    n_rhs: int
+
+    @property
+    def success(self) -> NDArray[np.bool_]:
+        """``True`` where the trajectory reached its end or an event, shape (N,)."""
+        return (self.status == Status.SUCCESS) | (self.status == Status.EVENT)
+
+
+def _as_states(y0: ArrayLike) -> NDArray[np.float64]:
+    try:
+        arr = np.array(y0, dtype=np.float64, ndmin=1)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"y0 must be a real array of shape (d,) or (N, d); could not read it ({exc}).") from None
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] == 0 or arr.shape[0] == 0:
+        raise InputError(f"y0 must have shape (d,) or (N, d) with N, d >= 1; got shape {arr.shape}.")
+    return arr
+
+
+def _as_span(t_span: Sequence[ArrayLike] | ArrayLike, n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    try:
+        t0, t1 = t_span  # type: ignore[misc]
+        t0 = np.broadcast_to(np.asarray(t0, dtype=np.float64), (n,)).copy()
+        t1 = np.broadcast_to(np.asarray(t1, dtype=np.float64), (n,)).copy()
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            f"t_span must be a pair (t0, t1) of numbers or arrays of shape (N,) with N={n}; "
+            f"got {t_span!r} ({exc})."
+        ) from None
+    if not (np.all(np.isfinite(t0)) and np.all(np.isfinite(t1))):
+        raise InputError(f"t_span must be finite; got {t_span!r}.")
+    return t0, t1
+
+
+def _as_t_eval(
+    t_eval: ArrayLike | None, t0: NDArray[np.float64], t1: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    n = t0.size
+    if t_eval is None:
+        return np.empty((n, 0))
+    te = np.asarray(t_eval, dtype=np.float64)
+    if te.ndim == 1:
+        te = np.broadcast_to(te, (n, te.size))
+    if te.ndim != 2 or te.shape[0] != n:
+        raise InputError(f"t_eval must have shape (m,) or (N, m) with N={n}; got shape {te.shape}.")
+    direction = np.sign(t1 - t0)[:, None]
+    steps = np.diff(te, axis=1) * direction
+    lo, hi = np.minimum(t0, t1)[:, None], np.maximum(t0, t1)[:, None]
+    tol = 1e-12 * np.maximum(1.0, np.abs(hi))
+    if np.any(steps < 0) or np.any(te < lo - tol) or np.any(te > hi + tol) or not np.all(np.isfinite(te)):
+        raise InputError(
+            "t_eval must be finite, inside t_span and ordered in the direction of integration; "
+            f"got values in [{te.min()}, {te.max()}] for spans from {t0.min()} to {t1.max()}."
+        )
+    return np.ascontiguousarray(te)
+
+
+class _Counter:
+    __slots__ = ("rows",)
+
+    def __init__(self) -> None:
+        self.rows = 0
+
+
+def _call(rhs: RHS, t: NDArray[np.float64], y: NDArray[np.float64], counter: _Counter) -> NDArray[np.float64]:
+    counter.rows += y.shape[1]
+    return rhs(t, y)
+
+
+def _rms(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.sqrt(np.einsum("ij,ij->j", x, x) / x.shape[0])
+
+
+def _initial_step(
+    rhs: RHS, t: NDArray[np.float64], y: NDArray[np.float64], f: NDArray[np.float64],
+    direction: NDArray[np.float64], span: NDArray[np.float64], method: Method, counter: _Counter,
+) -> NDArray[np.float64]:
+    """Hairer–Wanner's starting step (Solving ODEs I, Sec. II.4), one value per trajectory."""
+    if isinstance(method, FixedStep):
+        return np.full(t.shape, method.dt)
+    scale = method.atol + np.abs(y) * method.rtol
+    d0, d1 = _rms(y / scale), _rms(f / scale)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h0 = np.where((d0 < 1e-5) | (d1 < 1e-5), 1e-6, 0.01 * d0 / d1)
+    h0 = np.minimum(h0, span)
+    f1 = _call(rhs, t + h0 * direction, y + (h0 * direction) * f, counter)
+    d2 = _rms((f1 - f) / scale) / h0
+    big = np.maximum(d1, d2)
+    with np.errstate(divide="ignore"):
+        h1 = (0.01 / big) ** (1.0 / (method.tableau.error_order + 1))
+    h1 = np.where(big <= 1e-15, np.maximum(1e-6, h0 * 1e-3), h1)
+    return np.minimum(np.minimum(100 * h0, h1), span)
+
+
+def _error_norm(
+    tab: ButcherTableau, kf: NDArray[np.float64], h: NDArray[np.float64], scale: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    d, k = scale.shape
+    s1 = tab.n_stages + 1
+    e = (tab.error @ kf[:s1]).reshape(d, k) / scale
+    e_sq = np.einsum("ij,ij->j", e, e)
+    if tab.error_low is None:
+        return np.abs(h) * np.sqrt(e_sq / d)
+    low = (tab.error_low @ kf[:s1]).reshape(d, k) / scale
+    low_sq = np.einsum("ij,ij->j", low, low)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        err = np.abs(h) * e_sq / np.sqrt((e_sq + 0.01 * low_sq) * d)
+    return np.where(e_sq + low_sq == 0, 0.0, err)
+
+
+def _extra_stages(
+    tab: ButcherTableau, rhs: RHS, t: NDArray[np.float64], y: NDArray[np.float64],
+    h: NDArray[np.float64], K: NDArray[np.float64], counter: _Counter,
+) -> None:
+    """Fill the dense-output-only stages of ``K`` (shape (S, d, k)) in place."""
+    d, k = y.shape
+    kf = K.reshape(K.shape[0], d * k)
+    for s in range(tab.n_stages + 1, tab.n_dense_stages):
+        ys = y + (tab.a[s, :s] @ kf[:s]).reshape(d, k) * h
+        K[s] = _call(rhs, t + tab.c[s] * h, ys, counter)
+
+
+def _dense(
+    tab: ButcherTableau, y: NDArray[np.float64], h: NDArray[np.float64],
+    K: NDArray[np.float64], theta: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Interpolant at ``theta`` (shape (k,)) of rows with state ``y`` (d, k) and stages ``K`` (S, d, k)."""
+    powers = theta[None, :] ** np.arange(1, tab.dense.shape[1] + 1)[:, None]
+    weights = tab.dense @ powers
+    return y + h * np.einsum("sk,sdk->dk", weights, K)
+
+
+def _locate(
+    event: Event, tab: ButcherTableau, t: NDArray[np.float64], y: NDArray[np.float64],
+    h: NDArray[np.float64], K: NDArray[np.float64], g0: NDArray[np.float64], g1: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Root ``theta`` in [0, 1] of the event along the interpolant (Illinois regula falsi)."""
+    a, b = np.zeros_like(t), np.ones_like(t)
+    ga, gb = g0.copy(), g1.copy()
+    side = np.zeros(t.shape, dtype=np.int8)
+    for _ in range(_ROOT_ITERATIONS):
+        denom = gb - ga
+        with np.errstate(invalid="ignore", divide="ignore"):
+            c = np.where(denom != 0, b - gb * (b - a) / denom, 0.5 * (a + b))
+        c = np.where((c > a) & (c < b), c, 0.5 * (a + b))
+        gc = np.asarray(event.function(t + c * h, _dense(tab, y, h, K, c)), dtype=np.float64)
+        left = np.sign(gc) == np.sign(ga)
+        a, ga, b, gb = np.where(left, c, a), np.where(left, gc, ga), np.where(left, b, c), np.where(left, gb, gc)
+        gb = np.where(left & (side == 1), gb / 2, gb)
+        ga = np.where(~left & (side == -1), ga / 2, ga)
+        side = np.where(left, 1, -1).astype(np.int8)
+        if np.all((b - a) <= 4 * np.finfo(float).eps) or np.all(gc == 0):
+            break
+    return np.where(np.abs(ga) < np.abs(gb), a, b)
+
+
+def _crossed(g0: NDArray[np.float64], g1: NDArray[np.float64], direction: float) -> NDArray[np.bool_]:
+    up = (g0 < 0) & (g1 >= 0)
+    down = (g0 > 0) & (g1 <= 0)
+    if direction > 0:
+        return up
+    if direction < 0:
+        return down
+    return up | down
+
+
+def _eval_events(events: Sequence[Event], t: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
+    out = np.empty((len(events), t.size))
+    for i, ev in enumerate(events):
+        value = np.asarray(ev.function(t, y), dtype=np.float64)
+        if value.shape != t.shape:
+            raise InputError(
+                f"event {ev.name!r} returned shape {value.shape}; it must return one value per "
+                f"trajectory, shape {t.shape}."
+            )
+        out[i] = value
+    return out
+
+
+def integrate(
+    rhs: RHS,
+    y0: ArrayLike,
+    t_span: Sequence[ArrayLike],
+    method: Method | None = None,
+    *,
+    t_eval: ArrayLike | None = None,
+    events: Sequence[Event] = (),
+    strict: bool = False,
+) -> ODESolution:
+    r"""Integrate :math:`\dot y = f(t, y)` for a batch of initial states at once.
+
+    Each trajectory ``i`` runs from ``t_span[0][i]`` to ``t_span[1][i]`` with its own adaptive
+    step (or ``FixedStep``); dense output fills ``t_eval``; an :class:`Event` stops a
+    trajectory at the first root of its function.
+
+    Parameters
+    ----------
+    rhs : callable
+        ``rhs(t, y) -> dy`` with ``t`` shape (k,), ``y`` and ``dy`` shape (d, k): component-major,
+        as SciPy's ``solve_ivp(..., vectorized=True)``. Compiled right-hand sides from
+        :func:`compile_rhs` have this form.
+    y0 : array_like, shape (d,) or (N, d)
+        Initial states.
+    t_span : pair of float or of arrays with shape (N,)
+        Start and end of each trajectory; ``t1 < t0`` integrates backwards.
+    method : DormandPrince54, DormandPrince853 or FixedStep
+        Default ``DormandPrince853()``.
+    t_eval : array_like, shape (m,) or (N, m), optional
+        Output times, inside the span and ordered in the direction of integration.
+    events : sequence of Event
+        Terminal events.
+    strict : bool
+        Raise :class:`IntegrationError` if any trajectory did not succeed.
+
+    Returns
+    -------
+    ODESolution
+
+    Raises
+    ------
+    InputError
+        For inputs of the wrong shape, or an ``rhs`` returning the wrong shape.
+    IntegrationError
+        If ``strict`` and a trajectory failed.
+
+    Examples
+    --------
+    Two harmonic oscillators, :math:`\ddot x = -x`, integrated to :math:`t = \pi`:
+
+    >>> sol = integrate(lambda t, y: np.stack([y[1], -y[0]]), [[1.0, 0.0], [0.0, 1.0]], (0.0, np.pi))
+    >>> np.round(sol.y_final, 8) + 0.0
+    array([[-1.,  0.],
+           [ 0., -1.]])
+    """
+    method = DormandPrince853() if method is None else method
+    if not isinstance(method, DormandPrince54 | DormandPrince853 | FixedStep):
+        raise InputError(
+            f"method must be DormandPrince54(...), DormandPrince853(...) or FixedStep(...); got {method!r}."
+        )
+    Y0 = _as_states(y0)
+    n, d = Y0.shape
+    t0, t1 = _as_span(t_span, n)
+    te = _as_t_eval(t_eval, t0, t1)
+    m = te.shape[1]
+    te_pad = np.concatenate([te, np.full((n, 1), np.nan)], axis=1)
+    events = tuple(events)
+    for ev in events:
+        if not isinstance(ev, Event):
+            raise InputError(f"events must be Event objects; got {type(ev).__name__}. Wrap functions in Event(f).")
+
+    tab = method.tableau
+    adaptive = not isinstance(method, FixedStep)
+    S, n_total = tab.n_stages, tab.n_dense_stages
+    exponent = -1.0 / (tab.error_order + 1)
+    counter = _Counter()
+
+    y_out = np.full((n, m, d), np.nan)
+    t_final, y_final = t0.copy(), Y0.copy()
+    status = np.full(n, Status.SUCCESS, dtype=np.int8)
+    event_index = np.full(n, -1, dtype=np.int16)
+    n_steps = np.zeros(n, dtype=np.int64)
+    n_rejected = np.zeros(n, dtype=np.int64)
+
+    direction = np.sign(t1 - t0)
+    at_start = (te - t0[:, None]) * direction[:, None] <= 0
+    y_out[at_start] = np.broadcast_to(Y0[:, None, :], (n, m, d))[at_start]
+    ptr = at_start.sum(axis=1)
+
+    y = np.ascontiguousarray(Y0.T)
+    f = np.asarray(_call(rhs, t0, y, counter), dtype=np.float64)
+    if f.shape != y.shape:
+        raise InputError(
+            f"rhs(t, y) returned shape {f.shape} for y of shape {y.shape}; it must return the "
+            "derivative with the same (d, k) shape (component-major, like vectorized=True in SciPy)."
+        )
+    idx = np.arange(n)
+    t, t_end = t0.copy(), t1.copy()
+    g_prev = _eval_events(events, t, y)
+    bad_start = ~(np.all(np.isfinite(f), axis=0) & np.all(np.isfinite(y), axis=0))
+    h = _initial_step(rhs, t, y, np.where(bad_start, 0.0, f), direction, np.abs(t_end - t), method, counter)
+    rejected_last = np.zeros(n, dtype=bool)
+    done = bad_start | (direction == 0)
+    status[bad_start] = Status.NONFINITE
+    buffer = np.empty(n_total * d * n)
+
+    while True:
+        if np.any(done):
+            keep = ~done
+            idx, t, t_end, direction, h, ptr = idx[keep], t[keep], t_end[keep], direction[keep], h[keep], ptr[keep]
+            y, f, g_prev, rejected_last = y[:, keep], f[:, keep], g_prev[:, keep], rejected_last[keep]
+        k = idx.size
+        if k == 0:
+            break
+        K = buffer[: n_total * d * k].reshape(n_total, d, k)
+        kf = K.reshape(n_total, d * k)
+        remaining = np.abs(t_end - t)
+        last = h >= remaining
+        h_abs = np.where(last, remaining, h)
+        hs = direction * h_abs
+        K[0] = f
+        for s in range(1, S + 1):
+            ys = y + (tab.a[s, :s] @ kf[:s]).reshape(d, k) * hs
+            K[s] = _call(rhs, t + tab.c[s] * hs, ys, counter)
+        y_new = ys
+        if adaptive:
+            scale = method.atol + method.rtol * np.maximum(np.abs(y), np.abs(y_new))
+            err = np.nan_to_num(_error_norm(tab, kf, hs, scale), nan=np.inf)
+            finite = np.isfinite(err)
+            accept = err <= 1.0
+            with np.errstate(divide="ignore"):
+                factor = np.clip(_SAFETY * err**exponent, _MIN_FACTOR, _MAX_FACTOR)
+            factor = np.where(accept & rejected_last, np.minimum(factor, 1.0), factor)
+            h_next = h_abs * factor
+        else:
+            finite = np.all(np.isfinite(K[S]), axis=0)
+            accept = finite
+            h_next = h
+        t_new = np.where(last, t_end, t + hs)
+
+        stop_theta = np.full(k, np.inf)
+        stop_event = np.full(k, -1, dtype=np.int16)
+        dense_rows = np.zeros(k, dtype=bool)
+        if events:
+            g_new = _eval_events(events, t_new, y_new)
+            crossed = np.stack([_crossed(g_prev[i], g_new[i], ev.direction) for i, ev in enumerate(events)]) & accept
+            dense_rows |= crossed.any(axis=0)
+        cur = te_pad[idx, np.minimum(ptr, m)]
+        dense_rows |= accept & ((cur - t_new) * direction <= 0)
+        if np.any(dense_rows):
+            r = np.flatnonzero(dense_rows)
+            Ksub = np.ascontiguousarray(K[:, :, r])
+            _extra_stages(tab, rhs, t[r], y[:, r], hs[r], Ksub, counter)
+            if events:
+                for i, ev in enumerate(events):
+                    hit = crossed[i, r]
+                    if np.any(hit):
+                        rr = r[hit]
+                        theta = _locate(ev, tab, t[rr], y[:, rr], hs[rr], Ksub[:, :, hit], g_prev[i, rr], g_new[i, rr])
+                        earlier = theta < stop_theta[rr]
+                        stop_theta[rr[earlier]] = theta[earlier]
+                        stop_event[rr[earlier]] = i
+            t_limit = np.where(np.isfinite(stop_theta[r]), t[r] + stop_theta[r] * hs[r], t_new[r])
+            pos = np.arange(r.size)
+            while True:
+                p = ptr[r[pos]]
+                want = (te_pad[idx[r[pos]], np.minimum(p, m)] - t_limit[pos]) * direction[r[pos]] <= 0
+                pos = pos[want]
+                if pos.size == 0:
+                    break
+                rows = r[pos]
+                theta = (te_pad[idx[rows], ptr[rows]] - t[rows]) / hs[rows]
+                values = _dense(tab, y[:, rows], hs[rows], Ksub[:, :, pos], theta)
+                y_out[idx[rows], ptr[rows]] = values.T
+                ptr[rows] += 1
+            stopped = np.flatnonzero(np.isfinite(stop_theta[r]))
+            if stopped.size:
+                rows = r[stopped]
+                y_stop = _dense(tab, y[:, rows], hs[rows], Ksub[:, :, stopped], stop_theta[rows])
+                t_new[rows] = t[rows] + stop_theta[rows] * hs[rows]
+                y_new[:, rows] = y_stop
+
+        y = np.where(accept, y_new, y)
+        f = np.where(accept, K[S], f)
+        t = np.where(accept, t_new, t)
+        if events:
+            g_prev = np.where(accept, g_new, g_prev)
+        n_steps[idx] += accept
+        n_rejected[idx] += ~accept
+        rejected_last = ~accept
+        h = h_next
+
+        hit_event = stop_event >= 0
+        finished = accept & last & ~hit_event
+        min_step = 10 * np.abs(np.spacing(t))
+        collapsed = ~accept & (h < min_step) if adaptive else ~finite
+        out_of_steps = (n_steps[idx] + n_rejected[idx] >= method.max_steps) & ~finished & ~hit_event
+        done = finished | hit_event | collapsed | out_of_steps
+        if np.any(done):
+            rows = np.flatnonzero(done)
+            code = np.select(
+                [finished[rows], hit_event[rows], collapsed[rows] & ~finite[rows], collapsed[rows]],
+                [Status.SUCCESS, Status.EVENT, Status.NONFINITE, Status.STEP_TOO_SMALL],
+                Status.MAX_STEPS,
+            )
+            status[idx[rows]] = code
+            event_index[idx[rows]] = stop_event[rows]
+            t_final[idx[rows]] = t[rows]
+            y_final[idx[rows]] = y[:, rows].T
+
+    solution = ODESolution(
+        t=te, y=y_out, t_final=t_final, y_final=y_final, status=status, event=event_index,
+        n_steps=n_steps, n_rejected=n_rejected, n_rhs=counter.rows,
+    )
+    if strict and not np.all(solution.success):
+        first = int(np.flatnonzero(~solution.success)[0])
+        raise IntegrationError(
+            f"{int(np.sum(~solution.success))} of {n} trajectories failed ({status_counts(status)}); the first, "
+            f"row {first}, stopped at t = {t_final[first]} with status {Status(int(status[first])).name}. "
+            "Loosen the tolerances, shorten the interval, add an Event before the singularity, or pass "
+            "strict=False to keep the others."
+        )
+    return solution

@@ -1,0 +1,49 @@
+"""Per-trajectory outcome codes shared by every batched solver."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["Status", "status_counts"]
+
+
+class Status(IntEnum):
+    """Outcome of one trajectory (or one boundary-value solve) in a batch.
+
+    Examples
+    --------
+    >>> Status(0).name, Status.EVENT.name
+    ('SUCCESS', 'EVENT')
+    """
+
+    SUCCESS = 0
+    """Reached the end of the requested interval (or converged)."""
+    EVENT = 1
+    """Stopped early because an event function changed sign."""
+    MAX_STEPS = 2
+    """Ran out of the method's ``max_steps``."""
+    STEP_TOO_SMALL = 3
+    """The step size collapsed below the floating-point spacing of ``t``."""
+    NONFINITE = 4
+    """The right-hand side returned NaN or infinity: the path left the chart."""
+    OUTSIDE_CHART = 5
+    """The initial point is outside the chart: ``det g`` is zero, NaN or infinite there."""
+    NOT_CONVERGED = 6
+    """A boundary-value solve did not reach its tolerance."""
+    CONJUGATE = 7
+    """A boundary-value solve converged, but the end points are (nearly) conjugate."""
+
+
+def status_counts(status: NDArray[np.int8]) -> dict[str, int]:
+    """Count the members of a ``status`` array by name, e.g. ``{'SUCCESS': 9, 'EVENT': 1}``.
+
+    Examples
+    --------
+    >>> status_counts(np.array([0, 0, 1], dtype=np.int8))
+    {'SUCCESS': 2, 'EVENT': 1}
+    """
+    values, counts = np.unique(np.asarray(status), return_counts=True)
+    return {Status(int(v)).name: int(c) for v, c in zip(values, counts, strict=True)}
