@@ -55,8 +55,9 @@ class SVDPolar:
     Parameters
     ----------
     rtol : float or None
-        Relative threshold for zero singular values. ``None`` uses
-        ``max(m, n) · eps`` of the working dtype, as ``torch.linalg.matrix_rank`` does.
+        Relative threshold for zero singular values. ``None`` uses ``max(m, n) · eps`` of
+        the input dtype (as ``torch.linalg.matrix_rank`` does), so rounding noise of a
+        bfloat16 input is not blown up to singular value 1.
 
     Examples
     --------
@@ -208,7 +209,7 @@ def msign(M: torch.Tensor, method: NewtonSchulz | SVDPolar = SVDPolar()) -> torc
 def _svd_polar(M: torch.Tensor, method: SVDPolar) -> torch.Tensor:
     work = M if M.dtype in (torch.float32, torch.float64) else M.float()
     U, S, Vh = torch.linalg.svd(work, full_matrices=False)
-    rtol = method.rtol if method.rtol is not None else max(work.shape[-2:]) * torch.finfo(work.dtype).eps
+    rtol = method.rtol if method.rtol is not None else max(M.shape[-2:]) * torch.finfo(M.dtype).eps
     smax = S[..., :1]
     keep = (rtol * smax < S).to(work.dtype)
     return ((U * keep.unsqueeze(-2)) @ Vh).to(M.dtype)
@@ -221,8 +222,9 @@ def _newton_schulz(M: torch.Tensor, method: NewtonSchulz) -> torch.Tensor:
     batch_shape = X.shape[:-2]
     m, n = X.shape[-2:]
     X = X.reshape(-1, m, n)
-    norm = torch.linalg.vector_norm(X, dim=(-2, -1), keepdim=True, dtype=torch.float32)
-    X = (X / norm.clamp_min(method.eps)).to(dtype).contiguous()
+    wide = torch.float64 if X.dtype == torch.float64 else torch.float32
+    norm = torch.linalg.vector_norm(X, dim=(-2, -1), keepdim=True, dtype=wide)
+    X = (X.to(wide) / norm.clamp_min(method.eps)).to(dtype).contiguous()
     single = X.shape[0] == 1
     if single:
         X = X[0]
