@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import json
 import os
 import platform
@@ -25,7 +26,18 @@ from collections.abc import Callable
 import sympy as sp
 
 import extremal
-from extremal.symbolic import _algebra, _rational, christoffel, curvature
+from extremal.symbolic._algebra import algebra_for
+from extremal.symbolic._rational import field_for
+from extremal.symbolic.christoffel import _first_kind, _second_kind, christoffel
+from extremal.symbolic.curvature import (
+    _lowered,
+    _ricci,
+    _scalar,
+    kretschmann_scalar,
+    ricci_scalar,
+    ricci_tensor,
+    riemann_tensor,
+)
 from extremal.symbolic.metric import Metric
 
 t, r, th, ph = sp.symbols("t r theta phi")
@@ -59,9 +71,8 @@ COORDS = (t, r, th, ph)
 
 def clear_caches() -> None:
     for f in (
-        _rational.field_for, _algebra.algebra_for, christoffel._first_kind,
-        christoffel._second_kind, curvature._lowered, curvature._ricci, curvature._scalar,
-        curvature.riemann_tensor, curvature.ricci_tensor, curvature.ricci_scalar,
+        field_for, algebra_for, _first_kind, _second_kind, _lowered, _ricci, _scalar,
+        riemann_tensor, ricci_tensor, ricci_scalar,
     ):
         f.cache_clear()
 
@@ -79,10 +90,10 @@ def timed(make: Callable[[], sp.Matrix], job: Callable[[Metric], object], runs: 
 
 def pipeline(metric: Metric) -> sp.Expr:
     """Γ → Riemann → Ricci → R, every result returned as a SymPy object."""
-    christoffel.christoffel(metric)
-    curvature.riemann_tensor(metric)
-    curvature.ricci_tensor(metric)
-    return curvature.ricci_scalar(metric)
+    christoffel(metric)
+    riemann_tensor(metric)
+    ricci_tensor(metric)
+    return ricci_scalar(metric)
 
 
 # -- peers, each run in its own subprocess -----------------------------------------------
@@ -175,11 +186,11 @@ def main() -> None:
     print("|" + "---|" * len(header))
     pipelines = {}
     for case, make in CASES.items():
-        formula = timed(make, lambda m: christoffel.christoffel(m, "formula"), runs)
-        variational = timed(make, lambda m: christoffel.christoffel(m, "variational"), runs)
-        riemann = timed(make, curvature.riemann_tensor, runs)
+        formula = timed(make, lambda m: christoffel(m, "formula"), runs)
+        variational = timed(make, lambda m: christoffel(m, "variational"), runs)
+        riemann = timed(make, riemann_tensor, runs)
         pipelines[case] = timed(make, pipeline, runs)
-        kretschmann = timed(make, curvature.kretschmann_scalar, runs)
+        kretschmann = timed(make, kretschmann_scalar, runs)
         print(f"| {case} | {formula:.4f} | {variational:.4f} | {variational / formula:.1f} | "
               f"{riemann:.4f} | {pipelines[case]:.4f} | {kretschmann:.4f} |")
     available = [p for p, (module, _) in PEERS.items() if importlib.util.find_spec(module)]

@@ -97,7 +97,16 @@ class RationalField:
     """Ring generators, derivative rules and the shared denominator base for some expressions.
 
     Build one with :func:`field_for`; convert with :meth:`element` and back with
-    :meth:`to_sympy`.
+    :meth:`to_sympy`. ``depth`` is how many derivatives of unknown functions beyond those in
+    ``exprs`` get generators.
+
+    Examples
+    --------
+    >>> th = sp.Symbol("theta")
+    >>> F = RationalField([sp.sin(th)], (th,), 1)
+    >>> x = F.element(sp.sin(th)**3 + sp.sin(th)*sp.cos(th)**2)
+    >>> F.to_sympy(x), F.to_sympy(x.diff(0)), bool(x - F.element(sp.sin(th)))
+    (sin(theta), cos(theta), False)
     """
 
     def __init__(self, exprs: Sequence[sp.Expr], coords: Sequence[sp.Symbol], depth: int) -> None:
