@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -54,7 +54,10 @@ from numpy.typing import ArrayLike, NDArray
 from extremal._optional import require
 from extremal.errors import InputError, IntegrationError
 
-torch = require("torch", extra="torch")
+if TYPE_CHECKING:
+    import torch
+else:
+    torch = require("torch", extra="torch")
 
 __all__ = ["GradNormLR", "GradNormRecorder", "GradNormRule", "global_grad_norm"]
 
@@ -337,7 +340,7 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
         """``R`` of the latest step: the given radius or the online estimate."""
         return self._radius_estimate
 
-    def get_lr(self) -> list[float]:
+    def get_lr(self) -> list[float | torch.Tensor]:
         """The current rates; they are set by the pre-hook, so ``step()`` keeps them."""
         return [group["lr"] for group in self.optimizer.param_groups]
 
