@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError, IntegrationError
+from extremal.numerics.compile import CompiledFunction
 from extremal.numerics.events import Event
 from extremal.numerics.methods import DormandPrince54, DormandPrince853, FixedStep, Method
 from extremal.numerics.status import Status, status_counts
@@ -30,6 +31,9 @@ RHS = Callable[[NDArray[np.float64], NDArray[np.float64]], NDArray[np.float64]]
 
 _SAFETY, _MIN_FACTOR, _MAX_FACTOR = 0.9, 0.2, 10.0
 _ROOT_ITERATIONS = 80
+_WORKING_SET = 2048
+_REFILL = 0.75
+_DONE_CODES = [int(Status.SUCCESS), int(Status.EVENT), int(Status.NONFINITE), int(Status.STEP_TOO_SMALL)]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -129,9 +133,16 @@ class _Counter:
         self.rows = 0
 
 
-def _call(rhs: RHS, t: NDArray[np.float64], y: NDArray[np.float64], counter: _Counter) -> NDArray[np.float64]:
+def _call(
+    rhs: RHS, t: NDArray[np.float64], y: NDArray[np.float64], counter: _Counter, out: NDArray[np.float64] | None = None
+) -> NDArray[np.float64]:
     counter.rows += y.shape[1]
-    return rhs(t, y)
+    if out is None:
+        return rhs(t, y)
+    if isinstance(rhs, CompiledFunction):
+        return rhs(t, y, out)
+    out[...] = rhs(t, y)
+    return out
 
 
 def _rms(x: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -184,7 +195,7 @@ def _extra_stages(
     kf = K.reshape(K.shape[0], d * k)
     for s in range(tab.n_stages + 1, tab.n_dense_stages):
         ys = y + (tab.a[s, :s] @ kf[:s]).reshape(d, k) * h
-        K[s] = _call(rhs, t + tab.c[s] * h, ys, counter)
+        _call(rhs, t + tab.c[s] * h, ys, counter, K[s])
 
 
 def _dense(
@@ -328,33 +339,62 @@ def integrate(
     n_steps = np.zeros(n, dtype=np.int64)
     n_rejected = np.zeros(n, dtype=np.int64)
 
-    direction = np.sign(t1 - t0)
-    at_start = (te - t0[:, None]) * direction[:, None] <= 0
+    direction_all = np.sign(t1 - t0)
+    at_start = (te - t0[:, None]) * direction_all[:, None] <= 0
     y_out[at_start] = np.broadcast_to(Y0[:, None, :], (n, m, d))[at_start]
-    ptr = at_start.sum(axis=1)
+    ptr_all = at_start.sum(axis=1)
 
-    y = np.ascontiguousarray(Y0.T)
-    f = np.asarray(_call(rhs, t0, y, counter), dtype=np.float64)
-    if f.shape != y.shape:
-        raise InputError(
-            f"rhs(t, y) returned shape {f.shape} for y of shape {y.shape}; it must return the "
-            "derivative with the same (d, k) shape (component-major, like vectorized=True in SciPy)."
+    def start(rows: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+        y_start = np.ascontiguousarray(Y0[rows].T)
+        f_start = np.asarray(_call(rhs, t0[rows], y_start, counter), dtype=np.float64)
+        if f_start.shape != y_start.shape:
+            raise InputError(
+                f"rhs(t, y) returned shape {f_start.shape} for y of shape {y_start.shape}; it must return the "
+                "derivative with the same (d, k) shape (component-major, like vectorized=True in SciPy)."
+            )
+        bad = ~(np.all(np.isfinite(f_start), axis=0) & np.all(np.isfinite(y_start), axis=0))
+        return y_start, np.where(bad, 0.0, f_start), bad
+
+    h_all = np.empty(n)
+    for lo in range(0, n, _WORKING_SET):
+        rows = np.arange(lo, min(n, lo + _WORKING_SET))
+        y_start, f_start, bad = start(rows)
+        status[rows[bad]] = Status.NONFINITE
+        span = np.abs(t1[rows] - t0[rows])
+        h_all[rows] = _initial_step(rhs, t0[rows], y_start, f_start, direction_all[rows], span, method, counter)
+        h_all[rows[bad | (span == 0)]] = np.inf
+    order = np.argsort(h_all / np.maximum(np.abs(t1 - t0), np.finfo(float).tiny), kind="stable")
+    order = order[np.isfinite(h_all[order])]
+
+    def admit(rows: NDArray[np.int64]) -> tuple[NDArray, ...]:
+        """Working arrays for new rows, admitted longest expected integration first."""
+        y_start, f_start, _ = start(rows)
+        return (
+            rows, t0[rows], t1[rows], direction_all[rows], h_all[rows], ptr_all[rows], y_start, f_start,
+            _eval_events(events, t0[rows], y_start), np.zeros(rows.size, dtype=bool),
         )
-    idx = np.arange(n)
-    t, t_end = t0.copy(), t1.copy()
-    g_prev = _eval_events(events, t, y)
-    bad_start = ~(np.all(np.isfinite(f), axis=0) & np.all(np.isfinite(y), axis=0))
-    h = _initial_step(rhs, t, y, np.where(bad_start, 0.0, f), direction, np.abs(t_end - t), method, counter)
-    rejected_last = np.zeros(n, dtype=bool)
-    done = bad_start | (direction == 0)
-    status[bad_start] = Status.NONFINITE
-    buffer = np.empty(n_total * d * n)
+
+    queued = 0
+    state: tuple[NDArray, ...] = (
+        np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64),
+        np.zeros((d, 0)), np.zeros((d, 0)), np.zeros((len(events), 0)), np.zeros(0, dtype=bool),
+    )
+    buffer = np.empty(n_total * d * min(n, _WORKING_SET))
+    done = np.zeros(0, dtype=bool)
 
     while True:
         if np.any(done):
-            keep = ~done
-            idx, t, t_end, direction, h, ptr = idx[keep], t[keep], t_end[keep], direction[keep], h[keep], ptr[keep]
-            y, f, g_prev, rejected_last = y[:, keep], f[:, keep], g_prev[:, keep], rejected_last[keep]
+            state = tuple(a[..., ~done] for a in state)
+        if state[0].size <= _REFILL * _WORKING_SET and queued < order.size:
+            rows = order[queued : queued + _WORKING_SET - state[0].size]
+            queued += rows.size
+            fresh = admit(rows)
+            state = tuple(
+                np.concatenate([old, new], axis=-1) for old, new in zip(state, fresh, strict=True)
+            )
+            done = np.zeros(state[0].size, dtype=bool)
+            continue
+        idx, t, t_end, direction, h, ptr, y, f, g_prev, rejected_last = state
         k = idx.size
         if k == 0:
             break
@@ -367,7 +407,7 @@ def integrate(
         K[0] = f
         for s in range(1, S + 1):
             ys = y + (tab.a[s, :s] @ kf[:s]).reshape(d, k) * hs
-            K[s] = _call(rhs, t + tab.c[s] * hs, ys, counter)
+            _call(rhs, t + tab.c[s] * hs, ys, counter, K[s])
         y_new = ys
         if adaptive:
             scale = method.atol + method.rtol * np.maximum(np.abs(y), np.abs(y_new))
@@ -446,13 +486,14 @@ def integrate(
             rows = np.flatnonzero(done)
             code = np.select(
                 [finished[rows], hit_event[rows], collapsed[rows] & ~finite[rows], collapsed[rows]],
-                [Status.SUCCESS, Status.EVENT, Status.NONFINITE, Status.STEP_TOO_SMALL],
-                Status.MAX_STEPS,
+                _DONE_CODES,
+                int(Status.MAX_STEPS),
             )
             status[idx[rows]] = code
             event_index[idx[rows]] = stop_event[rows]
             t_final[idx[rows]] = t[rows]
             y_final[idx[rows]] = y[:, rows].T
+        state = (idx, t, t_end, direction, h, ptr, y, f, g_prev, rejected_last)
 
     solution = ODESolution(
         t=te, y=y_out, t_final=t_final, y_final=y_final, status=status, event=event_index,
