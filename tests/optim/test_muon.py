@@ -1,0 +1,380 @@
+"""Muon: pure update functions, the optimizer against a plain reference, routing, checkpoints, bad input."""
+
+from __future__ import annotations
+
+import copy
+import io
+import math
+from collections.abc import Iterator
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from extremal.errors import InputError  # noqa: E402
+from extremal.optim import (  # noqa: E402
+    AspectRatioScale,
+    MatchAdamWRMS,
+    Muon,
+    SVDPolar,
+    adamw_update,
+    muon_param_groups,
+    muon_update,
+)
+
+EXACT = SVDPolar()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread() -> Iterator[None]:
+    """Small matrices run fastest, and reproducibly, on one thread."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def reference_run(
+    weights: list[torch.Tensor],
+    grads: list[list[torch.Tensor]],
+    *,
+    lr: float,
+    momentum: float,
+    nesterov: bool,
+    weight_decay: float,
+    rms: float | None,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+) -> list[torch.Tensor]:
+    """Muon for matrices and AdamW for vectors, written out plainly (``rms=None``: aspect-ratio scale)."""
+    W = [w.clone() for w in weights]
+    buf = [torch.zeros_like(w) for w in W]
+    m1 = [torch.zeros_like(w) for w in W]
+    m2 = [torch.zeros_like(w) for w in W]
+    for t, step_grads in enumerate(grads, start=1):
+        for i, g in enumerate(step_grads):
+            if W[i].ndim >= 2:
+                buf[i] = momentum * buf[i] + (1 - momentum) * g
+                mixed = (1 - momentum) * g + momentum * buf[i] if nesterov else buf[i]
+                mat = mixed.reshape(mixed.shape[0], -1)
+                U, _, Vh = torch.linalg.svd(mat, full_matrices=False)
+                rows, cols = mat.shape
+                s = rms * math.sqrt(max(rows, cols)) if rms is not None else math.sqrt(max(1.0, rows / cols))
+                step = s * (U @ Vh).reshape(W[i].shape)
+            else:
+                m1[i] = betas[0] * m1[i] + (1 - betas[0]) * g
+                m2[i] = betas[1] * m2[i] + (1 - betas[1]) * g * g
+                mhat = m1[i] / (1 - betas[0] ** t)
+                vhat = m2[i] / (1 - betas[1] ** t)
+                step = mhat / (vhat.sqrt() + eps)
+            W[i] = W[i] * (1 - lr * weight_decay) - lr * step
+    return W
+
+
+def random_grads(shapes: list[tuple[int, ...]], steps: int, seed: int = 0) -> list[list[torch.Tensor]]:
+    gen = torch.Generator().manual_seed(seed)
+    return [[torch.randn(s, generator=gen, dtype=torch.float64) for s in shapes] for _ in range(steps)]
+
+
+SHAPES = [(6, 4), (3, 9), (5, 2, 3, 3), (7,)]
+
+
+@pytest.mark.parametrize("nesterov", [True, False])
+@pytest.mark.parametrize("rms", [0.2, None])
+def test_optimizer_matches_reference(nesterov: bool, rms: float | None) -> None:
+    gen = torch.Generator().manual_seed(1)
+    weights = [torch.randn(s, generator=gen, dtype=torch.float64) for s in SHAPES]
+    grads = random_grads(SHAPES, steps=5)
+    hyper = {"lr": 0.05, "momentum": 0.9, "nesterov": nesterov, "weight_decay": 0.1}
+    params = [torch.nn.Parameter(w.clone()) for w in weights]
+    scale = MatchAdamWRMS(rms) if rms is not None else AspectRatioScale()
+    opt = Muon(params, method=EXACT, scale=scale, **hyper)
+    for step_grads in grads:
+        for p, g in zip(params, step_grads, strict=True):
+            p.grad = g.clone()
+        opt.step()
+    expected = reference_run(weights, grads, rms=rms, **hyper)
+    for p, w in zip(params, expected, strict=True):
+        torch.testing.assert_close(p.detach(), w, atol=1e-12, rtol=1e-12)
+
+
+def test_adamw_path_matches_torch_adamw() -> None:
+    gen = torch.Generator().manual_seed(2)
+    w = torch.randn(5, 3, generator=gen)
+    a = torch.nn.Parameter(w.clone())
+    b = torch.nn.Parameter(w.clone())
+    ours = Muon([{"params": [a], "use_muon": False}], lr=0.01, weight_decay=0.05, betas=(0.8, 0.99), eps=1e-6)
+    ref = torch.optim.AdamW([b], lr=0.01, weight_decay=0.05, betas=(0.8, 0.99), eps=1e-6)
+    for _ in range(6):
+        g = torch.randn(5, 3, generator=gen)
+        a.grad, b.grad = g.clone(), g.clone()
+        ours.step()
+        ref.step()
+    torch.testing.assert_close(a, b, atol=1e-7, rtol=0)
+
+
+@pytest.mark.skipif(not hasattr(torch.optim, "Muon"), reason="torch.optim.Muon is not available")
+@pytest.mark.parametrize(("scale", "adjust"), [(AspectRatioScale(), "original"), (MatchAdamWRMS(), "match_rms_adamw")])
+def test_matches_torch_muon(scale: MatchAdamWRMS | AspectRatioScale, adjust: str) -> None:
+    gen = torch.Generator().manual_seed(3)
+    shapes = [(32, 16), (16, 48)]
+    a = [torch.nn.Parameter(torch.randn(s, generator=gen)) for s in shapes]
+    b = [torch.nn.Parameter(p.detach().clone()) for p in a]
+    ours = Muon(a, lr=0.02, weight_decay=0.1, scale=scale)
+    ref = torch.optim.Muon(b, lr=0.02, weight_decay=0.1, adjust_lr_fn=adjust)
+    for _ in range(4):
+        for pa, pb in zip(a, b, strict=True):
+            g = torch.randn(pa.shape, generator=gen)
+            pa.grad, pb.grad = g.clone(), g.clone()
+        ours.step()
+        ref.step()
+    for pa, pb in zip(a, b, strict=True):
+        torch.testing.assert_close(pa, pb, atol=2e-3, rtol=0)
+
+
+@pytest.mark.parametrize("shape", [(64, 16), (16, 64), (32, 32), (8, 2, 3, 3)])
+def test_update_rms_matches_adamw_convention(shape: tuple[int, ...]) -> None:
+    g = torch.randn(shape, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    u, _ = muon_update(g, torch.zeros_like(g), method=EXACT)
+    assert float(u.pow(2).mean().sqrt()) == pytest.approx(0.2, rel=1e-10)
+    u_ns, _ = muon_update(g.float(), torch.zeros_like(g.float()))
+    assert 0.2 * 0.68 <= float(u_ns.pow(2).mean().sqrt()) <= 0.2 * 1.21
+    u_ar, _ = muon_update(g, torch.zeros_like(g), method=EXACT, scale=AspectRatioScale())
+    rows, cols = shape[0], math.prod(shape[1:])
+    expected = math.sqrt(max(1.0, rows / cols)) / math.sqrt(max(rows, cols))
+    assert float(u_ar.pow(2).mean().sqrt()) == pytest.approx(expected, rel=1e-10)
+
+
+def test_conv_weight_is_flattened() -> None:
+    g = torch.randn(4, 3, 2, 2, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    u, buf = muon_update(g, torch.zeros_like(g), method=EXACT)
+    u2, buf2 = muon_update(g.reshape(4, 12), torch.zeros(4, 12, dtype=torch.float64), method=EXACT)
+    assert u.shape == g.shape
+    torch.testing.assert_close(u.reshape(4, 12), u2)
+    torch.testing.assert_close(buf.reshape(4, 12), buf2)
+
+
+def test_update_functions_are_pure() -> None:
+    g = torch.randn(3, 5, generator=torch.Generator().manual_seed(6))
+    buf = torch.randn(3, 5, generator=torch.Generator().manual_seed(7))
+    g0, buf0 = g.clone(), buf.clone()
+    muon_update(g, buf)
+    adamw_update(g, buf, buf.abs(), 3)
+    assert torch.equal(g, g0) and torch.equal(buf, buf0)
+
+
+def test_routing_by_shape_and_by_group() -> None:
+    w = torch.nn.Parameter(torch.randn(4, 3))
+    bias = torch.nn.Parameter(torch.randn(4))
+    forced = torch.nn.Parameter(torch.randn(4, 3))
+    opt = Muon([{"params": [w, bias]}, {"params": [forced], "use_muon": False}])
+    for p in (w, bias, forced):
+        p.grad = torch.ones_like(p)
+    opt.step()
+    assert set(opt.state[w]) == {"momentum_buffer"}
+    assert set(opt.state[bias]) == {"step", "exp_avg", "exp_avg_sq"}
+    assert set(opt.state[forced]) == {"step", "exp_avg", "exp_avg_sq"}
+
+
+class TinyLM(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = torch.nn.Embedding(11, 8)
+        self.conv = torch.nn.Conv1d(8, 8, 3, padding=1)
+        self.hidden = torch.nn.Linear(8, 16)
+        self.norm = torch.nn.LayerNorm(16)
+        self.out = torch.nn.Linear(16, 11)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.conv(self.embed(x).transpose(1, 2)).transpose(1, 2)
+        return self.out(self.norm(torch.relu(self.hidden(h))))
+
+
+def test_param_group_helper_routes_embeddings_head_and_vectors() -> None:
+    model = TinyLM()
+    muon_group, adamw_group = muon_param_groups(model, adamw_options={"lr": 3e-3})
+    assert muon_group["use_muon"] is True and adamw_group["use_muon"] is False
+    assert {id(p) for p in muon_group["params"]} == {id(model.conv.weight), id(model.hidden.weight)}
+    assert adamw_group["lr"] == 3e-3
+    assert len(muon_group["params"]) + len(adamw_group["params"]) == len(list(model.parameters()))
+    no_head = muon_param_groups(model, head=())
+    assert any(p is model.out.weight for p in no_head[0]["params"])
+    model.out.weight = model.embed.weight
+    muon_group, adamw_group = muon_param_groups(model)
+    assert sum(p is model.embed.weight for p in adamw_group["params"]) == 1
+    opt = Muon(muon_param_groups(TinyLM()))
+    assert [g["use_muon"] for g in opt.param_groups] == [True, False]
+
+
+def test_param_group_helper_bad_input() -> None:
+    with pytest.raises(InputError, match=r"torch\.nn\.Module"):
+        muon_param_groups([torch.zeros(2, 2)])  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="head"):
+        muon_param_groups(TinyLM(), head=["out"])  # type: ignore[list-item]
+
+
+def make_problem(seed: int = 0) -> tuple[torch.nn.Module, torch.Tensor, torch.Tensor]:
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(6, 12), torch.nn.Tanh(), torch.nn.Linear(12, 3))
+    gen = torch.Generator().manual_seed(seed + 1)
+    x = torch.randn(40, 6, generator=gen)
+    y = torch.randint(0, 3, (40,), generator=gen)
+    return model, x, y
+
+
+def train(model: torch.nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor, steps: int) -> None:
+    for _ in range(steps):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+
+
+def test_state_dict_round_trip_continues_identically() -> None:
+    model, x, y = make_problem()
+    opt = Muon(model.parameters(), lr=0.01)
+    train(model, opt, x, y, 3)
+    buffer = io.BytesIO()
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict()}, buffer)
+    buffer.seek(0)
+    saved = torch.load(buffer, weights_only=False)
+    clone, _, _ = make_problem(seed=9)
+    clone.load_state_dict(saved["model"])
+    clone_opt = Muon(clone.parameters(), lr=0.5)
+    clone_opt.load_state_dict(saved["opt"])
+    assert clone_opt.param_groups[0]["lr"] == 0.01
+    train(model, opt, x, y, 3)
+    train(clone, clone_opt, x, y, 3)
+    for p, q in zip(model.parameters(), clone.parameters(), strict=True):
+        assert torch.equal(p, q)
+
+
+def test_closure_and_param_group_learning_rates() -> None:
+    model, x, y = make_problem()
+    twin = copy.deepcopy(model)
+    first, second = list(model[0].parameters()), list(model[2].parameters())
+    opt = Muon([{"params": first, "lr": 0.02}, {"params": second, "lr": 0.0}])
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        return loss
+
+    loss = opt.step(closure)
+    assert isinstance(loss, torch.Tensor) and loss.item() > 0
+    twin_opt = Muon([{"params": list(twin[0].parameters()), "lr": 0.02}])
+    train(twin, twin_opt, x, y, 1)
+    for p, q in zip(model[0].parameters(), twin[0].parameters(), strict=True):
+        assert torch.equal(p, q)
+    for p, q in zip(model[2].parameters(), twin[2].parameters(), strict=True):
+        assert torch.equal(p, q)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_nonfinite_gradient_is_skipped_without_touching_state(bad: float) -> None:
+    model, x, y = make_problem()
+    opt = Muon(model.parameters(), lr=0.01)
+    train(model, opt, x, y, 2)
+    params_before = [p.detach().clone() for p in model.parameters()]
+    state_before = copy.deepcopy(opt.state_dict()["state"])
+    opt.zero_grad()
+    torch.nn.functional.cross_entropy(model(x), y).backward()
+    model[2].bias.grad[0] = bad
+    opt.step()
+    assert opt.param_groups[0]["skipped_steps"] == 1
+    for p, q in zip(model.parameters(), params_before, strict=True):
+        assert torch.equal(p, q)
+    state_after = opt.state_dict()["state"]
+    for key, entry in state_before.items():
+        for name, value in entry.items():
+            assert torch.equal(torch.as_tensor(state_after[key][name]), torch.as_tensor(value))
+    train(model, opt, x, y, 1)
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def test_nonfinite_gradient_can_raise() -> None:
+    model, x, y = make_problem()
+    opt = Muon(model.parameters(), nonfinite="raise")
+    before = [p.detach().clone() for p in model.parameters()]
+    opt.zero_grad()
+    torch.nn.functional.cross_entropy(model(x), y).backward()
+    model[0].weight.grad[1, 2] = float("nan")
+    with pytest.raises(InputError, match=r"params'\]\[0\] \(shape \(12, 6\)\) has a non-finite gradient"):
+        opt.step()
+    for p, q in zip(model.parameters(), before, strict=True):
+        assert torch.equal(p, q)
+    assert opt.state_dict()["state"] == {}
+
+
+@pytest.mark.parametrize(
+    ("param", "match"),
+    [
+        (torch.zeros(5), r"shape \(5,\), which Muon cannot orthogonalise"),
+        (torch.zeros(()), r"shape \(\), which Muon cannot orthogonalise"),
+        (torch.zeros(0, 3), r"shape \(0, 3\), which Muon cannot orthogonalise"),
+    ],
+)
+def test_shapes_muon_cannot_orthogonalise(param: torch.Tensor, match: str) -> None:
+    with pytest.raises(InputError, match=match):
+        Muon([{"params": [torch.nn.Parameter(param)], "use_muon": True}])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"lr": -1.0}, "lr"),
+        ({"momentum": 1.0}, "momentum"),
+        ({"weight_decay": -0.1}, "weight_decay"),
+        ({"betas": (0.9, 1.0)}, "betas"),
+        ({"eps": 0.0}, "eps"),
+        ({"nesterov": "yes"}, "nesterov"),
+        ({"method": "newton-schulz"}, "method"),
+        ({"scale": "moonlight"}, "scale"),
+        ({"nonfinite": "ignore"}, "nonfinite"),
+    ],
+)
+def test_bad_hyperparameters(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(InputError, match=match):
+        Muon([torch.nn.Parameter(torch.zeros(2, 2))], **kwargs)  # type: ignore[arg-type]
+
+
+def test_bad_group_and_parameter_kinds() -> None:
+    with pytest.raises(InputError, match=r"param_groups\[0\]: use_muon"):
+        Muon([{"params": [torch.nn.Parameter(torch.zeros(2, 2))], "use_muon": "yes"}])
+    with pytest.raises(InputError, match="complex"):
+        Muon([torch.nn.Parameter(torch.zeros(2, 2, dtype=torch.complex64))])
+    with pytest.raises(InputError, match="momentum"):
+        Muon([{"params": [torch.nn.Parameter(torch.zeros(2, 2))], "momentum": -0.5}])
+    p = torch.nn.Parameter(torch.zeros(3, 2))
+    opt = Muon([p])
+    p.grad = torch.zeros(3, 2).to_sparse()
+    with pytest.raises(InputError, match="sparse"):
+        opt.step()
+    with pytest.raises(InputError, match="adamw_update"):
+        muon_update(torch.zeros(3), torch.zeros(3))
+    with pytest.raises(InputError, match="rms"):
+        MatchAdamWRMS(0.0)
+
+
+def test_learns_digits_to_a_loss_target() -> None:
+    datasets = pytest.importorskip("sklearn.datasets")
+    digits = datasets.load_digits()
+    x = torch.tensor(digits.data, dtype=torch.float32) / 16.0
+    y = torch.tensor(digits.target)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10)
+    )
+    opt = Muon(muon_param_groups(model), lr=0.02, weight_decay=0.0)
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(60):
+        idx = torch.randint(0, len(x), (128,), generator=gen)
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
+        opt.step()
+    with torch.no_grad():
+        logits = model(x)
+        loss = torch.nn.functional.cross_entropy(logits, y).item()
+        accuracy = (logits.argmax(1) == y).float().mean().item()
+    assert loss < 0.15
+    assert accuracy > 0.96
