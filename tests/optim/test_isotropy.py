@@ -1,0 +1,134 @@
+"""Isotropy diagnostics: closed forms, invariants, and the hook-based monitor."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from extremal.errors import InputError  # noqa: E402
+from extremal.optim import (  # noqa: E402
+    Isotropy,
+    IsotropyMonitor,
+    feature_step,
+    isotropy,
+    output_change,
+    whiten,
+)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread() -> Iterator[None]:
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_closed_forms() -> None:
+    Q, _ = torch.linalg.qr(torch.randn(6, 4, generator=torch.Generator().manual_seed(0), dtype=torch.float64))
+    s = isotropy(3.0 * Q)
+    assert s == Isotropy(6, 4, pytest.approx(1.0), pytest.approx(4.0), None)
+    assert isotropy(torch.diag(torch.tensor([1.0, 10.0]))).condition_number == pytest.approx(100.0)
+    assert isotropy(torch.ones(3, 2)).condition_number == math.inf
+    zero = isotropy(torch.zeros(3, 2), torch.ones(3, 1))
+    assert (zero.condition_number, zero.effective_rank, zero.cosine) == (math.inf, 0.0, 0.0)
+
+
+@given(st.integers(1, 8), st.integers(1, 8), st.integers(0, 2**31 - 1))
+def test_effective_rank_formula_and_range(b: int, d: int, seed: int) -> None:
+    X = torch.randn(b, d, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    sigma = torch.linalg.svdvals(X)
+    p = sigma / sigma.sum()
+    expected = math.exp(-float((p * p.log()).sum()))
+    s = isotropy(X)
+    assert s.effective_rank == pytest.approx(expected)
+    assert 1.0 - 1e-9 <= s.effective_rank <= min(b, d) + 1e-9
+    assert s.condition_number >= 1.0 - 1e-9
+
+
+@given(st.integers(2, 8), st.integers(1, 8), st.integers(0, 2**31 - 1))
+def test_cosine_is_between_sgd_and_feature_steps(b: int, d: int, seed: int) -> None:
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.randn(b, d, generator=gen, dtype=torch.float64)
+    G = torch.randn(b, 3, generator=gen, dtype=torch.float64)
+    sgd, steepest = output_change(X, G, 0.1), feature_step(G, 0.1)
+    expected = float((sgd * steepest).sum() / (sgd.norm() * steepest.norm()))
+    assert isotropy(X, G).cosine == pytest.approx(expected, abs=1e-12)
+    assert isotropy(whiten(torch.randn(b, b + d, generator=gen, dtype=torch.float64)), G).cosine == pytest.approx(1.0)
+
+
+class Net(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.first = torch.nn.Linear(16, 8, bias=False)
+        self.act = torch.nn.Tanh()
+        self.second = torch.nn.Linear(8, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.second(self.act(self.first(x)))
+
+
+def test_monitor_records_inputs_and_output_gradients() -> None:
+    torch.manual_seed(0)
+    model = Net()
+    x = whiten(torch.randn(10, 16, dtype=torch.float64)).float()
+    with IsotropyMonitor(model) as monitor:
+        h = model.first(x)
+        h.retain_grad()
+        y = model.second(model.act(h))
+        y.pow(2).sum().backward()
+        stats = monitor.stats()
+    assert set(stats) == {"first", "second"}
+    assert stats["first"].cosine == pytest.approx(1.0, abs=1e-5)
+    assert stats["first"].condition_number == pytest.approx(1.0, abs=1e-4)
+    assert stats["first"] == isotropy(x, h.grad)
+    assert stats["second"] == isotropy(model.act(h).detach(), (2 * y).detach())
+
+
+def test_monitor_flattens_sequences_forgets_stale_gradients_and_removes_hooks() -> None:
+    torch.manual_seed(1)
+    model = Net()
+    monitor = IsotropyMonitor(model, layers=[("second", model.second)])
+    x = torch.randn(4, 5, 16)
+    model(x).sum().backward()
+    s = monitor.stats()["second"]
+    assert (s.samples, s.features) == (20, 8) and s.cosine is not None
+    with torch.no_grad():
+        model(torch.randn(3, 16))
+    assert monitor.stats()["second"].samples == 3 and monitor.stats()["second"].cosine is None
+    monitor.remove()
+    model(torch.randn(7, 16))
+    assert monitor.stats()["second"].samples == 3
+
+
+def test_monitor_bad_input() -> None:
+    with pytest.raises(InputError, match="no forward pass"):
+        IsotropyMonitor(Net()).stats()
+    with pytest.raises(InputError, match=r"torch\.nn\.Linear layers"):
+        IsotropyMonitor(Net(), layers=[("act", torch.nn.Tanh())])  # type: ignore[list-item]
+    with pytest.raises(InputError, match=r"no torch\.nn\.Linear"):
+        IsotropyMonitor(torch.nn.Tanh())
+    with pytest.raises(InputError, match=r"nn\.Module"):
+        IsotropyMonitor("model")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("X", "G", "match"),
+    [
+        (torch.ones(3), None, r"shape \(b, d\)"),
+        (torch.ones(0, 3), None, "non-empty"),
+        (torch.ones(3, 2, dtype=torch.int64), None, "floating"),
+        (torch.ones(3, 2), torch.ones(4, 1), "b = 3"),
+        (torch.ones(3, 2), torch.ones(3), "b = 3"),
+    ],
+)
+def test_bad_input(X: torch.Tensor, G: torch.Tensor | None, match: str) -> None:
+    with pytest.raises(InputError, match=match):
+        isotropy(X, G)
