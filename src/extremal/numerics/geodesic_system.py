@@ -43,7 +43,7 @@ Array = NDArray[np.float64]
 
 @dataclass(frozen=True, slots=True, eq=False)
 class GeodesicSystem:
-    """Numeric callables for the geodesics of one metric.
+    r"""Numeric callables for the geodesics of one metric.
 
     Attributes
     ----------
@@ -53,6 +53,9 @@ class GeodesicSystem:
         ``rhs(s, y)`` with ``y = (x, v)`` of shape (2n, k); returns shape (2n, k).
     metric : callable
         ``metric(x)`` with ``x`` of shape (n, k); returns ``g`` of shape (n, n, k).
+    jet : callable
+        ``jet(x)`` with ``x`` of shape (n, k); returns ``g`` of shape (n, n, k) and
+        ``dg[i, j, l]`` :math:`= \partial_l g_{ij}` of shape (n, n, n, k).
     momenta : tuple of (str, callable)
         Conserved momenta ``p_q(x, v)`` of the coordinates ``q`` absent from ``g``; each
         callable takes ``x, v`` of shape (n, k) and returns shape (k,).
@@ -61,6 +64,7 @@ class GeodesicSystem:
     coords: tuple[str, ...]
     rhs: Callable[[Array, Array], Array]
     metric: Callable[[Array], Array]
+    jet: Callable[[Array], tuple[Array, Array]]
     momenta: tuple[tuple[str, Callable[[Array, Array], Array]], ...]
 
     @property
@@ -90,15 +94,23 @@ def _symbolic(metric: Metric) -> GeodesicSystem:
     rhs = compile_rhs((*x, *v), (*v, *acceleration), s)
     g = compile_function(x, list(metric.g), s)
 
+    derivatives = [sp.diff(metric.g[i, j], q) for i in range(n) for j in range(n) for q in x]
+    dg = compile_function(x, [*metric.g, *derivatives], s)
+
     def metric_at(points: Array) -> Array:
         return g(0.0, points).reshape((n, n, *np.shape(points)[1:]))
+
+    def jet(points: Array) -> tuple[Array, Array]:
+        values = dg(0.0, points)
+        k = np.shape(points)[1:]
+        return values[: n * n].reshape((n, n, *k)), values[n * n :].reshape((n, n, n, *k))
 
     momenta = []
     for k, q in enumerate(x):
         if not metric.g.has(q):
             p = compile_function((*x, *v), [sum(metric.g[k, j] * v[j] for j in range(n))], s)
             momenta.append((f"p_{q.name}", lambda xx, vv, p=p: p(0.0, np.concatenate([xx, vv]))[0]))
-    return GeodesicSystem(tuple(q.name for q in x), rhs, metric_at, tuple(momenta))
+    return GeodesicSystem(tuple(q.name for q in x), rhs, metric_at, jet, tuple(momenta))
 
 
 def _numeric(metric: MetricFunction) -> GeodesicSystem:
@@ -121,7 +133,10 @@ def _numeric(metric: MetricFunction) -> GeodesicSystem:
         a[:, bad] = np.nan
         return np.concatenate([v, a])
 
-    return GeodesicSystem(tuple(f"x{i}" for i in range(n)), rhs, metric_at, ())
+    def jet(points: Array) -> tuple[Array, Array]:
+        return metric_jet(metric, points)
+
+    return GeodesicSystem(tuple(f"x{i}" for i in range(n)), rhs, metric_at, jet, ())
 
 
 @lru_cache(maxsize=64)

@@ -1,0 +1,178 @@
+r"""Mechanics as geometry, numerically (seed 000): Newton's paths are Jacobi-metric geodesics.
+
+For :math:`L = \tfrac12 g_{ij}\dot x^i\dot x^j - U(x)` at energy :math:`E` the paths are the
+geodesics of :math:`\tilde g = (E - U)\,g` (eq. 84). Started with the same velocity
+:math:`x'(0) = \dot x(0)`, the geodesic keeps :math:`\tilde g(x', x') = 2(E - U_0)^2`, and
+comparing with :math:`g(\dot x, \dot x) = 2(E - U)` gives the clock
+
+.. math:: \frac{dt}{ds} = \frac{E - U(x_0)}{E - U(x(s))},
+
+integrated with the geodesic. Newton's trajectory is then sampled at the same times
+:math:`t(s)` and the two curves are compared point by point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import sympy as sp
+from numpy.typing import ArrayLike, NDArray
+
+from extremal.errors import InputError
+from extremal.numerics.compile import CompiledFunction, compile_function, compile_rhs
+from extremal.numerics.methods import DormandPrince853, Method
+from extremal.numerics.runge_kutta import integrate
+from extremal.numerics.status import Status
+from extremal.numerics.trajectories import compile_lagrangian
+from extremal.symbolic.christoffel import christoffel
+from extremal.symbolic.jacobi import jacobi_metric, mechanical_lagrangian
+from extremal.symbolic.lagrangian import velocity_symbol
+from extremal.symbolic.metric import Metric
+from extremal.symbolic.parsing import parse
+
+__all__ = ["JacobiComparison", "newton_vs_jacobi"]
+
+Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class JacobiComparison:
+    """Newton's trajectories beside the Jacobi-metric geodesics with matching initial data.
+
+    Attributes
+    ----------
+    coords : tuple of str
+    s : ndarray, shape (N, m)
+        Affine parameter of the Jacobi geodesic.
+    t : ndarray, shape (N, m)
+        Newtonian time :math:`t(s)` from the clock equation.
+    x_jacobi, x_newton : ndarray, shape (N, m, n)
+        The geodesic and Newton's trajectory at the same times.
+    energy : ndarray, shape (N,)
+        :math:`E = \\tfrac12 g(v_0, v_0) + U(x_0)`.
+    status : ndarray, shape (N,)
+        Worst :class:`Status` of the two integrations.
+    """
+
+    coords: tuple[str, ...]
+    s: Array
+    t: Array
+    x_jacobi: Array
+    x_newton: Array
+    energy: Array
+    status: NDArray[np.int8]
+
+    def distance(self) -> Array:
+        """Largest coordinate distance between the two curves at equal times, shape (N,)."""
+        gap = np.linalg.norm(self.x_jacobi - self.x_newton, axis=-1)
+        return np.nanmax(gap, axis=1)
+
+
+@lru_cache(maxsize=32)
+def _jacobi_system(kinetic: Metric, potential: sp.Expr) -> tuple[CompiledFunction, CompiledFunction]:
+    x = kinetic.coords
+    n = len(x)
+    E, c = sp.Symbol("E_jacobi"), sp.Symbol("c_jacobi")
+    w = tuple(velocity_symbol(q) for q in x)
+    gamma = christoffel(jacobi_metric(kinetic, potential, E)).array
+    acceleration = [-sum(gamma[k, i, j] * w[i] * w[j] for i in range(n) for j in range(n)) for k in range(n)]
+    t, s = sp.Symbol("t_clock"), sp.Symbol("s")
+    states = (*x, *w, t, E, c)
+    rhs = compile_rhs(states, (*w, *acceleration, c / (E - potential), 0, 0), s)
+    kinetic_energy = sum(kinetic.g[i, j] * w[i] * w[j] for i in range(n) for j in range(n)) / 2
+    energies = compile_function((*x, *w), [kinetic_energy + potential, potential], s)
+    return rhs, energies
+
+
+def newton_vs_jacobi(
+    kinetic: Metric,
+    potential: str | sp.Expr,
+    x0: ArrayLike,
+    v0: ArrayLike,
+    s: float | ArrayLike,
+    *,
+    method: Method | None = None,
+) -> JacobiComparison:
+    r"""Integrate Newton's equations and the Jacobi-metric geodesics from the same data and compare.
+
+    Parameters
+    ----------
+    kinetic : Metric
+        The kinetic metric :math:`g` (:math:`T = \tfrac12 g\dot x\dot x`), numeric.
+    potential : str or sympy.Expr
+        :math:`U(x)` with numeric parameters.
+    x0, v0 : array_like, shape (n,) or (N, n)
+        Initial position and Newtonian velocity; :math:`E` follows from them.
+    s : float or array_like, shape (m,)
+        End of the geodesic's affine parameter (start 0), or its samples.
+    method : DormandPrince54, DormandPrince853 or FixedStep
+        Used for both; default ``DormandPrince853(rtol=1e-12, atol=1e-12)``.
+
+    Returns
+    -------
+    JacobiComparison
+
+    Raises
+    ------
+    InputError
+        If the shapes are wrong, or :math:`E \le U(x_0)` (no motion: the Jacobi metric degenerates).
+
+    Examples
+    --------
+    A 2-D harmonic oscillator, :math:`U = (x^2 + 4y^2)/2`:
+
+    >>> flat = Metric.from_line_element("dx**2 + dy**2", "x y")
+    >>> c = newton_vs_jacobi(flat, "(x**2 + 4*y**2)/2", [1.0, 0.5], [0.3, 0.7], 2.0)
+    >>> bool(c.distance()[0] < 1e-9)
+    True
+    """
+    if not isinstance(kinetic, Metric):
+        raise InputError(f"kinetic must be a Metric; got {type(kinetic).__name__}.")
+    n = kinetic.dim
+    U = parse(potential, {q.name: q for q in kinetic.coords}, "potential")
+    rhs, energies = _jacobi_system(kinetic, U)
+    X0 = np.array(x0, dtype=np.float64, ndmin=1)
+    V0 = np.array(v0, dtype=np.float64, ndmin=1)
+    X0, V0 = (X0[None, :] if X0.ndim == 1 else X0), (V0[None, :] if V0.ndim == 1 else V0)
+    if X0.shape[-1] != n or V0.shape[-1] != n or X0.ndim != 2 or V0.ndim != 2:
+        raise InputError(f"x0 and v0 must have shape ({n},) or (N, {n}); got {np.shape(x0)} and {np.shape(v0)}.")
+    N = max(X0.shape[0], V0.shape[0])
+    X0, V0 = np.broadcast_to(X0, (N, n)), np.broadcast_to(V0, (N, n))
+    E, U0 = energies(0.0, np.concatenate([X0, V0], axis=1).T)
+    if np.any(~(E - U0 > 0)):
+        bad = int(np.flatnonzero(~(E - U0 > 0))[0])
+        raise InputError(
+            f"row {bad} has E - U(x0) = {E[bad] - U0[bad]} <= 0: the particle is at rest, where the Jacobi metric "
+            "(E - U) g degenerates. Give it a nonzero velocity v0."
+        )
+    samples = np.asarray(s, dtype=np.float64)
+    samples = np.array([0.0, float(samples)]) if samples.ndim == 0 else samples
+    method = DormandPrince853(rtol=1e-12, atol=1e-12) if method is None else method
+    y0 = np.concatenate([X0, V0, np.zeros((N, 1)), E[:, None], (E - U0)[:, None]], axis=1)
+    geo = integrate(rhs, y0, (samples[0], samples[-1]), method, t_eval=samples)
+    clock = geo.y[..., 2 * n]
+    ok = geo.success & np.all(np.isfinite(clock), axis=1)
+    x_newton = np.full((N, samples.size, n), np.nan)
+    status = geo.status.copy()
+    if np.any(ok):
+        rows = np.flatnonzero(ok)
+        newton = integrate(
+            compile_lagrangian(mechanical_lagrangian(kinetic, U)),
+            np.concatenate([X0[rows], V0[rows]], axis=1),
+            (0.0, clock[rows, -1]),
+            method,
+            t_eval=clock[rows],
+        )
+        x_newton[rows] = newton.y[..., :n]
+        status[rows] = np.maximum(status[rows], newton.status)
+    return JacobiComparison(
+        coords=tuple(q.name for q in kinetic.coords),
+        s=np.broadcast_to(samples, (N, samples.size)).copy(),
+        t=clock,
+        x_jacobi=geo.y[..., :n],
+        x_newton=x_newton,
+        energy=E,
+        status=np.where(status == Status.EVENT, Status.SUCCESS, status).astype(np.int8),
+    )
