@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	for f in benchmarks/bench_*.py; do $(BIN)/python $$f --quick || exit 1; done
+	for f in benchmarks/*.py; do $(BIN)/python $$f --quick || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist

@@ -211,7 +211,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"extremal: error: {exc}", file=sys.stderr)
         return 2
     if sections:
-        print(render_sections(sections, args.format))
+        try:
+            print(render_sections(sections, args.format))
+        except BrokenPipeError:
+            sys.stderr.close()
     return 0
 
 

@@ -76,8 +76,8 @@ def jacobi_metric(kinetic: Metric, potential: str | sp.Expr, energy: str | sp.Ex
     >>> flat = Metric.from_line_element("dx**2 + dy**2", "x y")
     >>> jacobi_metric(flat, "-(x**2 + y**2)/2", 0).g
     Matrix([
-    [x**2/2 + y**2/2,               0],
-    [              0, x**2/2 + y**2/2]])
+    [(x**2 + y**2)/2,               0],
+    [              0, (x**2 + y**2)/2]])
     """
     U = _potential(kinetic, potential)
     E = parse(energy, {}, "energy") if isinstance(energy, str) else sp.sympify(energy)

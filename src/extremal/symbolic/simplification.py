@@ -125,15 +125,22 @@ def probably_nonzero(expr: sp.Expr, trials: int = 3, seed: int = 0) -> bool:
 
 
 def readable(expr: sp.Expr) -> sp.Expr:
-    """The shortest of the canonical forms (either Pythagorean reduction, expanded or not).
+    """The shortest of the canonical forms (either Pythagorean reduction, expanded, factored or not).
 
     Examples
     --------
-    >>> r, mu, w = sp.symbols("r mu w")
+    >>> r, mu, w, x, y = sp.symbols("r mu w x y")
     >>> readable((r**3*w**2 - mu)/r**2)
     -mu/r**2 + r*w**2
+    >>> readable(-mu*x/(x**2*sp.sqrt(x**2 + y**2) + y**2*sp.sqrt(x**2 + y**2)))
+    -mu*x/(x**2 + y**2)**(3/2)
     """
     candidates = []
     for form in {canonical(expr, "sin"), canonical(expr, "cos")}:
         candidates += [form, sp.expand(form)]
+        if sp.count_ops(form) <= _FACTOR_LIMIT:
+            candidates.append(sp.factor(form))
     return min(candidates, key=lambda e: (sp.count_ops(e), sp.default_sort_key(e)))
+
+
+_FACTOR_LIMIT = 60
