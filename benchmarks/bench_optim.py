@@ -422,7 +422,7 @@ def char_lm_benchmark(quick: bool) -> None:
             opt.step()
             if sched is not None:
                 sched.step()
-            if reached is None and float(loss) < 2.5:
+            if reached is None and float(loss.detach()) < 2.5:
                 reached = step + 1
         if is_sf:
             opt.eval()
