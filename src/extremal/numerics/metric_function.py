@@ -189,8 +189,11 @@ class MetricFunction:
 
 
 def _check_shape(g: Any, n: int) -> None:
-    shape = np.shape(g) if not isinstance(g, np.ndarray) else g.shape
-    if tuple(shape[:2]) != (n, n):
+    try:
+        shape = (len(g), *{len(row) for row in g})
+    except TypeError:
+        shape = np.shape(g)
+    if tuple(shape) != (n, n):
         raise InputError(
             f"the metric function returned shape {tuple(shape)} but dim={n}; it must return an "
             f"{n}x{n} matrix g[i][j] (entries may be numbers or arrays of shape (k,))."
@@ -246,7 +249,7 @@ def _stack_numpy(g: Any, n: int, k: int) -> NDArray[np.float64]:
 
 
 def _stack_torch(torch: Any, g: Any, n: int, k: int) -> Any:
-    _check_shape([[0] * len(row) for row in g] if not isinstance(g, torch.Tensor) else g, n)
+    _check_shape(g, n)
     rows = []
     for i in range(n):
         row = []
