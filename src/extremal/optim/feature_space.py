@@ -33,12 +33,17 @@ arXiv:2512.22247 (the paper the article starts from).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from extremal._optional import require
 from extremal.errors import InputError
 from extremal.optim.msign import SVDPolar, msign
 from extremal.optim.steepest import Frobenius, MaxNorm, Spectral
 
-torch = require("torch", extra="torch")
+if TYPE_CHECKING:
+    import torch
+else:
+    torch = require("torch", extra="torch")
 
 __all__ = ["feature_step", "output_change", "reachable_projector"]
 

@@ -31,12 +31,15 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from extremal._optional import require
 from extremal.errors import InputError
 
-torch = require("torch", extra="torch")
+if TYPE_CHECKING:
+    import torch
+else:
+    torch = require("torch", extra="torch")
 
 __all__ = ["Isotropy", "IsotropyMonitor", "isotropy"]
 

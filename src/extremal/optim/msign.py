@@ -30,11 +30,15 @@ view), 2026, https://kexue.fm/archives/11549 (the definition ``M (M^T M)^{-1/2}`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from extremal._optional import require
 from extremal.errors import InputError
 
-torch = require("torch", extra="torch")
+if TYPE_CHECKING:
+    import torch
+else:
+    torch = require("torch", extra="torch")
 
 __all__ = ["JORDAN_QUINTIC", "NewtonSchulz", "SVDPolar", "msign"]
 

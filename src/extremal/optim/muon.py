@@ -38,13 +38,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from extremal._optional import require
 from extremal.errors import InputError
 from extremal.optim.msign import NewtonSchulz, SVDPolar, msign
 
-torch = require("torch", extra="torch")
+if TYPE_CHECKING:
+    import torch
+else:
+    torch = require("torch", extra="torch")
 
 __all__ = [
     "AspectRatioScale",
@@ -322,8 +325,14 @@ class Muon(torch.optim.Optimizer):
                     "Put it in a group with use_muon=False or leave use_muon=None to route it to AdamW."
                 )
 
+    @overload
+    def step(self, closure: None = None) -> None: ...
+
+    @overload
+    def step(self, closure: Callable[[], float]) -> float: ...
+
     @torch.no_grad()
-    def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
+    def step(self, closure: Callable[[], float] | None = None) -> float | None:
         """Take one step; ``closure`` re-evaluates the loss with gradients and returns it."""
         loss = None
         if closure is not None:

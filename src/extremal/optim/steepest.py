@@ -24,12 +24,16 @@ J. Su, "Muon续集：为什么我们选择尝试Muon？", 2025, https://kexue.fm
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from extremal._optional import require
 from extremal.errors import InputError
 from extremal.optim.msign import NewtonSchulz, SVDPolar, msign
 
-torch = require("torch", extra="torch")
+if TYPE_CHECKING:
+    import torch
+else:
+    torch = require("torch", extra="torch")
 
 __all__ = ["Frobenius", "MaxNorm", "Spectral", "dual_norm", "steepest_direction"]
 

@@ -31,12 +31,16 @@ J. Su, "为什么我们偏爱各向同性？基于最速下降的理解", 2026, 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from extremal._optional import require
 from extremal.errors import InputError
 from extremal.optim.msign import SVDPolar, msign
 
-torch = require("torch", extra="torch")
+if TYPE_CHECKING:
+    import torch
+else:
+    torch = require("torch", extra="torch")
 
 __all__ = ["FeatureDiagonal", "FullWhitening", "SampleDiagonal", "whiten"]
 
