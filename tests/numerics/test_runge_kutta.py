@@ -1,5 +1,7 @@
 """Batched Dormand–Prince integration: accuracy, order, dense output, events, statuses, bad input."""
 
+import itertools
+
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
@@ -39,7 +41,7 @@ def test_error_decreases_with_tolerance():
     for tol in (1e-6, 1e-8, 1e-10, 1e-12):
         sol = integrate(oscillator, [1.0, 0.0], (0.0, 10.0), DormandPrince853(rtol=tol, atol=tol))
         errors.append(np.abs(sol.y_final[0] - exact(10.0)).max())
-    assert all(b < a for a, b in zip(errors, errors[1:], strict=False))
+    assert all(b < a for a, b in itertools.pairwise(errors))
     assert errors[-1] < 1e-10
 
 

@@ -10,8 +10,9 @@ batch). When Newton fails, the discrete path energy
 
 is minimised with L-BFGS over the interior points (a discretisation of
 :math:`\tfrac12\int g(\dot x,\dot x)\,ds`, whose minimisers are geodesics), and its path
-seeds a second round of shooting. A small singular value of the converged Jacobian means
-the end points are (nearly) conjugate along the geodesic; that is reported, not hidden.
+seeds a second round of shooting, unless it ran into a degenerate point of the chart.
+A small singular value of the converged Jacobian means the end points are (nearly)
+conjugate along the geodesic; that is reported, not hidden.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class PathEnergy:
     """
 
     points: int = 48
-    max_iterations: int = 3000
+    max_iterations: int = 500
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -300,11 +301,15 @@ def geodesic_between(
         fallback_used[retry] = True
         path = _path_energy(system, A[retry], B[retry], fallback)
         M = path.shape[1] - 1
-        guess = M * (-1.5 * path[:, 0] + 2 * path[:, 1] - 0.5 * path[:, 2])
-        v2, r2, J2, c2 = _shoot(system, A[retry], B[retry], guess, shooting)
-        take = r2 < residual[retry]
-        v[retry[take]], residual[retry[take]], J[retry[take]] = v2[take], r2[take], J2[take]
-        converged[retry] = c2
+        in_chart = ~chart_defects(system, path.reshape(-1, n)).reshape(retry.size, M + 1).any(axis=1)
+        polish = retry[in_chart]
+        if polish.size:
+            p = path[in_chart]
+            guess = M * (-1.5 * p[:, 0] + 2 * p[:, 1] - 0.5 * p[:, 2])
+            v2, r2, J2, c2 = _shoot(system, A[polish], B[polish], guess, shooting)
+            take = r2 < residual[polish]
+            v[polish[take]], residual[polish[take]], J[polish[take]] = v2[take], r2[take], J2[take]
+            converged[polish] = c2
         fine = np.linspace(0.0, 1.0, samples)
         coarse = np.linspace(0.0, 1.0, M + 1)
         paths[retry] = np.stack(

@@ -1,0 +1,47 @@
+"""Plots and demo pictures are written; bad arguments are reported."""
+
+import pathlib
+
+import numpy as np
+import pytest
+
+from extremal.errors import InputError
+from extremal.numerics import geodesics, newton_vs_jacobi
+from extremal.symbolic import Metric
+
+pytest.importorskip("matplotlib")
+
+from extremal.plot import demo_figures, plot_chart, plot_drift, plot_embedded, plot_newton_jacobi  # noqa: E402
+
+SPHERE = Metric.from_line_element("dth**2 + sin(th)**2*dph**2", "th ph")
+
+
+def ball(u):
+    return np.stack([np.sin(u[0]) * np.cos(u[1]), np.sin(u[0]) * np.sin(u[1]), np.cos(u[0])])
+
+
+def test_demo_figures_are_pngs(tmp_path):
+    paths = demo_figures(tmp_path / "demo")
+    assert [p.name for p in paths] == ["geodesics_sphere.png", "newton_vs_jacobi.png", "conservation_drift.png"]
+    for p in paths:
+        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_each_plot_returns_a_figure(tmp_path):
+    b = geodesics(SPHERE, [1.0, 0.0], [[0.3, 1.0], [1.0, 0.0]], np.linspace(0, 3, 30))
+    flat = Metric.from_line_element("dx**2 + dy**2", "x y")
+    c = newton_vs_jacobi(flat, "-1/sqrt(x**2 + y**2)", [1.0, 0.0], [0.0, 1.1], 2.0)
+    for fig in (plot_chart(b), plot_embedded(b, ball), plot_drift(b), plot_newton_jacobi(c)):
+        fig.savefig(tmp_path / "f.png")
+    assert pathlib.Path(tmp_path / "f.png").stat().st_size > 1000
+
+
+def test_bad_arguments(tmp_path):
+    b = geodesics(SPHERE, [1.0, 0.0], [0.3, 1.0], 1.0)
+    with pytest.raises(InputError, match="axes"):
+        plot_chart(b, axes=(0, 5))
+    with pytest.raises(InputError, match="3 coordinates"):
+        plot_embedded(b, lambda u: u)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(InputError, match="directory"):
+        demo_figures(tmp_path / "file")
