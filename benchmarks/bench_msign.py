@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import torch
 
-from extremal.optim import NewtonSchulz, SVDPolar, msign
+from extremal.optim import MINIMAX_QUINTIC, NewtonSchulz, SVDPolar, msign
 
 
 def median_time(fn: Callable[[], torch.Tensor], repeats: int, device: str) -> float:
@@ -79,6 +79,7 @@ def main() -> None:
     methods: list[tuple[str, Callable[[torch.Tensor], torch.Tensor], torch.dtype | None]] = [
         ("NS bf16 (extremal)", lambda M: msign(M, NewtonSchulz()), torch.bfloat16),
         ("NS fp32 (extremal)", lambda M: msign(M, NewtonSchulz(dtype=torch.float32)), torch.float32),
+        ("NS minimax bf16 (extremal)", lambda M: msign(M, NewtonSchulz(MINIMAX_QUINTIC)), torch.bfloat16),
     ]
     baseline = getattr(getattr(torch.optim, "_muon", None), "_zeropower_via_newtonschulz", None)
     if baseline is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from extremal.errors import InputError  # noqa: E402
-from extremal.optim import JORDAN_QUINTIC, NewtonSchulz, SVDPolar, msign  # noqa: E402
+from extremal.optim import JORDAN_QUINTIC, MINIMAX_QUINTIC, NewtonSchulz, SVDPolar, msign  # noqa: E402
 
 EXACT = SVDPolar()
 NS_F32 = NewtonSchulz(dtype=torch.float32)
@@ -90,10 +91,20 @@ def test_newton_schulz_matches_reference_loop(M: torch.Tensor) -> None:
     torch.testing.assert_close(msign(M, NS_F32), reference_newton_schulz(M), atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.parametrize(
+    ("coeffs", "band"), [((JORDAN_QUINTIC,), (0.65, 1.25)), (MINIMAX_QUINTIC, (0.96, 1.04))], ids=["jordan", "minimax"]
+)
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float32])
 @pytest.mark.parametrize(("m", "n"), [(64, 64), (256, 64), (64, 256)])
 @pytest.mark.parametrize("spectrum", ["uniform", "geometric"])
-def test_newton_schulz_band(dtype: torch.dtype, m: int, n: int, spectrum: str) -> None:
+def test_newton_schulz_band(
+    coeffs: tuple[tuple[float, float, float], ...],
+    band: tuple[float, float],
+    dtype: torch.dtype,
+    m: int,
+    n: int,
+    spectrum: str,
+) -> None:
     k = min(m, n)
     gen = torch.Generator().manual_seed(m + n)
     if spectrum == "uniform":
@@ -102,18 +113,28 @@ def test_newton_schulz_band(dtype: torch.dtype, m: int, n: int, spectrum: str) -
         sigma = torch.logspace(0, -1.2, k, dtype=torch.float64)
     assert float(sigma.min() / sigma.norm()) >= 2e-3
     M, _, _ = with_spectrum(m, n, sigma, seed=m * n)
-    out = msign(M.float(), NewtonSchulz(dtype=dtype))
+    out = msign(M.float(), NewtonSchulz(coeffs=coeffs, dtype=dtype))
     assert out.dtype == torch.float32
     s = torch.linalg.svdvals(out.double())
-    assert float(s.min()) >= 0.65 and float(s.max()) <= 1.25
+    assert float(s.min()) >= band[0] and float(s.max()) <= band[1]
 
 
-def test_scalar_map_band_in_exact_arithmetic() -> None:
-    x = torch.logspace(-2.699, 0, 20001, dtype=torch.float64)
-    a, b, c = JORDAN_QUINTIC
-    for _ in range(5):
+@pytest.mark.parametrize(
+    ("coeffs", "band"),
+    [((JORDAN_QUINTIC,) * 5, (0.68, 1.21)), (MINIMAX_QUINTIC, (0.971, 1.029))],
+    ids=["jordan", "minimax"],
+)
+def test_scalar_map_band_in_exact_arithmetic(
+    coeffs: tuple[tuple[float, float, float], ...], band: tuple[float, float]
+) -> None:
+    x = torch.logspace(math.log10(2e-3), 0, 20001, dtype=torch.float64)
+    for a, b, c in coeffs:
         x = a * x + b * x**3 + c * x**5
-    assert float(x.min()) >= 0.68 and float(x.max()) <= 1.21
+    assert float(x.min()) >= band[0] and float(x.max()) <= band[1]
+    below = torch.logspace(-8, math.log10(2e-3), 2001, dtype=torch.float64)
+    for a, b, c in coeffs:
+        below = a * below + b * below**3 + c * below**5
+    assert float(below.max()) < band[1] and float(below.min()) > 0
 
 
 def test_small_singular_values_stay_below_band() -> None:

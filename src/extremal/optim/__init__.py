@@ -16,7 +16,7 @@ from extremal.optim.lr_schedulers import (
     GradNormRule,
     global_grad_norm,
 )
-from extremal.optim.msign import JORDAN_QUINTIC, NewtonSchulz, SVDPolar, msign
+from extremal.optim.msign import JORDAN_QUINTIC, MINIMAX_QUINTIC, NewtonSchulz, SVDPolar, msign
 from extremal.optim.muon import (
     AspectRatioScale,
     MatchAdamWRMS,
@@ -44,6 +44,7 @@ from extremal.optim.whitening import FeatureDiagonal, FullWhitening, SampleDiago
 
 __all__ = [
     "JORDAN_QUINTIC",
+    "MINIMAX_QUINTIC",
     "AdaGradNorm",
     "AspectRatioScale",
     "FeatureDiagonal",
