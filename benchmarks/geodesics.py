@@ -1,0 +1,207 @@
+"""Benchmark: batched timelike Schwarzschild geodesics, extremal vs SciPy DOP853 vs EinsteinPy.
+
+Problem (TARGETS.md, "Numeric geodesics"): M = 1, N bound timelike geodesics with periapsis
+r0 uniform in [6, 20], eccentricity uniform in [0, 0.5] and orbital inclination uniform in
+[0, 30°] (so every component of the 8-dimensional state moves), integrated to proper time
+1000 with rtol = atol = 1e-10. Drift is max |g(u, u) + 1| at the end.
+
+SciPy's ``solve_ivp(method="DOP853")`` runs one geodesic at a time on a sample (with a numba
+right-hand side when numba is importable, else a plain-float one) and is extrapolated to N;
+EinsteinPy's ``Timelike`` (fixed step 0.5) runs on a smaller sample when installed.
+Everything is single-threaded and timed in this one process: median of the repeats, after a
+warm-up. Run ``python benchmarks/geodesics.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import importlib.util  # noqa: E402
+import math  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+
+import numpy as np  # noqa: E402
+import scipy  # noqa: E402
+import sympy  # noqa: E402
+from scipy.integrate import solve_ivp  # noqa: E402
+
+import extremal  # noqa: E402
+from extremal.numerics import DormandPrince853, geodesics  # noqa: E402
+from extremal.symbolic import Metric  # noqa: E402
+
+TAU, TOL = 1000.0, 1e-10
+SCHWARZSCHILD = Metric.from_line_element(
+    "-(1 - 2/r)*dt**2 + dr**2/(1 - 2/r) + r**2*dth**2 + r**2*sin(th)**2*dph**2", "t r th ph"
+)
+
+
+def initial_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Bound orbits from (periapsis, eccentricity, inclination); E, L from Schwarzschild's p, e relations."""
+    rng = np.random.default_rng(seed)
+    rp, e, inc = rng.uniform(6, 20, n), rng.uniform(0, 0.5, n), rng.uniform(0, np.pi / 6, n)
+    p = rp * (1 + e)
+    L = np.sqrt(p**2 / (p - 3 - e**2))
+    E = np.sqrt((p - 2 - 2 * e) * (p - 2 + 2 * e) / (p * (p - 3 - e**2)))
+    x0 = np.stack([np.zeros(n), rp, np.full(n, np.pi / 2), np.zeros(n)], axis=1)
+    v0 = np.stack([E / (1 - 2 / rp), np.zeros(n), L * np.sin(inc) / rp**2, L * np.cos(inc) / rp**2], axis=1)
+    return x0, v0
+
+
+def norm_plus_one(y: np.ndarray) -> np.ndarray:
+    """|g(u, u) + 1| for states y of shape (..., 8)."""
+    r, th, u = y[..., 1], y[..., 2], y[..., 4:]
+    f = 1 - 2 / r
+    g = -f * u[..., 0] ** 2 + u[..., 1] ** 2 / f + r**2 * (u[..., 2] ** 2 + np.sin(th) ** 2 * u[..., 3] ** 2)
+    return np.abs(g + 1)
+
+
+def _rhs_python(t: float, y: np.ndarray) -> list[float]:
+    _, r, th, _, vt, vr, vth, vph = y
+    s, c = math.sin(th), math.cos(th)
+    f = r - 2.0
+    return [
+        vt, vr, vth, vph,
+        -2.0 * vt * vr / (r * f),
+        -f * vt * vt / r**3 + vr * vr / (r * f) + f * (vth * vth + s * s * vph * vph),
+        -2.0 * vr * vth / r + s * c * vph * vph,
+        -2.0 * vr * vph / r - 2.0 * c / s * vth * vph,
+    ]
+
+
+def scipy_rhs() -> tuple[object, str]:
+    """The SciPy right-hand side: numba-compiled when numba is importable."""
+    if importlib.util.find_spec("numba") is None:
+        return _rhs_python, "Python floats"
+    import numba
+
+    @numba.njit(cache=False)
+    def rhs(t: float, y: np.ndarray) -> np.ndarray:
+        r, th, vt, vr, vth, vph = y[1], y[2], y[4], y[5], y[6], y[7]
+        s, c = math.sin(th), math.cos(th)
+        f = r - 2.0
+        out = np.empty(8)
+        out[0], out[1], out[2], out[3] = vt, vr, vth, vph
+        out[4] = -2.0 * vt * vr / (r * f)
+        out[5] = -f * vt * vt / r**3 + vr * vr / (r * f) + f * (vth * vth + s * s * vph * vph)
+        out[6] = -2.0 * vr * vth / r + s * c * vph * vph
+        out[7] = -2.0 * vr * vph / r - 2.0 * c / s * vth * vph
+        return out
+
+    rhs(0.0, np.ones(8) * 3.0)
+    return rhs, "numba"
+
+
+def run_extremal(x0: np.ndarray, v0: np.ndarray, repeats: int) -> dict[str, float]:
+    method = DormandPrince853(rtol=TOL, atol=TOL)
+    geodesics(SCHWARZSCHILD, x0[:256], v0[:256], TAU, method=method)
+    times, batch = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        batch = geodesics(SCHWARZSCHILD, x0, v0, TAU, method=method)
+        times.append(time.perf_counter() - start)
+    seconds = statistics.median(times)
+    assert batch is not None
+    y = np.concatenate([batch.x_final, batch.v_final], axis=1)
+    return {
+        "seconds": seconds,
+        "per_s": x0.shape[0] / seconds,
+        "steps_per_s": float(batch.n_steps.sum()) / seconds,
+        "steps": float(batch.n_steps.mean()),
+        "drift": float(norm_plus_one(y).max()),
+        "failed": float(np.sum(~batch.success)),
+    }
+
+
+def run_scipy(x0: np.ndarray, v0: np.ndarray, rhs: object) -> dict[str, float]:
+    y0 = np.concatenate([x0, v0], axis=1)
+    solve_ivp(rhs, (0.0, 10.0), y0[0], method="DOP853", rtol=TOL, atol=TOL)
+    steps, drift = 0, 0.0
+    start = time.perf_counter()
+    for row in y0:
+        sol = solve_ivp(rhs, (0.0, TAU), row, method="DOP853", rtol=TOL, atol=TOL)
+        steps += sol.t.size - 1
+        drift = max(drift, float(norm_plus_one(sol.y[:, -1])))
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "per_s": len(y0) / seconds, "steps_per_s": steps / seconds,
+            "steps": steps / len(y0), "drift": drift}
+
+
+def run_einsteinpy(x0: np.ndarray, v0: np.ndarray) -> dict[str, float] | None:
+    if importlib.util.find_spec("einsteinpy") is None:
+        return None
+    from einsteinpy.geodesic import Timelike
+
+    delta, steps, drift = 0.5, int(TAU / 0.5), 0.0
+    start = time.perf_counter()
+    for x, v in zip(x0, v0, strict=True):
+        r, f = x[1], 1 - 2 / x[1]
+        momentum = [v[1] / f, r**2 * v[2], r**2 * v[3]]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            geod = Timelike(metric="Schwarzschild", metric_params=(), position=list(x[1:]), momentum=momentum,
+                            steps=steps, delta=delta, return_cartesian=False, suppress_warnings=True)
+        end = geod.trajectory[1][-1]
+        rr, th, p = end[1], end[2], end[4:]
+        ff = 1 - 2 / rr
+        g = -p[0] ** 2 / ff + ff * p[1] ** 2 + p[2] ** 2 / rr**2 + p[3] ** 2 / (rr**2 * np.sin(th) ** 2)
+        drift = max(drift, abs(g + 1))
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "per_s": len(x0) / seconds, "steps_per_s": steps * len(x0) / seconds,
+            "steps": float(steps), "drift": drift}
+
+
+def header() -> str:
+    versions = {
+        "python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__,
+        "sympy": sympy.__version__, "extremal": extremal.__version__,
+    }
+    for name in ("numba", "einsteinpy"):
+        if importlib.util.find_spec(name) is not None:
+            versions[name] = __import__(name).__version__
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return (f"# {platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} CPUs, single thread\n# "
+            + ", ".join(f"{k} {v}" for k, v in versions.items()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 geodesics, small samples, one repeat")
+    parser.add_argument("-n", type=int, default=10_000, help="batch size (default 10,000)")
+    args = parser.parse_args()
+    n = 1_000 if args.quick else args.n
+    x0, v0 = initial_data(n)
+    print(header())
+    print(f"# Schwarzschild M=1, {n} bound timelike geodesics, r0 in [6, 20], tau = {TAU:g}, rtol = atol = {TOL:g}")
+    ours = run_extremal(x0, v0, repeats=1 if args.quick else 3)
+    rhs, kind = scipy_rhs()
+    sample = 5 if args.quick else 40
+    ref = run_scipy(x0[:sample], v0[:sample], rhs)
+    einstein = None if args.quick else run_einsteinpy(x0[:1], v0[:1])
+    rows = [(f"extremal DOP853, batch of {n}", ours, n),
+            (f"SciPy solve_ivp DOP853 ({kind} RHS), {sample} one at a time", ref, sample)]
+    if einstein is not None:
+        rows.append(("EinsteinPy Timelike (fixed step 0.5), 1 geodesic", einstein, 1))
+    print(f"{'tool':<55} | {'geodesics/s':>12} | {'steps/s':>11} | {'steps/geod':>10} | "
+          f"{'time for N (s)':>14} | {'drift':>8} | {'ratio':>7}")
+    print("-" * 135)
+    for name, r, _ in rows:
+        print(f"{name:<55} | {r['per_s']:>12,.1f} | {r['steps_per_s']:>11,.0f} | {r['steps']:>10.1f} | "
+              f"{n / r['per_s']:>14.3g} | {r['drift']:>8.1e} | {ours['per_s'] / r['per_s']:>7.1f}")
+    print(f"# ratio = extremal geodesics/s over the tool's; extremal failures: {int(ours['failed'])}; "
+          "baselines extrapolated from their samples")
+
+
+if __name__ == "__main__":
+    main()
