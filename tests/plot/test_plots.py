@@ -11,7 +11,7 @@ from extremal.symbolic import Metric
 
 pytest.importorskip("matplotlib")
 
-from extremal.plot import demo_figures, plot_chart, plot_drift, plot_embedded, plot_newton_jacobi  # noqa: E402
+from extremal.plot import demo_figures, plot_chart, plot_drift, plot_embedded, plot_newton_jacobi
 
 SPHERE = Metric.from_line_element("dth**2 + sin(th)**2*dph**2", "th ph")
 

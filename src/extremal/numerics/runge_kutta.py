@@ -31,7 +31,7 @@ RHS = Callable[[NDArray[np.float64], NDArray[np.float64]], NDArray[np.float64]]
 
 _SAFETY, _MIN_FACTOR, _MAX_FACTOR = 0.9, 0.2, 10.0
 _ROOT_ITERATIONS = 80
-_WORKING_SET = 2048
+_WORKING_SET = 4096
 _REFILL = 0.75
 _DONE_CODES = [int(Status.SUCCESS), int(Status.EVENT), int(Status.NONFINITE), int(Status.STEP_TOO_SMALL)]
 
