@@ -101,8 +101,8 @@ def test_errors_are_one_line_with_exit_code_2(capsys, argv, message):
     assert err.count("\n") == 1
 
 
-def test_demo_reproduces_every_checked_equation(capsys):
-    code, out, _ = run(capsys, "demo")
+def test_demo_reproduces_every_checked_equation(capsys, tmp_path):
+    code, out, _ = run(capsys, "demo", "--figures", str(tmp_path))
     assert code == 0
     assert "DIFFERS" not in out
     for seed in ("000", "001", "002"):
@@ -110,3 +110,20 @@ def test_demo_reproduces_every_checked_equation(capsys):
     for eq in ("[002 eq. (4)]", "[002 eq. (8)]", "[001 eq. (27)]", "[000 eq. (86)]"):
         assert eq in out
     assert out.count("[matches the seed]") >= 14
+    pictures = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert pictures == ["conservation_drift.png", "geodesics_sphere.png", "newton_vs_jacobi.png"]
+
+
+def test_geodesic_subcommand_writes_png(capsys, tmp_path):
+    out_png = tmp_path / "g.png"
+    code, out, _ = run(capsys, "geodesic", "dth**2 + sin(th)**2*dph**2", "--coords", "th ph",
+                       "--x0", "1.5707963267948966,0", "--v0", "0,1", "--s", "0:3.141592653589793",
+                       "--out", str(out_png))
+    assert code == 0 and out_png.stat().st_size > 10_000
+    assert "length 3.14159265" in out
+
+
+def test_geodesic_subcommand_bad_shape(capsys, tmp_path):
+    code, _, err = run(capsys, "geodesic", "dth**2 + sin(th)**2*dph**2", "--coords", "th ph",
+                       "--x0", "1,0,3", "--v0", "0,1", "--out", str(tmp_path / "g.png"))
+    assert code == 2 and "x0 must have shape" in err

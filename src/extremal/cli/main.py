@@ -7,10 +7,12 @@ text (default), LaTeX or JSON. Errors from extremal become one line and exit cod
 from __future__ import annotations
 
 import argparse
+import pathlib
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from extremal.cli import geodesic
 from extremal.cli.render import FORMATS, render, render_sections
 from extremal.errors import ExtremalError, InputError
 from extremal.examples import METRICS
@@ -132,6 +134,7 @@ def _jacobi(args: argparse.Namespace) -> dict[str, Any]:
 
 def _demo(args: argparse.Namespace) -> dict[str, Any]:
     from extremal.demo import SEEDS, demo_steps
+    from extremal.plot import demo_figures
 
     current = None
     for step in demo_steps():
@@ -141,6 +144,10 @@ def _demo(args: argparse.Namespace) -> dict[str, Any]:
         verdict = {True: "  [matches the seed]", False: "  [DIFFERS from the seed]", None: ""}[step.matches]
         print(f"\n[{step.seed} {step.equation}] {step.title}{verdict}")
         print(render(step.result, args.format))
+    if args.figures != "none":
+        print(f"\n=== pictures (numerical geodesics and trajectories) in {args.figures}/ ===")
+        for path in demo_figures(pathlib.Path(args.figures)):
+            print(f"wrote {path}")
     return {}
 
 
@@ -197,7 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--energy", default="E", help="the energy E (default: a symbol)")
     p.set_defaults(handler=_jacobi)
 
+    geodesic.add_parser(sub)
+
     p = sub.add_parser("demo", help="walk through the worked examples of the seed articles")
+    p.add_argument("--figures", default="demo-figures", help="folder for the pictures ('none' to skip)")
     p.set_defaults(handler=_demo)
     return parser
 
@@ -206,6 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
     try:
+        if hasattr(args, "func"):
+            return int(args.func(args))
         sections = args.handler(args)
     except ExtremalError as exc:
         print(f"extremal: error: {exc}", file=sys.stderr)
