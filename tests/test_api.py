@@ -17,6 +17,18 @@ def test_top_level_import_does_not_pull_torch_or_matplotlib():
     assert out.split() == ["False", "False"]
 
 
+def test_numerics_and_optim_names_load_on_first_use():
+    import pytest
+
+    from extremal import numerics
+
+    assert extremal.geodesics is numerics.geodesics
+    torch_optim = pytest.importorskip("extremal.optim", exc_type=ImportError)
+    assert extremal.msign is torch_optim.msign
+    with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
+        _ = extremal.nonexistent
+
+
 def test_missing_optional_dependency_names_the_extra():
     import pytest
 

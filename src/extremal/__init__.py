@@ -1,9 +1,10 @@
 """extremal: the variational principle dS = 0 and what follows from it.
 
 Symbolic results (Euler–Lagrange equations, metrics, Christoffel symbols, curvature,
-coordinate changes, the Jacobi metric) are importable from here; numerical solvers live in
-:mod:`extremal.numerics` and the PyTorch optimizers in :mod:`extremal.optim`, which is
-imported only when asked for.
+coordinate changes, the Jacobi metric) are imported with the package. The numerical solvers of
+:mod:`extremal.numerics` and the PyTorch optimizers of :mod:`extremal.optim` are reachable from
+here too (``from extremal import geodesics, msign``) but are imported only on first use, so
+``import extremal`` never loads SciPy's integrators, torch or matplotlib.
 """
 
 from __future__ import annotations
@@ -20,6 +21,18 @@ from extremal.errors import (
 from extremal.symbolic import *  # noqa: F403
 
 __version__ = "0.1.0"
+
+_LAZY_SUBPACKAGES = ("extremal.numerics", "extremal.optim")
+
+
+def __getattr__(name: str) -> object:
+    import importlib
+
+    for module_name in _LAZY_SUBPACKAGES:
+        module = importlib.import_module(module_name)
+        if name in getattr(module, "__all__", ()):
+            return getattr(module, name)
+    raise AttributeError(f"module 'extremal' has no attribute {name!r}")
 
 __all__ = [
     "ExtremalError",
