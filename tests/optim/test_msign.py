@@ -162,7 +162,8 @@ def test_batched_equals_loop(method: SVDPolar | NewtonSchulz) -> None:
     assert out.shape == M.shape
     for i in range(2):
         for j in range(3):
-            torch.testing.assert_close(out[i, j], msign(M[i, j], method), atol=1e-5, rtol=0)
+            atol = 2e-2 if getattr(method, "dtype", None) == torch.bfloat16 else 1e-5
+            torch.testing.assert_close(out[i, j], msign(M[i, j], method), atol=atol, rtol=0)
 
 
 @pytest.mark.parametrize("method", [EXACT, NS_F32, NS_BF16])
