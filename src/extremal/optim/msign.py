@@ -247,8 +247,7 @@ def _newton_schulz(M: torch.Tensor, method: NewtonSchulz) -> torch.Tensor:
     X = X.reshape(-1, m, n)
     wide = torch.float64 if X.dtype == torch.float64 else torch.float32
     norm = torch.linalg.vector_norm(X, dim=(-2, -1), keepdim=True, dtype=wide)
-    X = X.to(dtype=dtype, memory_format=torch.contiguous_format)
-    X = X / norm.clamp_min(method.eps).to(dtype)
+    X = X.to(dtype) / norm.clamp_min(method.eps).to(dtype)
     single = X.shape[0] == 1
     if single:
         X = X[0]
