@@ -25,6 +25,7 @@ import functools
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any, cast
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
@@ -370,7 +371,8 @@ class RationalField:
             p = self.ring({tuple(e - k for e, k in zip(m, monomial, strict=True)): c
                            for m, c in p.items()})
         factor = sp.Mul(*[a**k for a, k in zip(self.atoms, monomial, strict=True) if k])
-        return sp.Rational(int(content.numerator), int(content.denominator)) * factor * p.as_expr(
+        rational = cast(Any, content)
+        return sp.Rational(int(rational.numerator), int(rational.denominator)) * factor * p.as_expr(
             *self.atoms
         )
 
@@ -395,6 +397,8 @@ class RationalField:
         for s, _ in self._quads:
             c = self.gens[s - 1]
             minus, plus = self._base_index.get(c - 1), self._base_index.get(c + 1)
+            if minus is None or plus is None:
+                continue
             m = min(exps.get(minus, 0), exps.get(plus, 0))
             if m:
                 out *= (-self.atoms[s] ** 2) ** m
