@@ -35,6 +35,9 @@ class _Printer(NumPyPrinter):
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
         base, exponent = expr.as_base_exp()
+        if exponent.is_Integer and abs(int(exponent)) == 2 and not base.is_Atom:
+            square = f"numpy.square({self._print(base)})"
+            return square if exponent > 0 else f"(1/{square})"
         if exponent.is_Integer and 1 <= abs(int(exponent)) <= 4:
             b = self.parenthesize(base, sp.printing.precedence.PRECEDENCE["Mul"] + 1)
             product = "*".join([b] * abs(int(exponent)))
@@ -51,7 +54,8 @@ class CompiledFunction:
 
     Call it as ``f(t, y)`` with ``y`` of shape (d, ...) (component-major) and ``t`` a number or
     an array broadcasting against ``y[0]``; it returns shape (M, ...). Pass ``out=`` to write
-    into an existing array.
+    into an existing array, and ``scale=`` (broadcasting against ``y[0]``) to get
+    ``scale * F`` at the cost of ``F`` (the product is fused into each component's last operation).
 
     Attributes
     ----------
@@ -71,8 +75,15 @@ class CompiledFunction:
     source: str
     _function: Any = field(repr=False)
 
-    def __call__(self, t: ArrayLike, y: NDArray[np.float64], out: NDArray[np.float64] | None = None) -> NDArray:
-        return self._function(t, y, out)
+    def __call__(
+        self,
+        t: ArrayLike,
+        y: NDArray[np.float64],
+        out: NDArray[np.float64] | None = None,
+        scale: NDArray[np.float64] | None = None,
+    ) -> NDArray[np.float64]:
+        result: NDArray[np.float64] = self._function(t, y, out, scale)
+        return result
 
 
 def _half_angle(expr: sp.Expr) -> sp.Expr:
@@ -89,15 +100,18 @@ def _source(exprs: Sequence[sp.Expr], names: dict[sp.Symbol, str]) -> str:
     replacements, reduced = sp.cse([_half_angle(e) for e in exprs], symbols=sp.numbered_symbols("_c"), order="none")
     printer = _Printer({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False})
     used = set().union(*(e.free_symbols for _, e in replacements), *(e.free_symbols for e in reduced))
-    lines = ["def _generated(t, y, out):"]
+    lines = ["def _generated(t, y, out, scale):"]
     lines.append(f"    if out is None:\n        out = numpy.empty(({len(exprs)},) + numpy.shape(y)[1:])")
     for symbol, name in names.items():
         if symbol in used and name != "t":
             lines.append(f"    {name} = y[{name[2:]}]")
     for lhs, rhs in replacements:
         lines.append(f"    {lhs} = {printer.doprint(rhs)}")
-    for i, rhs in enumerate(reduced):
-        lines.append(f"    out[{i}] = {printer.doprint(rhs)}")
+    outputs = [printer.doprint(rhs) for rhs in reduced]
+    lines.append("    if scale is None:")
+    lines.extend(f"        out[{i}] = {rhs}" for i, rhs in enumerate(outputs))
+    lines.append("    else:")
+    lines.extend(f"        numpy.multiply({rhs}, scale, out=out[{i}, ...])" for i, rhs in enumerate(outputs))
     lines.append("    return out")
     return "\n".join(lines) + "\n"
 

@@ -31,7 +31,7 @@ RHS = Callable[[NDArray[np.float64], NDArray[np.float64]], NDArray[np.float64]]
 
 _SAFETY, _MIN_FACTOR, _MAX_FACTOR = 0.9, 0.2, 10.0
 _ROOT_ITERATIONS = 80
-_WORKING_SET = 4096
+_WORKING_SET = 12288
 _REFILL = 0.75
 _DONE_CODES = [int(Status.SUCCESS), int(Status.EVENT), int(Status.NONFINITE), int(Status.STEP_TOO_SMALL)]
 
@@ -134,15 +134,26 @@ class _Counter:
 
 
 def _call(
-    rhs: RHS, t: NDArray[np.float64], y: NDArray[np.float64], counter: _Counter, out: NDArray[np.float64] | None = None
+    rhs: RHS, t: NDArray[np.float64], y: NDArray[np.float64], counter: _Counter,
+    out: NDArray[np.float64] | None = None, scale: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
+    """``rhs(t, y)``, written to ``out`` and multiplied by ``scale`` when given."""
     counter.rows += y.shape[1]
-    if out is None:
-        return rhs(t, y)
     if isinstance(rhs, CompiledFunction):
-        return rhs(t, y, out)
-    out[...] = rhs(t, y)
+        return rhs(t, y, out, scale)
+    value = rhs(t, y)
+    if out is None:
+        return value * scale if scale is not None else value
+    if scale is None:
+        out[...] = value
+    else:
+        np.multiply(value, scale, out=out)
     return out
+
+
+def _working_set(n: int, d: int) -> int:
+    """Rows integrated together: enough to amortise NumPy's per-call cost, few enough to stay in cache."""
+    return max(1, min(n, _WORKING_SET))
 
 
 def _rms(x: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -170,47 +181,90 @@ def _initial_step(
     return np.minimum(np.minimum(100 * h0, h1), span)
 
 
-def _error_norm(
-    tab: ButcherTableau, kf: NDArray[np.float64], h: NDArray[np.float64], scale: NDArray[np.float64]
+class _Workspace:
+    """Preallocated buffers for up to ``capacity`` rows: scaled stages and per-step scratch.
+
+    ``Z[0]`` holds the step's start state and ``Z[j + 1] = h k_j`` its scaled stages, so a stage
+    state :math:`y_n + h\\sum_j a_{sj}k_j` is one product of the row ``(1, a_{s0}, a_{s1}, \\dots)``
+    with the leading rows of ``Z``.
+    """
+
+    __slots__ = ("_scratch", "_stages", "d", "rows")
+
+    def __init__(self, n_stages: int, d: int, capacity: int) -> None:
+        self.d, self.rows = d, n_stages + 1
+        self._stages = np.empty(self.rows * d * capacity)
+        self._scratch = np.empty((5, d * capacity))
+
+    def stages(self, k: int) -> NDArray[np.float64]:
+        return self._stages[: self.rows * self.d * k].reshape(self.rows, self.d, k)
+
+    def scratch(self, i: int, k: int) -> NDArray[np.float64]:
+        return self._scratch[i, : self.d * k].reshape(self.d, k)
+
+
+def _combine(
+    coef: NDArray[np.float64], Z: NDArray[np.float64], out: NDArray[np.float64]
 ) -> NDArray[np.float64]:
-    d, k = scale.shape
-    s1 = tab.n_stages + 1
-    e = (tab.error @ kf[:s1]).reshape(d, k) / scale
+    """``out = sum_j coef[j] * Z[j]`` over the leading ``len(coef)`` rows of ``Z`` (one BLAS call)."""
+    rows, d, k = Z.shape
+    with np.errstate(invalid="ignore", over="ignore"):
+        np.matmul(coef, Z.reshape(rows, d * k)[: coef.size], out=out.reshape(d * k))
+    return out
+
+
+def _stage_coefficients(tab: ButcherTableau) -> NDArray[np.float64]:
+    """Rows ``(1, a_{s0}, ..., a_{s,s-1})`` acting on ``(y, h k_0, h k_1, ...)``."""
+    coef = np.zeros((tab.n_dense_stages, tab.n_dense_stages + 1))
+    coef[:, 0] = 1.0
+    coef[:, 1:] = tab.a
+    return coef
+
+
+def _error_norm(
+    tab: ButcherTableau, Z: NDArray[np.float64], scale: NDArray[np.float64], work: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Weighted RMS error of the step from the scaled stages ``Z`` (Hairer's DOP853 norm when it has two estimators)."""
+    d = scale.shape[0]
+    stages = Z[1 : tab.n_stages + 2]
+    e = _combine(tab.error, stages, work)
+    e /= scale
     e_sq = np.einsum("ij,ij->j", e, e)
     if tab.error_low is None:
-        return np.abs(h) * np.sqrt(e_sq / d)
-    low = (tab.error_low @ kf[:s1]).reshape(d, k) / scale
+        e_sq /= d
+        return np.sqrt(e_sq, out=e_sq)
+    low = _combine(tab.error_low, stages, work)
+    low /= scale
     low_sq = np.einsum("ij,ij->j", low, low)
+    low_sq *= 0.01
+    low_sq += e_sq
     with np.errstate(invalid="ignore", divide="ignore"):
-        err = np.abs(h) * e_sq / np.sqrt((e_sq + 0.01 * low_sq) * d)
-    return np.where(e_sq + low_sq == 0, 0.0, err)
+        err = e_sq / np.sqrt(low_sq * d)
+    err[low_sq == 0] = 0.0
+    return err
 
 
 def _extra_stages(
-    tab: ButcherTableau, rhs: RHS, t: NDArray[np.float64], y: NDArray[np.float64],
-    h: NDArray[np.float64], K: NDArray[np.float64], counter: _Counter,
+    tab: ButcherTableau, coef: NDArray[np.float64], rhs: RHS, t: NDArray[np.float64],
+    hs: NDArray[np.float64], Z: NDArray[np.float64], counter: _Counter,
 ) -> None:
-    """Fill the dense-output-only stages of ``K`` (shape (S, d, k)) in place."""
-    d, k = y.shape
-    kf = K.reshape(K.shape[0], d * k)
+    """Fill the dense-output-only rows of the scaled stages ``Z`` (shape (S + 1, d, k)) in place."""
+    ys = np.empty(Z.shape[1:])
     for s in range(tab.n_stages + 1, tab.n_dense_stages):
-        ys = y + (tab.a[s, :s] @ kf[:s]).reshape(d, k) * h
-        _call(rhs, t + tab.c[s] * h, ys, counter, K[s])
+        _combine(coef[s, : s + 1], Z, ys)
+        _call(rhs, t + tab.c[s] * hs, ys, counter, Z[s + 1], hs)
 
 
-def _dense(
-    tab: ButcherTableau, y: NDArray[np.float64], h: NDArray[np.float64],
-    K: NDArray[np.float64], theta: NDArray[np.float64],
-) -> NDArray[np.float64]:
-    """Interpolant at ``theta`` (shape (k,)) of rows with state ``y`` (d, k) and stages ``K`` (S, d, k)."""
+def _dense(tab: ButcherTableau, Z: NDArray[np.float64], theta: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Interpolant at ``theta`` (shape (k,)) from the scaled stages ``Z`` (shape (S + 1, d, k))."""
     powers = theta[None, :] ** np.arange(1, tab.dense.shape[1] + 1)[:, None]
     weights = tab.dense @ powers
-    return y + h * np.einsum("sk,sdk->dk", weights, K)
+    return Z[0] + np.einsum("sk,sdk->dk", weights, Z[1:])
 
 
 def _locate(
-    event: Event, tab: ButcherTableau, t: NDArray[np.float64], y: NDArray[np.float64],
-    h: NDArray[np.float64], K: NDArray[np.float64], g0: NDArray[np.float64], g1: NDArray[np.float64],
+    event: Event, tab: ButcherTableau, t: NDArray[np.float64], h: NDArray[np.float64],
+    Z: NDArray[np.float64], g0: NDArray[np.float64], g1: NDArray[np.float64],
 ) -> NDArray[np.float64]:
     """Root ``theta`` in [0, 1] of the event along the interpolant (Illinois regula falsi)."""
     a, b = np.zeros_like(t), np.ones_like(t)
@@ -221,7 +275,7 @@ def _locate(
         with np.errstate(invalid="ignore", divide="ignore"):
             c = np.where(denom != 0, b - gb * (b - a) / denom, 0.5 * (a + b))
         c = np.where((c > a) & (c < b), c, 0.5 * (a + b))
-        gc = np.asarray(event.function(t + c * h, _dense(tab, y, h, K, c)), dtype=np.float64)
+        gc = np.asarray(event.function(t + c * h, _dense(tab, Z, c)), dtype=np.float64)
         left = np.sign(gc) == np.sign(ga)
         a, ga, b, gb = np.where(left, c, a), np.where(left, gc, ga), np.where(left, b, c), np.where(left, gb, gc)
         gb = np.where(left & (side == 1), gb / 2, gb)
@@ -327,9 +381,11 @@ def integrate(
             raise InputError(f"events must be Event objects; got {type(ev).__name__}. Wrap functions in Event(f).")
 
     tab = method.tableau
+    coef = _stage_coefficients(tab)
     adaptive = not isinstance(method, FixedStep)
     S, n_total = tab.n_stages, tab.n_dense_stages
     exponent = -1.0 / (tab.error_order + 1)
+    autonomous = isinstance(rhs, CompiledFunction) and not any(e.has(rhs.time) for e in rhs.expressions)
     counter = _Counter()
 
     y_out = np.full((n, m, d), np.nan)
@@ -343,6 +399,7 @@ def integrate(
     at_start = (te - t0[:, None]) * direction_all[:, None] <= 0
     y_out[at_start] = np.broadcast_to(Y0[:, None, :], (n, m, d))[at_start]
     ptr_all = at_start.sum(axis=1)
+    capacity = _working_set(n, d)
 
     def start(rows: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
         y_start = np.ascontiguousarray(Y0[rows].T)
@@ -356,9 +413,11 @@ def integrate(
         return y_start, np.where(bad, 0.0, f_start), bad
 
     h_all = np.empty(n)
-    for lo in range(0, n, _WORKING_SET):
-        rows = np.arange(lo, min(n, lo + _WORKING_SET))
+    f_all = np.empty((d, n))
+    for lo in range(0, n, capacity):
+        rows = np.arange(lo, min(n, lo + capacity))
         y_start, f_start, bad = start(rows)
+        f_all[:, rows] = f_start
         status[rows[bad]] = Status.NONFINITE
         span = np.abs(t1[rows] - t0[rows])
         h_all[rows] = _initial_step(rhs, t0[rows], y_start, f_start, direction_all[rows], span, method, counter)
@@ -368,9 +427,9 @@ def integrate(
 
     def admit(rows: NDArray[np.int64]) -> tuple[NDArray, ...]:
         """Working arrays for new rows, admitted longest expected integration first."""
-        y_start, f_start, _ = start(rows)
+        y_start = np.ascontiguousarray(Y0[rows].T)
         return (
-            rows, t0[rows], t1[rows], direction_all[rows], h_all[rows], ptr_all[rows], y_start, f_start,
+            rows, t0[rows], t1[rows], direction_all[rows], h_all[rows], ptr_all[rows], y_start, f_all[:, rows],
             _eval_events(events, t0[rows], y_start), np.zeros(rows.size, dtype=bool),
         )
 
@@ -379,14 +438,15 @@ def integrate(
         np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64),
         np.zeros((d, 0)), np.zeros((d, 0)), np.zeros((len(events), 0)), np.zeros(0, dtype=bool),
     )
-    buffer = np.empty(n_total * d * min(n, _WORKING_SET))
+    work = _Workspace(n_total, d, min(n, capacity))
     done = np.zeros(0, dtype=bool)
 
     while True:
         if np.any(done):
-            state = tuple(a[..., ~done] for a in state)
-        if state[0].size <= _REFILL * _WORKING_SET and queued < order.size:
-            rows = order[queued : queued + _WORKING_SET - state[0].size]
+            keep = np.flatnonzero(~done)
+            state = tuple(a[..., keep] for a in state)
+        if state[0].size <= _REFILL * capacity and queued < order.size:
+            rows = order[queued : queued + capacity - state[0].size]
             queued += rows.size
             fresh = admit(rows)
             state = tuple(
@@ -398,20 +458,27 @@ def integrate(
         k = idx.size
         if k == 0:
             break
-        K = buffer[: n_total * d * k].reshape(n_total, d, k)
-        kf = K.reshape(n_total, d * k)
+        Z = work.stages(k)
+        ys, y_new, f_new, scale = (work.scratch(i, k) for i in range(4))
         remaining = np.abs(t_end - t)
         last = h >= remaining
         h_abs = np.where(last, remaining, h)
         hs = direction * h_abs
-        K[0] = f
-        for s in range(1, S + 1):
-            ys = y + (tab.a[s, :s] @ kf[:s]).reshape(d, k) * hs
-            _call(rhs, t + tab.c[s] * hs, ys, counter, K[s])
-        y_new = ys
+        Z[0] = y
+        np.multiply(f, hs, out=Z[1])
+        for s in range(1, S):
+            _combine(coef[s, : s + 1], Z, ys)
+            _call(rhs, t if autonomous else t + tab.c[s] * hs, ys, counter, Z[s + 1], hs)
+        _combine(coef[S, : S + 1], Z, y_new)
+        _call(rhs, t if autonomous else t + tab.c[S] * hs, y_new, counter, f_new)
+        np.multiply(f_new, hs, out=Z[S + 1])
         if adaptive:
-            scale = method.atol + method.rtol * np.maximum(np.abs(y), np.abs(y_new))
-            err = np.nan_to_num(_error_norm(tab, kf, hs, scale), nan=np.inf)
+            np.abs(y, out=scale)
+            np.maximum(scale, np.abs(y_new, out=ys), out=scale)
+            scale *= method.rtol
+            scale += method.atol
+            err = _error_norm(tab, Z, scale, ys)
+            err[np.isnan(err)] = np.inf
             finite = np.isfinite(err)
             accept = err <= 1.0
             with np.errstate(divide="ignore"):
@@ -419,56 +486,70 @@ def integrate(
             factor = np.where(accept & rejected_last, np.minimum(factor, 1.0), factor)
             h_next = h_abs * factor
         else:
-            finite = np.all(np.isfinite(K[S]), axis=0)
+            finite = np.all(np.isfinite(f_new), axis=0)
             accept = finite
             h_next = h
         t_new = np.where(last, t_end, t + hs)
 
         stop_theta = np.full(k, np.inf)
         stop_event = np.full(k, -1, dtype=np.int16)
-        dense_rows = np.zeros(k, dtype=bool)
         if events:
             g_new = _eval_events(events, t_new, y_new)
             crossed = np.stack([_crossed(g_prev[i], g_new[i], ev.direction) for i, ev in enumerate(events)]) & accept
-            dense_rows |= crossed.any(axis=0)
-        cur = te_pad[idx, np.minimum(ptr, m)]
-        dense_rows |= accept & ((cur - t_new) * direction <= 0)
+            dense_rows = crossed.any(axis=0)
+        else:
+            dense_rows = np.zeros(k, dtype=bool)
+        if m:
+            ahead = (te_pad[idx, np.minimum(ptr, m)] - t_new) * direction
+            dense_rows |= accept & (ahead < 0)
         if np.any(dense_rows):
             r = np.flatnonzero(dense_rows)
-            Ksub = np.ascontiguousarray(K[:, :, r])
-            _extra_stages(tab, rhs, t[r], y[:, r], hs[r], Ksub, counter)
+            Zsub = np.ascontiguousarray(Z[:, :, r])
+            _extra_stages(tab, coef, rhs, t[r], hs[r], Zsub, counter)
             if events:
                 for i, ev in enumerate(events):
                     hit = crossed[i, r]
                     if np.any(hit):
                         rr = r[hit]
-                        theta = _locate(ev, tab, t[rr], y[:, rr], hs[rr], Ksub[:, :, hit], g_prev[i, rr], g_new[i, rr])
+                        theta = _locate(ev, tab, t[rr], hs[rr], Zsub[:, :, hit], g_prev[i, rr], g_new[i, rr])
                         earlier = theta < stop_theta[rr]
                         stop_theta[rr[earlier]] = theta[earlier]
                         stop_event[rr[earlier]] = i
-            t_limit = np.where(np.isfinite(stop_theta[r]), t[r] + stop_theta[r] * hs[r], t_new[r])
+            stopping = np.isfinite(stop_theta[r])
+            t_limit = np.where(stopping, t[r] + stop_theta[r] * hs[r], t_new[r])
             pos = np.arange(r.size)
             while True:
-                p = ptr[r[pos]]
-                want = (te_pad[idx[r[pos]], np.minimum(p, m)] - t_limit[pos]) * direction[r[pos]] <= 0
-                pos = pos[want]
+                rows = r[pos]
+                inside = (te_pad[idx[rows], np.minimum(ptr[rows], m)] - t_limit[pos]) * direction[rows]
+                pos = pos[(inside < 0) | ((inside == 0) & stopping[pos])]
                 if pos.size == 0:
                     break
                 rows = r[pos]
                 theta = (te_pad[idx[rows], ptr[rows]] - t[rows]) / hs[rows]
-                values = _dense(tab, y[:, rows], hs[rows], Ksub[:, :, pos], theta)
-                y_out[idx[rows], ptr[rows]] = values.T
+                y_out[idx[rows], ptr[rows]] = _dense(tab, Zsub[:, :, pos], theta).T
                 ptr[rows] += 1
-            stopped = np.flatnonzero(np.isfinite(stop_theta[r]))
+            stopped = np.flatnonzero(stopping)
             if stopped.size:
                 rows = r[stopped]
-                y_stop = _dense(tab, y[:, rows], hs[rows], Ksub[:, :, stopped], stop_theta[rows])
                 t_new[rows] = t[rows] + stop_theta[rows] * hs[rows]
-                y_new[:, rows] = y_stop
+                y_new[:, rows] = _dense(tab, Zsub[:, :, stopped], stop_theta[rows])
+        if m:
+            at_end = accept & (stop_event < 0)
+            while True:
+                rows = np.flatnonzero(at_end & (te_pad[idx, np.minimum(ptr, m)] == t_new))
+                if rows.size == 0:
+                    break
+                y_out[idx[rows], ptr[rows]] = y_new[:, rows].T
+                ptr[rows] += 1
 
-        y = np.where(accept, y_new, y)
-        f = np.where(accept, K[S], f)
-        t = np.where(accept, t_new, t)
+        if np.all(accept):
+            y[...] = y_new
+            f[...] = f_new
+            t = t_new
+        else:
+            np.copyto(y, y_new, where=accept)
+            np.copyto(f, f_new, where=accept)
+            t = np.where(accept, t_new, t)
         if events:
             g_prev = np.where(accept, g_new, g_prev)
         n_steps[idx] += accept
