@@ -1,5 +1,18 @@
-"""optim."""
+"""Steepest descent under a metric, Muon, and learning rates from gradient norms.
 
+The schedules (:mod:`extremal.optim.schedules`) and bound calculators
+(:mod:`extremal.optim.bounds`) need NumPy only and are imported with this package. Every
+other name (``msign``, ``Muon``, ``GradNormLR``, ...) needs PyTorch and is imported on
+first access; without torch that access raises
+:class:`~extremal.errors.MissingDependencyError` naming the ``torch`` extra.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from extremal._optional import require
 from extremal.optim.bounds import (
     average_bound,
     last_iterate_bound_1,
@@ -7,23 +20,6 @@ from extremal.optim.bounds import (
     last_iterate_bound_2_best_final,
     old_average_bound,
     weighted_average_bound,
-)
-from extremal.optim.feature_space import feature_step, output_change, reachable_projector
-from extremal.optim.isotropy import Isotropy, IsotropyMonitor, isotropy
-from extremal.optim.lr_schedulers import (
-    GradNormLR,
-    GradNormRecorder,
-    GradNormRule,
-    global_grad_norm,
-)
-from extremal.optim.msign import JORDAN_QUINTIC, MINIMAX_QUINTIC, NewtonSchulz, SVDPolar, msign
-from extremal.optim.muon import (
-    AspectRatioScale,
-    MatchAdamWRMS,
-    Muon,
-    adamw_update,
-    muon_param_groups,
-    muon_update,
 )
 from extremal.optim.schedules import (
     AdaGradNorm,
@@ -39,8 +35,70 @@ from extremal.optim.schedules import (
     recency_weighted_sq,
     refined,
 )
-from extremal.optim.steepest import Frobenius, MaxNorm, Spectral, dual_norm, steepest_direction
-from extremal.optim.whitening import FeatureDiagonal, FullWhitening, SampleDiagonal, whiten
+
+if TYPE_CHECKING:
+    from extremal.optim.feature_space import feature_step, output_change, reachable_projector
+    from extremal.optim.isotropy import Isotropy, IsotropyMonitor, isotropy
+    from extremal.optim.lr_schedulers import (
+        GradNormLR,
+        GradNormRecorder,
+        GradNormRule,
+        global_grad_norm,
+    )
+    from extremal.optim.msign import (
+        JORDAN_QUINTIC,
+        MINIMAX_QUINTIC,
+        NewtonSchulz,
+        SVDPolar,
+        msign,
+    )
+    from extremal.optim.muon import (
+        AspectRatioScale,
+        MatchAdamWRMS,
+        Muon,
+        adamw_update,
+        muon_param_groups,
+        muon_update,
+    )
+    from extremal.optim.steepest import Frobenius, MaxNorm, Spectral, dual_norm, steepest_direction
+    from extremal.optim.whitening import FeatureDiagonal, FullWhitening, SampleDiagonal, whiten
+
+_TORCH_NAMES: dict[str, str] = {
+    **dict.fromkeys(("feature_step", "output_change", "reachable_projector"), "feature_space"),
+    **dict.fromkeys(("Isotropy", "IsotropyMonitor", "isotropy"), "isotropy"),
+    **dict.fromkeys(
+        ("GradNormLR", "GradNormRecorder", "GradNormRule", "global_grad_norm"), "lr_schedulers"
+    ),
+    **dict.fromkeys(("JORDAN_QUINTIC", "MINIMAX_QUINTIC", "NewtonSchulz", "SVDPolar", "msign"), "msign"),
+    **dict.fromkeys(
+        (
+            "AspectRatioScale",
+            "MatchAdamWRMS",
+            "Muon",
+            "adamw_update",
+            "muon_param_groups",
+            "muon_update",
+        ),
+        "muon",
+    ),
+    **dict.fromkeys(("Frobenius", "MaxNorm", "Spectral", "dual_norm", "steepest_direction"), "steepest"),
+    **dict.fromkeys(("FeatureDiagonal", "FullWhitening", "SampleDiagonal", "whiten"), "whitening"),
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _TORCH_NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'extremal.optim' has no attribute {name!r}")
+    require("torch", extra="torch")
+    value = getattr(importlib.import_module(f"extremal.optim.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_TORCH_NAMES})
+
 
 __all__ = [
     "JORDAN_QUINTIC",
