@@ -46,3 +46,19 @@ def test_seed_000_worked_case_closed_form():
 def test_particle_at_rest_is_rejected():
     with pytest.raises(InputError, match="nonzero velocity"):
         newton_vs_jacobi(FLAT, "(x**2 + y**2)/2", [1.0, 0.0], [0.0, 0.0], 1.0)
+
+
+def test_prescribed_energy_rescales_the_velocity():
+    c = newton_vs_jacobi(FLAT, "(x**2 + 4*y**2)/2", [1.0, 0.5], [0.6, 1.4], 1.0, energy=2.0)
+    assert c.energy[0] == 2.0
+    assert np.nanmax(c.distance()) < 1e-8
+    reference = newton_vs_jacobi(FLAT, "(x**2 + 4*y**2)/2", [1.0, 0.5], [0.3, 0.7], 1.0)
+    scaled = np.sqrt((2.0 - 1.0) / (reference.energy[0] - 1.0))
+    direct = newton_vs_jacobi(FLAT, "(x**2 + 4*y**2)/2", [1.0, 0.5], [0.3 * scaled, 0.7 * scaled], 1.0)
+    assert np.allclose(c.x_newton, direct.x_newton, atol=1e-12)
+
+
+@pytest.mark.parametrize(("energy", "v0", "word"), [(0.5, [0.3, 0.7], "not above U"), (3.0, [0.0, 0.0], "direction")])
+def test_prescribed_energy_bad_input(energy, v0, word):
+    with pytest.raises(InputError, match=word):
+        newton_vs_jacobi(FLAT, "(x**2 + 4*y**2)/2", [1.0, 0.5], v0, 1.0, energy=energy)

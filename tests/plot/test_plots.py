@@ -45,3 +45,20 @@ def test_bad_arguments(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(InputError, match="directory"):
         demo_figures(tmp_path / "file")
+
+
+def test_path_and_trajectory_plots(tmp_path):
+    from extremal.numerics import geodesic_between, trajectories
+    from extremal.plot import plot_path, plot_trajectories
+    from extremal.symbolic import Lagrangian
+
+    fig = plot_path(geodesic_between(SPHERE, [1.0, 0.0], [2.0, 1.0]))
+    assert "SUCCESS" in fig.axes[0].get_legend().get_texts()[0].get_text()
+    fig.savefig(tmp_path / "p.png")
+    kepler = Lagrangian.parse("(rdot**2 + r**2*thetadot**2)/2 + 1/r", "r theta")
+    fig = plot_trajectories(trajectories(kepler, [1.0, 0.0], [0.1, 1.0], np.linspace(0.0, 5.0, 30)))
+    assert [ax.get_xlabel() for ax in fig.axes] == ["r", "t"]
+    assert "energy drift" in fig.axes[1].get_title()
+    fig.savefig(tmp_path / "t.png")
+    with pytest.raises(InputError, match="axes"):
+        plot_path(geodesic_between(SPHERE, [1.0, 0.0], [2.0, 1.0]), axes=(0, 5))

@@ -7,7 +7,7 @@ import pathlib
 
 import numpy as np
 
-from extremal.errors import InputError
+from extremal.cli._numbers import interval, vectors
 from extremal.numerics.geodesic_ivp import geodesics
 from extremal.numerics.methods import DormandPrince853
 from extremal.numerics.status import status_counts
@@ -16,32 +16,14 @@ from extremal.symbolic.metric import Metric
 __all__ = ["add_parser", "run"]
 
 
-def _vectors(texts: list[str], name: str) -> np.ndarray:
-    try:
-        return np.array([[float(c) for c in t.replace(",", " ").split()] for t in texts])
-    except ValueError:
-        raise InputError(f"--{name} takes numbers separated by commas, e.g. --{name} 1.57,0; got {texts!r}.") from None
-
-
-def _samples(text: str, count: int) -> np.ndarray:
-    parts = text.split(":")
-    try:
-        start, end = (0.0, float(parts[0])) if len(parts) == 1 else (float(parts[0]), float(parts[1]))
-    except ValueError:
-        raise InputError(f"--s takes END or START:END, e.g. --s 0:10; got {text!r}.") from None
-    if count < 2:
-        raise InputError(f"--samples must be at least 2; got {count}.")
-    return np.linspace(start, end, count)
-
-
 def run(args: argparse.Namespace) -> int:
     """Integrate the geodesics described by ``args``, write the PNG and print a summary."""
     from extremal.plot.geodesics import _pyplot, plot_chart
 
     metric = Metric.from_line_element(args.line_element, args.coords)
-    x0, v0 = _vectors(args.x0, "x0"), _vectors(args.v0, "v0")
+    x0, v0 = vectors(args.x0, "x0"), vectors(args.v0, "v0")
     batch = geodesics(
-        metric, x0, v0, _samples(args.s, args.samples), method=DormandPrince853(rtol=args.rtol, atol=args.rtol)
+        metric, x0, v0, interval(args.s, "s", args.samples), method=DormandPrince853(rtol=args.rtol, atol=args.rtol)
     )
     plt = _pyplot()
     fig = plot_chart(batch, axes=tuple(args.axes))

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from extremal.cli import geodesic
+from extremal.cli import geodesic, newton_jacobi, shortest_path, trajectory
 from extremal.cli.render import FORMATS, render, render_sections
 from extremal.errors import ExtremalError, InputError
 from extremal.examples import METRICS
@@ -205,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_jacobi)
 
     geodesic.add_parser(sub)
+    shortest_path.add_parser(sub)
+    trajectory.add_parser(sub)
+    newton_jacobi.add_parser(sub)
 
     p = sub.add_parser("demo", help="walk through the worked examples of the seed articles")
     p.add_argument("--figures", default="demo-figures", help="folder for the pictures ('none' to skip)")

@@ -130,8 +130,9 @@ def _residual_and_jacobian(
         shifts[1 + n + i, :, i] = -h[:, i]
     V = (v[None] + shifts).reshape(-1, n)
     X = np.broadcast_to(x_a, (2 * n + 1, k, n)).reshape(-1, n)
-    ends, ok = _endpoints(system, X, V, method)
-    ends, ok = ends.reshape(2 * n + 1, k, n), ok.reshape(2 * n + 1, k).all(axis=0)
+    flat_ends, flat_ok = _endpoints(system, X, V, method)
+    ends = flat_ends.reshape(2 * n + 1, k, n)
+    ok = np.all(flat_ok.reshape(2 * n + 1, k), axis=0)
     J = np.moveaxis((ends[1 : 1 + n] - ends[1 + n :]) / (2 * h.T[:, :, None]), 0, -1)
     return ends[0] - x_b, J, ok
 

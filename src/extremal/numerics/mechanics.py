@@ -93,6 +93,7 @@ def newton_vs_jacobi(
     v0: ArrayLike,
     s: float | ArrayLike,
     *,
+    energy: float | ArrayLike | None = None,
     method: Method | None = None,
 ) -> JacobiComparison:
     r"""Integrate Newton's equations and the Jacobi-metric geodesics from the same data and compare.
@@ -107,6 +108,9 @@ def newton_vs_jacobi(
         Initial position and Newtonian velocity; :math:`E` follows from them.
     s : float or array_like, shape (m,)
         End of the geodesic's affine parameter (start 0), or its samples.
+    energy : float or array_like, shape (N,), optional
+        Total energy :math:`E`; ``v0`` then only gives the direction and is rescaled so that
+        :math:`\tfrac12 g(v_0, v_0) + U(x_0) = E`.
     method : DormandPrince54, DormandPrince853 or FixedStep
         Used for both; default ``DormandPrince853(rtol=1e-12, atol=1e-12)``.
 
@@ -117,7 +121,8 @@ def newton_vs_jacobi(
     Raises
     ------
     InputError
-        If the shapes are wrong, or :math:`E \le U(x_0)` (no motion: the Jacobi metric degenerates).
+        If the shapes are wrong, or :math:`E \le U(x_0)` (no motion: the Jacobi metric degenerates),
+        or ``energy`` is given with a zero direction ``v0``.
 
     Examples
     --------
@@ -127,6 +132,12 @@ def newton_vs_jacobi(
     >>> c = newton_vs_jacobi(flat, "(x**2 + 4*y**2)/2", [1.0, 0.5], [0.3, 0.7], 2.0)
     >>> bool(c.distance()[0] < 1e-9)
     True
+
+    The same orbit family at a prescribed energy:
+
+    >>> c = newton_vs_jacobi(flat, "(x**2 + 4*y**2)/2", [1.0, 0.5], [0.3, 0.7], 2.0, energy=3.0)
+    >>> float(c.energy[0])
+    3.0
     """
     if not isinstance(kinetic, Metric):
         raise InputError(f"kinetic must be a Metric; got {type(kinetic).__name__}.")
@@ -141,6 +152,23 @@ def newton_vs_jacobi(
     N = max(X0.shape[0], V0.shape[0])
     X0, V0 = np.broadcast_to(X0, (N, n)), np.broadcast_to(V0, (N, n))
     E, U0 = energies(0.0, np.concatenate([X0, V0], axis=1).T)
+    if energy is not None:
+        target = np.broadcast_to(np.asarray(energy, dtype=np.float64), (N,))
+        kinetic_now = E - U0
+        if np.any(~(kinetic_now > 0)):
+            bad = int(np.flatnonzero(~(kinetic_now > 0))[0])
+            raise InputError(
+                f"v0[{bad}] = {V0[bad].tolist()} gives no direction to rescale to energy={target[bad]}; "
+                "pass a nonzero v0."
+            )
+        if np.any(~(target > U0)):
+            bad = int(np.flatnonzero(~(target > U0))[0])
+            raise InputError(
+                f"energy={target[bad]} is not above U(x0[{bad}]) = {U0[bad]}: x0 lies outside the region the "
+                "motion can reach (where the Jacobi metric (E - U) g is positive). Raise the energy or move x0."
+            )
+        V0 = V0 * np.sqrt((target - U0) / kinetic_now)[:, None]
+        E = target.copy()
     if np.any(~(E - U0 > 0)):
         bad = int(np.flatnonzero(~(E - U0 > 0))[0])
         raise InputError(

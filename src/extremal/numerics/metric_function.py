@@ -298,16 +298,16 @@ def metric_jet(
         return _stack_torch(torch, metric.function(X), n, k)
 
     derivatives = []
-    g = None
+    value: Any = None
     for l in range(n):
         tangent = torch.zeros_like(X)
         tangent[l] = 1.0
         try:
-            g, dgl = torch.func.jvp(G, (X,), (tangent,))
+            value, dgl = torch.func.jvp(G, (X,), (tangent,))
         except (TypeError, RuntimeError) as exc:
             raise InputError(
                 f"the metric function could not be differentiated with torch ({type(exc).__name__}: {exc}). "
                 "Write it with torch operations (torch.sin, ...) or pass differentiation=CentralDifference()."
             ) from None
         derivatives.append(dgl)
-    return g.detach().numpy(), torch.stack(derivatives, dim=2).detach().numpy()
+    return value.detach().numpy(), torch.stack(derivatives, dim=2).detach().numpy()

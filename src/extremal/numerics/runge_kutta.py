@@ -88,11 +88,11 @@ def _as_states(y0: ArrayLike) -> NDArray[np.float64]:
     return arr
 
 
-def _as_span(t_span: Sequence[ArrayLike] | ArrayLike, n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _as_span(t_span: Sequence[ArrayLike], n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     try:
-        t0, t1 = t_span  # type: ignore[misc]
-        t0 = np.broadcast_to(np.asarray(t0, dtype=np.float64), (n,)).copy()
-        t1 = np.broadcast_to(np.asarray(t1, dtype=np.float64), (n,)).copy()
+        start, end = t_span
+        t0 = np.broadcast_to(np.asarray(start, dtype=np.float64), (n,)).copy()
+        t1 = np.broadcast_to(np.asarray(end, dtype=np.float64), (n,)).copy()
     except (TypeError, ValueError) as exc:
         raise InputError(
             f"t_span must be a pair (t0, t1) of numbers or arrays of shape (N,) with N={n}; "
@@ -383,6 +383,7 @@ def integrate(
     tab = method.tableau
     coef = _stage_coefficients(tab)
     adaptive = not isinstance(method, FixedStep)
+    rtol, atol = (0.0, 0.0) if isinstance(method, FixedStep) else (method.rtol, method.atol)
     S, n_total = tab.n_stages, tab.n_dense_stages
     exponent = -1.0 / (tab.error_order + 1)
     autonomous = isinstance(rhs, CompiledFunction) and not any(e.has(rhs.time) for e in rhs.expressions)
@@ -475,8 +476,8 @@ def integrate(
         if adaptive:
             np.abs(y, out=scale)
             np.maximum(scale, np.abs(y_new, out=ys), out=scale)
-            scale *= method.rtol
-            scale += method.atol
+            scale *= rtol
+            scale += atol
             err = _error_norm(tab, Z, scale, ys)
             err[np.isnan(err)] = np.inf
             finite = np.isfinite(err)

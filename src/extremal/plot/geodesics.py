@@ -14,10 +14,12 @@ from numpy.typing import NDArray
 
 from extremal._optional import require
 from extremal.errors import InputError
+from extremal.numerics.geodesic_bvp import GeodesicPath
 from extremal.numerics.geodesic_ivp import GeodesicBatch
 from extremal.numerics.mechanics import JacobiComparison
+from extremal.numerics.status import Status
 
-__all__ = ["plot_chart", "plot_drift", "plot_embedded", "plot_newton_jacobi"]
+__all__ = ["plot_chart", "plot_drift", "plot_embedded", "plot_newton_jacobi", "plot_path"]
 
 Embedding = Callable[[NDArray[np.float64]], NDArray[np.float64]]
 
@@ -36,7 +38,7 @@ def _axes(ax: Any, projection: str | None = None) -> tuple[Any, Any]:
     return fig, fig.add_subplot(projection=projection)
 
 
-def _check_axes_pair(batch: GeodesicBatch, axes: tuple[int, int]) -> None:
+def _check_axes_pair(batch: GeodesicBatch | GeodesicPath, axes: tuple[int, int]) -> None:
     n = len(batch.coords)
     if len(axes) != 2 or not all(isinstance(i, int) and 0 <= i < n for i in axes):
         raise InputError(f"axes must be two coordinate indices in 0..{n - 1}; got {axes!r}.")
@@ -63,6 +65,32 @@ def plot_chart(batch: GeodesicBatch, axes: tuple[int, int] = (0, 1), ax: Any = N
     ax.set_xlabel(batch.coords[i])
     ax.set_ylabel(batch.coords[j])
     ax.set_title("geodesics in the chart")
+    return fig
+
+
+def plot_path(path: GeodesicPath, axes: tuple[int, int] = (0, 1), ax: Any = None) -> Any:
+    """Draw boundary-value geodesics in the chart, end points marked, length and status in the legend.
+
+    Examples
+    --------
+    >>> from extremal.symbolic import Metric
+    >>> from extremal.numerics import geodesic_between
+    >>> flat = Metric.from_line_element("dx**2 + dy**2", "x y")
+    >>> fig = plot_path(geodesic_between(flat, [0.0, 0.0], [3.0, 4.0]))
+    >>> fig.axes[0].get_legend().get_texts()[0].get_text()
+    'length 5 (SUCCESS)'
+    """
+    _check_axes_pair(path, axes)
+    fig, ax = _axes(ax)
+    i, j = axes
+    for row in range(path.x.shape[0]):
+        label = f"length {path.length[row]:.10g} ({Status(int(path.status[row])).name})"
+        (line,) = ax.plot(path.x[row, :, i], path.x[row, :, j], lw=1.5, label=label)
+        ax.plot(path.x[row, [0, -1], i], path.x[row, [0, -1], j], "o", color=line.get_color(), ms=5)
+    ax.set_xlabel(path.coords[i])
+    ax.set_ylabel(path.coords[j])
+    ax.set_title("shortest paths (boundary-value geodesics) in the chart")
+    ax.legend(fontsize=8)
     return fig
 
 
@@ -100,12 +128,23 @@ def plot_embedded(
         U, V = np.meshgrid(*surface, indexing="ij")
         X = np.asarray(embedding(np.stack([U, V])))
         ax.plot_wireframe(X[0], X[1], X[2], color="0.8", lw=0.4)
+    corners = []
+    if surface is not None:
+        corners.append(X.reshape(3, -1))
     for row in range(batch.x.shape[0]):
         P = np.asarray(embedding(np.moveaxis(batch.x[row], -1, 0)))
         if P.shape[0] != 3:
             raise InputError(f"embedding must return 3 coordinates first, shape (3, ...); got shape {P.shape}.")
         ax.plot(P[0], P[1], P[2], lw=1.5)
-    ax.set_box_aspect((1, 1, 1))
+        ax.plot([P[0, 0]], [P[1, 0]], [P[2, 0]], "k.", ms=5)
+        corners.append(P.reshape(3, -1))
+    points = np.concatenate(corners, axis=1)
+    center = 0.5 * (np.nanmax(points, axis=1) + np.nanmin(points, axis=1))
+    radius = 0.5 * float(np.nanmax(np.nanmax(points, axis=1) - np.nanmin(points, axis=1)))
+    for set_limits, c in zip((ax.set_xlim, ax.set_ylim, ax.set_zlim), center, strict=True):
+        set_limits(c - radius, c + radius)
+    ax.set_box_aspect((1, 1, 1), zoom=1.25)
+    ax.set_axis_off()
     ax.set_title("geodesics on the embedded surface")
     return fig
 

@@ -1,0 +1,71 @@
+"""``extremal trajectory``: integrate a Lagrangian's equations of motion and write a PNG with the energy drift."""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+
+import numpy as np
+
+from extremal.cli._numbers import interval, vectors
+from extremal.numerics.methods import DormandPrince853
+from extremal.numerics.status import status_counts
+from extremal.numerics.trajectories import trajectories
+from extremal.symbolic.lagrangian import Lagrangian
+
+__all__ = ["add_parser", "run"]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Integrate the trajectories described by ``args``, write the PNG and print a summary."""
+    from extremal.plot.geodesics import _pyplot
+    from extremal.plot.trajectories import plot_trajectories
+
+    lagrangian = Lagrangian.parse(args.lagrangian, args.coords, args.time)
+    times = interval(args.t, "t", args.samples)
+    batch = trajectories(
+        lagrangian, vectors(args.q0, "q0"), vectors(args.v0, "v0"), times,
+        method=DormandPrince853(rtol=args.rtol, atol=args.rtol),
+    )
+    plt = _pyplot()
+    fig = plot_trajectories(batch)
+    out = pathlib.Path(args.out)
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    print(f"{batch.q.shape[0]} trajectory(ies) of L = {lagrangian.expr} for t in [{times[0]}, {times[-1]}]")
+    drift = "n/a (L depends on t)" if batch.energy_drift is None else f"{float(np.nanmax(batch.energy_drift)):.1e}"
+    print(f"status: {status_counts(batch.status)}; max energy drift: {drift}")
+    for row in range(batch.q.shape[0]):
+        print(f"  q(t_end) = {np.array2string(batch.q_final[row], precision=10)}")
+    print(f"wrote {out}")
+    return 0 if np.all(batch.success) else 1
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register the ``trajectory`` subcommand; its handler is ``args.func(args) -> int``.
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser(prog="extremal")
+    >>> add_parser(parser.add_subparsers())
+    >>> args = parser.parse_args(["trajectory", "xdot**2/2 - x**2/2", "--coords", "x", "--q0", "1", "--v0", "0"])
+    >>> args.t, args.out
+    ('10', 'trajectory.png')
+    """
+    p = subparsers.add_parser(
+        "trajectory",
+        help="integrate a Lagrangian's equations of motion and plot them with the energy drift",
+        description="Integrate the Euler-Lagrange equations of LAGRANGIAN (velocities are the coordinate "
+        "names with 'dot', e.g. xdot) from --q0, --v0; write a PNG of the paths and the energy drift and "
+        "print the end points. Exit code 1 if a trajectory failed.",
+    )
+    p.add_argument("lagrangian", help='e.g. "(rdot**2 + r**2*thetadot**2)/2 + 1/r"')
+    p.add_argument("--coords", required=True, help='coordinate names, e.g. "r theta"')
+    p.add_argument("--time", default="t", help="name of the time variable (default t)")
+    p.add_argument("--q0", required=True, action="append", help="initial coordinates; repeat for a batch")
+    p.add_argument("--v0", required=True, action="append", help="initial velocities; repeat for a batch")
+    p.add_argument("--t", default="10", help="END or START:END of the time (default 10)")
+    p.add_argument("--samples", type=int, default=400, help="output times (default 400)")
+    p.add_argument("--rtol", type=float, default=1e-10, help="tolerance of the DOP853 integrator (default 1e-10)")
+    p.add_argument("--out", default="trajectory.png", help="PNG to write (default trajectory.png)")
+    p.set_defaults(func=run)
