@@ -103,6 +103,44 @@ def test_refined_closed_forms() -> None:
     np.testing.assert_allclose(refined(g, 1.0)[0], inverse_square_optimal(g)[0] * (1 - q[0] / q[-1]))
 
 
+def _refined_capped_reference(g: np.ndarray, radius: float, cap: float) -> np.ndarray:
+    out = np.empty(g.size)
+    q_total = sum(x**-2 for x in g)
+    q = v = 0.0
+    for t, x in enumerate(g):
+        q += x**-2
+        v += x**2
+        plain = radius * x**-2 * (1 - q / q_total) / np.sqrt(q_total)
+        out[t] = min(plain, cap * radius / np.sqrt(v))
+    return out
+
+
+@settings(max_examples=50, deadline=None)
+@given(g=norm_seqs, radius=st.floats(1e-2, 1e2), cap=st.floats(0.1, 10.0))
+def test_refined_cap_matches_reference_and_bounds_the_plain_rule(
+    g: np.ndarray, radius: float, cap: float
+) -> None:
+    capped = refined(g, radius, cap=cap)
+    np.testing.assert_allclose(capped, _refined_capped_reference(g, radius, cap), rtol=1e-10)
+    assert np.all(capped <= refined(g, radius) * (1 + 1e-12))
+    assert np.all(capped <= cap * AdaGradNorm().rates(g, radius) * (1 + 1e-12))
+    assert np.all(capped >= 0)
+
+
+def test_refined_cap_keeps_rates_bounded_when_norms_vanish() -> None:
+    g = 0.5 ** np.arange(40.0)
+    plain = refined(g, 1.0)
+    capped = refined(g, 1.0, cap=1.0)
+    assert plain.max() > 1e10
+    assert capped.max() <= 1.0 / g[0]
+    np.testing.assert_allclose(capped[:5], plain[:5])
+    assert capped[-1] == 0.0
+
+
+def test_refined_cap_is_inactive_for_constant_norms() -> None:
+    np.testing.assert_allclose(refined(np.ones(5), 5**1.5, cap=1.0), refined(np.ones(5), 5**1.5))
+
+
 def test_refined_causal_equals_refined_for_constant_norms_in_the_decay() -> None:
     t = np.arange(1, 11)
     causal = RefinedCausal(10).rates(np.ones(10))
@@ -177,6 +215,8 @@ def test_euler_lagrange_gives_the_refined_schedule() -> None:
         (lambda: LastIterate(-3), "positive number of steps"),
         (lambda: RefinedCausal(2).rates([1.0, 1.0, 1.0]), "longer than the horizon"),
         (lambda: refined([]), "empty"),
+        (lambda: refined([1.0, 2.0], cap=0.0), "cap"),
+        (lambda: refined([1.0, 2.0], cap=float("inf")), "cap"),
         (lambda: constant(0.1, 0), "total_steps"),
         (lambda: cosine(-1.0, 3), "lr"),
     ],

@@ -452,7 +452,9 @@ def last_iterate_constant(norms: ArrayLike, radius: float = 1.0) -> NDArray[np.f
     return np.full(g.size, _radius(radius) / np.sqrt(g.size * v))
 
 
-def refined(norms: ArrayLike, radius: float = 1.0) -> NDArray[np.float64]:
+def refined(
+    norms: ArrayLike, radius: float = 1.0, *, cap: float | None = None
+) -> NDArray[np.float64]:
     r"""The refined warmup–decay schedule (eq:last-2-opt-lr).
 
     .. math:: η_t = \frac{R\, G_t^{-2}}{\sqrt{Q_T}}\Bigl(1 - \frac{Q_t}{Q_T}\Bigr),
@@ -466,8 +468,22 @@ def refined(norms: ArrayLike, radius: float = 1.0) -> NDArray[np.float64]:
 
     ``G_t`` stands for :math:`\sqrt{\mathbb E\|g_t\|^2}`: smooth the norms of a single
     stochastic run (a moving average of ``G_t^2``) before use, since one small sampled
-    norm would give one huge rate. In deterministic runs whose gradients vanish,
-    ``G_t^{-2}`` grows without bound and the rule does not apply.
+    norm would give one huge rate.
+
+    Safeguard. In deterministic or interpolating runs :math:`G_t \to 0`, so
+    :math:`G_t^{-2}` and the rates late in the run grow without bound while the early
+    rates shrink towards 0; retraining with them diverges. With ``cap`` the rate is
+    bounded by a multiple of the AdaGrad-norm rate of the same record,
+
+    .. math:: η_t = \min\Bigl(\frac{R\, G_t^{-2}}{\sqrt{Q_T}}\Bigl(1 - \frac{Q_t}{Q_T}\Bigr),
+       \;\texttt{cap}\cdot\frac{R}{\sqrt{V_t}}\Bigr), \qquad V_t = \sum_{k=1}^t G_k^2 .
+
+    :math:`R/\sqrt{V_t}` is the causal rate of the average-loss bound
+    (:class:`AdaGradNorm`), which is what the parameter-free mode ran, so ``cap=1`` never
+    steps faster than the recorded run did at the same step and keeps the refined shape
+    (warmup by :math:`G_t^{-2}`, decay to 0) wherever it is below that rate. The article's
+    formula is ``cap=None`` (the default). On the digits MLP (``benchmarks/optim.py``)
+    ``cap=1`` retrains without divergence for every seed, the plain formula diverges.
 
     Parameters
     ----------
@@ -475,6 +491,8 @@ def refined(norms: ArrayLike, radius: float = 1.0) -> NDArray[np.float64]:
         Positive gradient norms of the recorded run.
     radius : float
         ``R = ||θ_1 - θ*||`` (for instance the final distance of the recorded run).
+    cap : float or None
+        If given (positive), bound each rate by ``cap · R/sqrt(V_t)``.
 
     Returns
     -------
@@ -487,14 +505,30 @@ def refined(norms: ArrayLike, radius: float = 1.0) -> NDArray[np.float64]:
     >>> refined([1.0, 1.0, 1.0, 1.0], radius=8.0)
     array([3., 2., 1., 0.])
 
+    Vanishing norms: the plain rule peaks late; the cap bounds it by ``R/sqrt(V_t)``:
+
+    >>> g = [1.0, 0.3, 0.1, 0.03, 0.01]
+    >>> refined(g, radius=1.0).round(3).tolist()
+    [0.009, 0.105, 0.935, 9.345, 0.0]
+    >>> refined(g, radius=1.0, cap=1.0).round(3)
+    array([0.009, 0.105, 0.935, 0.953, 0.   ])
+
     References
     ----------
     Su (2026), (eq:last-2-opt-lr), https://kexue.fm/archives/11530
     """
-    inv = _norms(norms, positive=True) ** -2
+    g = _norms(norms, positive=True)
+    r = _radius(radius)
+    inv = g**-2
     q = np.cumsum(inv)
     q_total = q[-1]
-    return _radius(radius) * inv * (1.0 - q / q_total) / np.sqrt(q_total)
+    rates = r * inv * (1.0 - q / q_total) / np.sqrt(q_total)
+    if cap is None:
+        return rates
+    c = float(cap)
+    if not (np.isfinite(c) and c > 0):
+        raise InputError(f"cap must be a positive finite multiple of R/sqrt(V_t), or None; got {cap!r}.")
+    return np.minimum(rates, c * r / np.sqrt(np.cumsum(g**2)))
 
 
 def _baseline_args(lr: float, total_steps: int) -> tuple[float, int]:
