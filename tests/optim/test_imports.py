@@ -70,3 +70,17 @@ def test_import_does_not_load_torch() -> None:
 
 def test_missing_dependency_error_is_an_import_error() -> None:
     assert issubclass(MissingDependencyError, ImportError)
+
+
+def test_function_wins_over_its_same_named_submodule() -> None:
+    result = _run(
+        """
+        import extremal.optim.msign
+        import extremal.optim.isotropy
+        from extremal.optim import isotropy, msign
+        import extremal
+        print(callable(msign), callable(isotropy), extremal.msign is msign)
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True True True"

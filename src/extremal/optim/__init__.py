@@ -10,6 +10,8 @@ first access; without torch that access raises
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING
 
 from extremal._optional import require
@@ -94,6 +96,26 @@ def __getattr__(name: str) -> object:
     value = getattr(importlib.import_module(f"extremal.optim.{module}"), name)
     globals()[name] = value
     return value
+
+
+class _OptimModule(types.ModuleType):
+    """Keep a public function when the import system binds its same-named submodule.
+
+    Importing ``extremal.optim.msign`` (or ``.isotropy``) sets the package attribute of
+    that name to the submodule; the function of the same name is kept instead.
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if (
+            isinstance(value, types.ModuleType)
+            and _TORCH_NAMES.get(name) == name
+            and value.__name__ == f"{__name__}.{name}"
+        ):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _OptimModule
 
 
 def __dir__() -> list[str]:
