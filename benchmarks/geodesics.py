@@ -7,7 +7,13 @@ r0 uniform in [6, 20], eccentricity uniform in [0, 0.5] and orbital inclination 
 
 SciPy's ``solve_ivp(method="DOP853")`` runs one geodesic at a time on a sample (with a numba
 right-hand side when numba is importable, else a plain-float one) and is extrapolated to N;
-EinsteinPy's ``Timelike`` (fixed step 0.5) runs on a smaller sample when installed.
+EinsteinPy's ``Timelike`` (fixed step 0.5) runs on a smaller sample when installed. The drift
+column is the max over the rows each tool ran; "drift, same rows" repeats extremal's on the
+rows of SciPy's sample, so the two integrators are compared on equal inputs.
+
+A second table times boundary-value geodesics (``geodesic_between``) on the unit sphere and
+the Poincaré half-plane against the great-circle and arccosh distances, in a batch and one
+pair at a time, next to SciPy's ``solve_bvp`` (tol 1e-10, same right-hand side) per pair.
 Everything is single-threaded and timed in this one process: median of the repeats, after a
 warm-up. Run ``python benchmarks/geodesics.py [--quick]``.
 """
@@ -30,10 +36,10 @@ import warnings  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy  # noqa: E402
 import sympy  # noqa: E402
-from scipy.integrate import solve_ivp  # noqa: E402
+from scipy.integrate import solve_bvp, solve_ivp  # noqa: E402
 
 import extremal  # noqa: E402
-from extremal.numerics import DormandPrince853, geodesics  # noqa: E402
+from extremal.numerics import DormandPrince853, Status, geodesic_between, geodesic_system, geodesics  # noqa: E402
 from extremal.symbolic import Metric  # noqa: E402
 
 TAU, TOL = 1000.0, 1e-10
@@ -109,12 +115,14 @@ def run_extremal(x0: np.ndarray, v0: np.ndarray, repeats: int) -> dict[str, floa
     seconds = statistics.median(times)
     assert batch is not None
     y = np.concatenate([batch.x_final, batch.v_final], axis=1)
+    drift = norm_plus_one(y)
     return {
         "seconds": seconds,
         "per_s": x0.shape[0] / seconds,
         "steps_per_s": float(batch.n_steps.sum()) / seconds,
         "steps": float(batch.n_steps.mean()),
-        "drift": float(norm_plus_one(y).max()),
+        "drift": float(drift.max()),
+        "drift_rows": drift,
         "failed": float(np.sum(~batch.success)),
     }
 
@@ -155,6 +163,85 @@ def run_einsteinpy(x0: np.ndarray, v0: np.ndarray) -> dict[str, float] | None:
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "per_s": len(x0) / seconds, "steps_per_s": steps * len(x0) / seconds,
             "steps": float(steps), "drift": drift}
+
+
+SPHERE = Metric.from_line_element("dth**2 + sin(th)**2*dph**2", "th ph")
+HALF_PLANE = Metric.from_line_element("(dx**2 + dy**2)/y**2", "x y")
+
+
+def bvp_cases(n: int, seed: int = 5) -> list[tuple[str, Metric, np.ndarray, np.ndarray, np.ndarray]]:
+    """Random pairs with closed-form distances: great circles and the half-plane's arccosh formula."""
+    rng = np.random.default_rng(seed)
+    a = np.c_[rng.uniform(0.3, 2.8, n), rng.uniform(-1.5, 1.5, n)]
+    b = np.c_[rng.uniform(0.3, 2.8, n), a[:, 1] + rng.uniform(-2.5, 2.5, n)]
+
+    def unit(x: np.ndarray) -> np.ndarray:
+        return np.c_[np.sin(x[:, 0]) * np.cos(x[:, 1]), np.sin(x[:, 0]) * np.sin(x[:, 1]), np.cos(x[:, 0])]
+
+    sphere = np.arccos(np.clip(np.einsum("ij,ij->i", unit(a), unit(b)), -1, 1))
+    p = np.c_[rng.uniform(-2, 2, n), rng.uniform(0.2, 3, n)]
+    q = np.c_[rng.uniform(-2, 2, n), rng.uniform(0.2, 3, n)]
+    half = np.arccosh(1 + ((p - q) ** 2).sum(axis=1) / (2 * p[:, 1] * q[:, 1]))
+    return [("sphere (great circle)", SPHERE, a, b, sphere), ("Poincaré half-plane (arccosh)", HALF_PLANE, p, q, half)]
+
+
+def run_bvp(metric: Metric, a: np.ndarray, b: np.ndarray, exact: np.ndarray, repeats: int,
+            singles: int) -> dict[str, float]:
+    geodesic_between(metric, a[:2], b[:2])
+    times, path = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        path = geodesic_between(metric, a, b)
+        times.append(time.perf_counter() - start)
+    assert path is not None
+    single = []
+    for i in range(singles):
+        start = time.perf_counter()
+        geodesic_between(metric, a[i], b[i])
+        single.append(time.perf_counter() - start)
+    ok = path.status == Status.SUCCESS
+    return {"batch_ms": 1e3 * statistics.median(times) / len(a), "single_ms": 1e3 * statistics.median(single),
+            "error": float(np.abs(path.length - exact)[ok].max()), "failed": float(np.sum(~ok)),
+            "collocated": float(np.sum(path.collocated))}
+
+
+def run_solve_bvp(metric: Metric, a: np.ndarray, b: np.ndarray, exact: np.ndarray) -> dict[str, float]:
+    system = geodesic_system(metric)
+    s = np.linspace(0.0, 1.0, 11)
+    times, errors, failed = [], [], 0
+    for x_a, x_b, d in zip(a, b, exact, strict=True):
+        guess = np.concatenate([x_a[:, None] + s * (x_b - x_a)[:, None], np.repeat((x_b - x_a)[:, None], s.size, 1)])
+        n = x_a.size
+
+        def bc(ya: np.ndarray, yb: np.ndarray, x_a: np.ndarray = x_a, x_b: np.ndarray = x_b, n: int = n) -> np.ndarray:
+            return np.concatenate([ya[:n] - x_a, yb[:n] - x_b])
+
+        start = time.perf_counter()
+        sol = solve_bvp(system.rhs, bc, s, guess, tol=1e-10, max_nodes=100_000)
+        times.append(time.perf_counter() - start)
+        if not sol.success:
+            failed += 1
+            continue
+        v = sol.y[n:, 0]
+        errors.append(abs(float(np.sqrt(system.norm(x_a[:, None], v[:, None])[0])) - d))
+    return {"single_ms": 1e3 * statistics.median(times), "error": max(errors, default=float("nan")),
+            "failed": float(failed)}
+
+
+def bvp_table(n: int, quick: bool) -> None:
+    print(f"\n# boundary-value geodesics: {n} random pairs per case; per-solve times in ms")
+    print(f"{'case':<32} | {'batch ms/solve':>14} | {'single ms':>9} | {'max error':>9} | {'failed':>6} | "
+          f"{'solve_bvp ms':>12} | {'its error':>9} | {'its fails':>9} | {'ratio (single)':>14}")
+    print("-" * 135)
+    for name, metric, a, b, exact in bvp_cases(n):
+        ours = run_bvp(metric, a, b, exact, repeats=1 if quick else 5, singles=5 if quick else 20)
+        k = 3 if quick else 10
+        ref = run_solve_bvp(metric, a[:k], b[:k], exact[:k])
+        print(f"{name:<32} | {ours['batch_ms']:>14.3f} | {ours['single_ms']:>9.3f} | {ours['error']:>9.1e} | "
+              f"{int(ours['failed']):>6} | {ref['single_ms']:>12.2f} | {ref['error']:>9.1e} | "
+              f"{int(ref['failed']):>9} | {ref['single_ms'] / ours['single_ms']:>14.1f}")
+    print("# failed = pairs not flagged SUCCESS (each is reported in `status`); solve_bvp on the first 10 pairs; "
+          "ratio = solve_bvp ms over extremal's single-pair ms")
 
 
 def header() -> str:
@@ -199,8 +286,12 @@ def main() -> None:
     for name, r, _ in rows:
         print(f"{name:<55} | {r['per_s']:>12,.1f} | {r['steps_per_s']:>11,.0f} | {r['steps']:>10.1f} | "
               f"{n / r['per_s']:>14.3g} | {r['drift']:>8.1e} | {ours['per_s'] / r['per_s']:>7.1f}")
+    same = float(ours["drift_rows"][:sample].max())
     print(f"# ratio = extremal geodesics/s over the tool's; extremal failures: {int(ours['failed'])}; "
           "baselines extrapolated from their samples")
+    print(f"# drift on SciPy's {sample} rows: extremal {same:.3e}, SciPy {ref['drift']:.3e} "
+          f"(max over all {n} of extremal's rows: {ours['drift']:.3e})")
+    bvp_table(20 if args.quick else 100, args.quick)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from extremal.errors import InputError, IntegrationError
-from extremal.numerics import Status, geodesic_between
+from extremal.numerics import Collocation, Status, geodesic_between
 from extremal.symbolic import Metric
 
 SPHERE = Metric.from_line_element("dth**2 + sin(th)**2*dph**2", "th ph")
@@ -68,3 +68,28 @@ def test_end_point_outside_chart():
 def test_wrong_shape():
     with pytest.raises(InputError, match="x_a and x_b"):
         geodesic_between(SPHERE, [1.0, 0.0, 0.0], [1.0, 1.0])
+
+
+def test_collocation_solves_easy_pairs_and_shooting_takes_the_rest():
+    a, b = np.array([[1.0, 0.0], [0.5, 0.3]]), np.array([[2.0, 2.5], [2.2, -1.0]])
+    p = geodesic_between(SPHERE, a, b)
+    assert p.collocated.all() and np.all(p.status == Status.SUCCESS)
+    shot = geodesic_between(SPHERE, a, b, collocation=Collocation(nodes=(6,), max_iterations=2))
+    assert not shot.collocated.any() and np.all(shot.status == Status.SUCCESS)
+    assert np.abs(shot.length - p.length).max() < 1e-10
+    assert np.abs(shot.x - p.x).max() < 1e-9
+
+
+def test_collocation_path_samples_lie_on_the_great_circle():
+    p = geodesic_between(SPHERE, [1.0, 0.0], [2.0, 2.5], samples=9)
+    th, ph = p.x[0, :, 0], p.x[0, :, 1]
+    points = np.stack([np.sin(th) * np.cos(ph), np.sin(th) * np.sin(ph), np.cos(th)], axis=-1)
+    normal = np.cross(points[0], points[-1])
+    assert np.abs(points @ normal).max() < 1e-12
+
+
+@pytest.mark.parametrize(("kwargs", "word"), [({"nodes": (2,)}, "nodes"), ({"tol": 0}, "tol"),
+                                              ({"max_iterations": 0}, "max_iterations")])
+def test_collocation_options_are_checked(kwargs, word):
+    with pytest.raises(InputError, match=word):
+        Collocation(**kwargs)

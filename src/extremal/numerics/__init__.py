@@ -1,5 +1,6 @@
 """Numerics: batched geodesics and trajectories compiled from symbolic metrics and Lagrangians."""
 
+from extremal.numerics.collocation import Collocation
 from extremal.numerics.compile import CompiledFunction, compile_function, compile_rhs
 from extremal.numerics.events import Event, crossing
 from extremal.numerics.geodesic_bvp import GeodesicPath, PathEnergy, Shooting, geodesic_between
@@ -26,6 +27,7 @@ __all__ = [
     "DOPRI5",
     "ButcherTableau",
     "CentralDifference",
+    "Collocation",
     "CompiledFunction",
     "DormandPrince54",
     "DormandPrince853",

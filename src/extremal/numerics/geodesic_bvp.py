@@ -1,6 +1,8 @@
 r"""Boundary-value geodesics (the logarithm map): the geodesic from :math:`x_a` to :math:`x_b`.
 
-Shooting solves :math:`F(v) = \exp_{x_a}(v) - x_b = 0` by damped Newton iterations, all pairs
+Chebyshev collocation (:mod:`extremal.numerics.collocation`) is tried first: Newton on the
+node values of the whole path, certified by its trailing coefficients. Pairs it does not
+resolve go to shooting, which solves :math:`F(v) = \exp_{x_a}(v) - x_b = 0` by damped Newton iterations, all pairs
 of the batch at once; the Jacobian :math:`\partial\exp_{x_a}(v)/\partial v` comes from central
 differences of the exponential map (the 2n perturbed geodesics are integrated in the same
 batch). When Newton fails, the discrete path energy
@@ -24,6 +26,7 @@ import scipy.optimize
 from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError, IntegrationError
+from extremal.numerics.collocation import Collocation, collocate, interpolation_matrix, length_and_velocity
 from extremal.numerics.geodesic_ivp import chart_defects
 from extremal.numerics.geodesic_system import GeodesicSystem, geodesic_system
 from extremal.numerics.methods import DormandPrince853, Method
@@ -91,17 +94,20 @@ class GeodesicPath:
     v0 : ndarray, shape (N, n)
         Initial velocity; the geodesic is :math:`\\exp_{x_a}(s v_0)`, :math:`s \\in [0, 1]`.
     length : ndarray, shape (N,)
-        :math:`\\sqrt{|g(v_0, v_0)|}` (the length for :math:`s \\in [0, 1]`).
+        :math:`\\int_0^1\\sqrt{|g(\\dot x, \\dot x)|}\\,ds` (:math:`= \\sqrt{|g(v_0, v_0)|}`).
     s : ndarray, shape (m,)
     x : ndarray, shape (N, m, n)
         Points along the geodesic (the discrete minimiser where shooting failed).
     residual : ndarray, shape (N,)
-        :math:`|\\exp_{x_a}(v_0) - x_b|`.
+        :math:`|\\exp_{x_a}(v_0) - x_b|` after shooting; after collocation, the largest
+        residual of the collocation equations relative to :math:`|\\ddot x|`.
     status : ndarray, shape (N,)
         ``SUCCESS``, ``CONJUGATE`` (converged, end points nearly conjugate),
         ``NOT_CONVERGED`` or ``OUTSIDE_CHART``.
     fallback_used : ndarray of bool, shape (N,)
         Whether the path-energy fallback was needed.
+    collocated : ndarray of bool, shape (N,)
+        Whether collocation solved the pair (else shooting did, or nothing did).
     """
 
     coords: tuple[str, ...]
@@ -112,6 +118,7 @@ class GeodesicPath:
     residual: Array
     status: NDArray[np.int8]
     fallback_used: NDArray[np.bool_]
+    collocated: NDArray[np.bool_]
 
 
 def _endpoints(system: GeodesicSystem, x_a: Array, v: Array, method: Method) -> tuple[Array, NDArray[np.bool_]]:
@@ -226,6 +233,7 @@ def geodesic_between(
     x_a: ArrayLike,
     x_b: ArrayLike,
     *,
+    collocation: Collocation | None = None,
     shooting: Shooting | None = None,
     fallback: PathEnergy | None = None,
     samples: int = 33,
@@ -238,6 +246,8 @@ def geodesic_between(
     metric : Metric or MetricFunction
     x_a, x_b : array_like, shape (n,) or (N, n)
         End points.
+    collocation : Collocation, optional
+        Options of the first attempt (default ``Collocation()``).
     shooting : Shooting, optional
         Newton options (default ``Shooting()``).
     fallback : PathEnergy, optional
@@ -269,6 +279,7 @@ def geodesic_between(
     """
     system = geodesic_system(metric)
     n = system.dim
+    collocation = Collocation() if collocation is None else collocation
     shooting = Shooting() if shooting is None else shooting
     fallback = PathEnergy() if fallback is None else fallback
     A, B = np.array(x_a, dtype=np.float64, ndmin=1), np.array(x_b, dtype=np.float64, ndmin=1)
@@ -291,13 +302,26 @@ def geodesic_between(
     J = np.full((N, n, n), np.nan)
     converged = np.zeros(N, dtype=bool)
     fallback_used = np.zeros(N, dtype=bool)
-    inside = np.flatnonzero(~outside)
+    collocated = np.zeros(N, dtype=bool)
+    s = np.linspace(0.0, 1.0, samples)
+    paths = np.full((N, samples, n), np.nan)
+    length = np.full(N, np.nan)
+    for m in collocation.nodes:
+        rows = np.flatnonzero(~outside & ~collocated)
+        if rows.size == 0:
+            break
+        X, ok, res, Jc = collocate(system, A[rows], B[rows], collocation, m)
+        done = rows[ok]
+        length[done], v[done] = length_and_velocity(system, X[ok])
+        paths[done] = interpolation_matrix(m, s) @ X[ok]
+        residual[done], J[done], collocated[done] = res[ok], Jc[ok], True
+    converged |= collocated
+    inside = np.flatnonzero(~outside & ~collocated)
     if inside.size:
         v[inside], residual[inside], J[inside], converged[inside] = _shoot(
             system, A[inside], B[inside], v[inside], shooting
         )
     retry = np.flatnonzero(~outside & ~converged)
-    paths = np.full((N, samples, n), np.nan)
     if retry.size:
         fallback_used[retry] = True
         path = _path_energy(system, A[retry], B[retry], fallback)
@@ -317,8 +341,7 @@ def geodesic_between(
             [np.stack([np.interp(fine, coarse, p[:, i]) for i in range(n)], axis=-1) for p in path]
         )
 
-    s = np.linspace(0.0, 1.0, samples)
-    good = np.flatnonzero(converged)
+    good = np.flatnonzero(converged & ~collocated)
     if good.size:
         sol = integrate(system.rhs, np.concatenate([A[good], v[good]], axis=1), (0.0, 1.0), shooting.method, t_eval=s)
         paths[good] = sol.y[..., :n]
@@ -328,8 +351,9 @@ def geodesic_between(
     status[converged] = np.where(degenerate[converged], Status.CONJUGATE, Status.SUCCESS)
     near = ~converged & ~outside & degenerate & (residual <= 1e-6 * (1 + np.linalg.norm(B, axis=1)))
     status[near] = Status.CONJUGATE
-    length = np.sqrt(np.abs(system.norm(A.T, v.T)))
-    result = GeodesicPath(system.coords, v, length, s, paths, residual, status, fallback_used)
+    shot = ~collocated
+    length[shot] = np.sqrt(np.abs(system.norm(A[shot].T, v[shot].T)))
+    result = GeodesicPath(system.coords, v, length, s, paths, residual, status, fallback_used, collocated)
     if strict and not np.all(status == Status.SUCCESS):
         first = int(np.flatnonzero(status != Status.SUCCESS)[0])
         raise IntegrationError(
