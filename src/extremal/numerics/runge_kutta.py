@@ -430,14 +430,15 @@ def integrate(
         """Working arrays for new rows, admitted longest expected integration first."""
         y_start = np.ascontiguousarray(Y0[rows].T)
         return (
-            rows, t0[rows], t1[rows], direction_all[rows], h_all[rows], ptr_all[rows], y_start, f_all[:, rows],
+            rows, t0[rows], t1[rows], direction_all[rows], h_all[rows], ptr_all[rows], te_pad[rows, ptr_all[rows]],
+            y_start, f_all[:, rows],
             _eval_events(events, t0[rows], y_start), np.zeros(rows.size, dtype=bool),
         )
 
     queued = 0
     state: tuple[NDArray, ...] = (
         np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64),
-        np.zeros((d, 0)), np.zeros((d, 0)), np.zeros((len(events), 0)), np.zeros(0, dtype=bool),
+        np.zeros(0), np.zeros((d, 0)), np.zeros((d, 0)), np.zeros((len(events), 0)), np.zeros(0, dtype=bool),
     )
     work = _Workspace(n_total, d, min(n, capacity))
     done = np.zeros(0, dtype=bool)
@@ -455,7 +456,7 @@ def integrate(
             )
             done = np.zeros(state[0].size, dtype=bool)
             continue
-        idx, t, t_end, direction, h, ptr, y, f, g_prev, rejected_last = state
+        idx, t, t_end, direction, h, ptr, t_next, y, f, g_prev, rejected_last = state
         k = idx.size
         if k == 0:
             break
@@ -501,7 +502,7 @@ def integrate(
         else:
             dense_rows = np.zeros(k, dtype=bool)
         if m:
-            ahead = (te_pad[idx, np.minimum(ptr, m)] - t_new) * direction
+            ahead = (t_next - t_new) * direction
             dense_rows |= accept & (ahead < 0)
         if np.any(dense_rows):
             r = np.flatnonzero(dense_rows)
@@ -521,14 +522,15 @@ def integrate(
             pos = np.arange(r.size)
             while True:
                 rows = r[pos]
-                inside = (te_pad[idx[rows], np.minimum(ptr[rows], m)] - t_limit[pos]) * direction[rows]
+                inside = (t_next[rows] - t_limit[pos]) * direction[rows]
                 pos = pos[(inside < 0) | ((inside == 0) & stopping[pos])]
                 if pos.size == 0:
                     break
                 rows = r[pos]
-                theta = (te_pad[idx[rows], ptr[rows]] - t[rows]) / hs[rows]
+                theta = (t_next[rows] - t[rows]) / hs[rows]
                 y_out[idx[rows], ptr[rows]] = _dense(tab, Zsub[:, :, pos], theta).T
                 ptr[rows] += 1
+                t_next[rows] = te_pad[idx[rows], ptr[rows]]
             stopped = np.flatnonzero(stopping)
             if stopped.size:
                 rows = r[stopped]
@@ -537,20 +539,23 @@ def integrate(
         if m:
             at_end = accept & (stop_event < 0)
             while True:
-                rows = np.flatnonzero(at_end & (te_pad[idx, np.minimum(ptr, m)] == t_new))
+                rows = np.flatnonzero(at_end & (t_next == t_new))
                 if rows.size == 0:
                     break
                 y_out[idx[rows], ptr[rows]] = y_new[:, rows].T
                 ptr[rows] += 1
+                t_next[rows] = te_pad[idx[rows], ptr[rows]]
 
         if np.all(accept):
             y[...] = y_new
             f[...] = f_new
             t = t_new
         else:
-            np.copyto(y, y_new, where=accept)
-            np.copyto(f, f_new, where=accept)
-            t = np.where(accept, t_new, t)
+            rejected = np.flatnonzero(~accept)
+            y_new[:, rejected], f_new[:, rejected], t_new[rejected] = y[:, rejected], f[:, rejected], t[rejected]
+            y[...] = y_new
+            f[...] = f_new
+            t = t_new
         if events:
             g_prev = np.where(accept, g_new, g_prev)
         n_steps[idx] += accept
@@ -575,7 +580,7 @@ def integrate(
             event_index[idx[rows]] = stop_event[rows]
             t_final[idx[rows]] = t[rows]
             y_final[idx[rows]] = y[:, rows].T
-        state = (idx, t, t_end, direction, h, ptr, y, f, g_prev, rejected_last)
+        state = (idx, t, t_end, direction, h, ptr, t_next, y, f, g_prev, rejected_last)
 
     solution = ODESolution(
         t=te, y=y_out, t_final=t_final, y_final=y_final, status=status, event=event_index,
