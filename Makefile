@@ -17,7 +17,8 @@ demo: $(STAMP)
 	$(BIN)/extremal demo
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/mypy src
 	$(BIN)/pytest
 
 bench: $(STAMP)
