@@ -15,6 +15,7 @@ from extremal.numerics import (
     Event,
     FixedStep,
     Status,
+    compile_rhs,
     crossing,
     integrate,
 )
@@ -133,3 +134,20 @@ def test_bad_method_parameters(bad):
         DormandPrince853(**bad)
     with pytest.raises(InputError, match="dt"):
         FixedStep(DOPRI5, dt=-1.0)
+
+
+def test_compiled_second_order_system_matches_the_plain_right_hand_side():
+    rhs = compile_rhs("x y u w", ["u", "w", "-x - 0.1*u*w", "-y*(1 + t/10)"])
+
+    def plain(t, y):
+        return np.stack([y[2], y[3], -y[0] - 0.1 * y[2] * y[3], -y[1] * (1 + t / 10)])
+
+    y0 = [[1.0, 0.0, 0.0, 1.0], [0.5, 0.2, -0.3, 0.7]]
+    t = np.linspace(0.0, 6.0, 7)
+    kw = {"t_eval": t, "events": [crossing(0, 0.0, direction=-1)]}
+    fast = integrate(rhs, y0, (0.0, 6.0), DormandPrince853(rtol=1e-10, atol=1e-10), **kw)
+    ref = integrate(plain, y0, (0.0, 6.0), DormandPrince853(rtol=1e-10, atol=1e-10), **kw)
+    np.testing.assert_array_equal(fast.status, ref.status)
+    np.testing.assert_allclose(fast.t_final, ref.t_final, rtol=1e-12)
+    np.testing.assert_allclose(fast.y, ref.y, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fast.y_final, ref.y_final, rtol=1e-12, atol=1e-12)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -97,7 +98,9 @@ def _half_angle(expr: sp.Expr) -> sp.Expr:
 
 
 def _source(exprs: Sequence[sp.Expr], names: dict[sp.Symbol, str]) -> str:
-    replacements, reduced = sp.cse([_half_angle(e) for e in exprs], symbols=sp.numbered_symbols("_c"), order="none")
+    replacements, reduced = sp.cse(
+        [_half_angle(e) for e in exprs], symbols=sp.numbered_symbols("_c"), order="none", optimizations="basic"
+    )
     printer = _Printer({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False})
     used = set().union(*(e.free_symbols for _, e in replacements), *(e.free_symbols for e in reduced))
     lines = ["def _generated(t, y, out, scale):"]
@@ -206,3 +209,17 @@ def compile_rhs(
             f"there are {len(symbols)} states but {len(derivatives)} derivatives; give one derivative per state."
         )
     return compile_function(symbols, derivatives, time)
+
+
+@lru_cache(maxsize=64)
+def _second_order_part(f: CompiledFunction) -> CompiledFunction | None:
+    r"""The acceleration half of :math:`(\dot x, \dot v) = (v, a(t, x, v))`, or ``None`` for other systems.
+
+    When the first ``n`` of ``2n`` components of ``f`` are the last ``n`` inputs, the returned
+    function computes only :math:`a`, shape (n, ...), from the same ``y`` of shape (2n, ...).
+    """
+    d = len(f.inputs)
+    n = d // 2
+    if d == 0 or d % 2 or len(f.expressions) != d or f.expressions[:n] != f.inputs[n:]:
+        return None
+    return compile_function(f.inputs, f.expressions[n:], f.time)

@@ -7,7 +7,9 @@ component-major, shape (d, k), so each stage combination
 
 .. math:: Y_s = y_n + h \sum_{j<s} a_{sj} k_j
 
-is a single matrix-vector product over the stored stages.
+is a single matrix-vector product over the stored stages. For a compiled second-order system
+:math:`\dot x = v,\ \dot v = a(t, x, v)` only :math:`a` is generated code; the position
+stages :math:`h k^x_s = h V_s` are one product with the velocity half of the stage state.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError, IntegrationError
-from extremal.numerics.compile import CompiledFunction
+from extremal.numerics.compile import CompiledFunction, _second_order_part
 from extremal.numerics.events import Event
 from extremal.numerics.methods import DormandPrince54, DormandPrince853, FixedStep, Method
 from extremal.numerics.status import Status, status_counts
@@ -387,6 +389,8 @@ def integrate(
     S, n_total = tab.n_stages, tab.n_dense_stages
     exponent = -1.0 / (tab.error_order + 1)
     autonomous = isinstance(rhs, CompiledFunction) and not any(e.has(rhs.time) for e in rhs.expressions)
+    acceleration = _second_order_part(rhs) if isinstance(rhs, CompiledFunction) else None
+    half = d // 2
     counter = _Counter()
 
     y_out = np.full((n, m, d), np.nan)
@@ -470,9 +474,19 @@ def integrate(
         np.multiply(f, hs, out=Z[1])
         for s in range(1, S):
             _combine(coef[s, : s + 1], Z, ys)
-            _call(rhs, t if autonomous else t + tab.c[s] * hs, ys, counter, Z[s + 1], hs)
+            t_s = t if autonomous else t + tab.c[s] * hs
+            if acceleration is None:
+                _call(rhs, t_s, ys, counter, Z[s + 1], hs)
+            else:
+                _call(acceleration, t_s, ys, counter, Z[s + 1, half:], hs)
+                np.multiply(ys[half:], hs, out=Z[s + 1, :half])
         _combine(coef[S, : S + 1], Z, y_new)
-        _call(rhs, t if autonomous else t + tab.c[S] * hs, y_new, counter, f_new)
+        t_s = t if autonomous else t + tab.c[S] * hs
+        if acceleration is None:
+            _call(rhs, t_s, y_new, counter, f_new)
+        else:
+            _call(acceleration, t_s, y_new, counter, f_new[half:])
+            f_new[:half] = y_new[half:]
         np.multiply(f_new, hs, out=Z[S + 1])
         if adaptive:
             np.abs(y, out=scale)
