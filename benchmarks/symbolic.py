@@ -26,6 +26,7 @@ from collections.abc import Callable
 import sympy as sp
 
 import extremal
+from extremal.examples import flrw, kerr, schwarzschild
 from extremal.symbolic._algebra import algebra_for
 from extremal.symbolic._rational import field_for
 from extremal.symbolic.christoffel import _first_kind, _second_kind, christoffel
@@ -41,31 +42,13 @@ from extremal.symbolic.curvature import (
 from extremal.symbolic.metric import Metric
 
 t, r, th, ph = sp.symbols("t r theta phi")
-M, a, k = sp.symbols("M a k")
 
 
-def schwarzschild() -> sp.Matrix:
-    f = 1 - 2 * M / r
-    return sp.diag(-f, 1 / f, r**2, r**2 * sp.sin(th) ** 2)
+def _matrix(make: Callable[[], Metric]) -> Callable[[], sp.Matrix]:
+    return lambda: sp.Matrix(make().g)
 
 
-def kerr() -> sp.Matrix:
-    sigma, delta, s2 = r**2 + a**2 * sp.cos(th) ** 2, r**2 - 2 * M * r + a**2, sp.sin(th) ** 2
-    g = sp.zeros(4)
-    g[0, 0] = -(1 - 2 * M * r / sigma)
-    g[0, 3] = g[3, 0] = -2 * M * a * r * s2 / sigma
-    g[1, 1] = sigma / delta
-    g[2, 2] = sigma
-    g[3, 3] = (r**2 + a**2 + 2 * M * r * a**2 * s2 / sigma) * s2
-    return g
-
-
-def flrw() -> sp.Matrix:
-    A = sp.Function("a")(t)
-    return sp.diag(-1, A**2 / (1 - k * r**2), A**2 * r**2, A**2 * r**2 * sp.sin(th) ** 2)
-
-
-CASES = {"Schwarzschild": schwarzschild, "Kerr": kerr, "FLRW": flrw}
+CASES = {"Schwarzschild": _matrix(schwarzschild), "Kerr": _matrix(kerr), "FLRW": _matrix(flrw)}
 COORDS = (t, r, th, ph)
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import sympy as sp
 
+from extremal import examples
+from extremal.examples import flrw, kerr, schwarzschild
+from extremal.examples import poincare_half_plane as half_plane
+from extremal.examples import spherical_flat as spherical
 from extremal.symbolic.metric import Metric
 
 t, r, th, ph, x, y = sp.symbols("t r theta phi x y")
@@ -14,48 +18,12 @@ def polar() -> Metric:
     return Metric.from_line_element("dr**2 + r**2*dtheta**2", "r theta")
 
 
-def spherical() -> Metric:
-    return Metric.from_line_element(
-        "dr**2 + r**2*dtheta**2 + r**2*sin(theta)**2*dphi**2", "r theta phi"
-    )
-
-
 def sphere() -> Metric:
-    return Metric((th, ph), sp.diag(a**2, a**2 * sp.sin(th) ** 2))
-
-
-def half_plane() -> Metric:
-    return Metric.from_line_element("(dx**2 + dy**2)/y**2", "x y")
+    return examples.sphere()
 
 
 def off_diagonal() -> Metric:
     return Metric((x, y), sp.Matrix([[1 + y**2, x * y], [x * y, 2 + x**2]]))
-
-
-def schwarzschild() -> Metric:
-    f = 1 - 2 * M / r
-    return Metric((t, r, th, ph), sp.diag(-f, 1 / f, r**2, r**2 * sp.sin(th) ** 2))
-
-
-def kerr() -> Metric:
-    sigma = r**2 + a**2 * sp.cos(th) ** 2
-    delta = r**2 - 2 * M * r + a**2
-    s2 = sp.sin(th) ** 2
-    g = sp.zeros(4)
-    g[0, 0] = -(1 - 2 * M * r / sigma)
-    g[0, 3] = g[3, 0] = -2 * M * a * r * s2 / sigma
-    g[1, 1] = sigma / delta
-    g[2, 2] = sigma
-    g[3, 3] = (r**2 + a**2 + 2 * M * r * a**2 * s2 / sigma) * s2
-    return Metric((t, r, th, ph), g)
-
-
-def flrw() -> Metric:
-    A = sp.Function("a")(t)
-    return Metric(
-        (t, r, th, ph),
-        sp.diag(-1, A**2 / (1 - k * r**2), A**2 * r**2, A**2 * r**2 * sp.sin(th) ** 2),
-    )
 
 
 def root_metric() -> Metric:
