@@ -21,7 +21,8 @@ default is SGD with momentum 0.5 and multiplier 0.5, so the momentum average has
 a recorded parameter-free run, once with the article's formula and once with ``cap=1``
 (rates bounded by the recorded run's AdaGrad-norm rate ``R/sqrt(V_t)``). Prodigy,
 DoG and schedule-free AdamW run untuned when installed; extremal's Muon and torch's Muon
-run when present.
+run when present, both with matrices on the Muon step and every other parameter on AdamW.
+The MLP of (M) and (b1), and the digits split of (M), come from ``examples/train_digits.py``.
 
 Run: ``python benchmarks/optim.py [--quick] [--only m,M,a,b1,b2]``.
 """
@@ -29,18 +30,21 @@ Run: ``python benchmarks/optim.py [--quick] [--only m,M,a,b1,b2]``.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import inspect
 import math
 import platform
 import statistics
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import sklearn
 import torch
 from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
 
 import extremal
 from extremal.optim import (
@@ -58,6 +62,21 @@ from extremal.optim import (
 )
 
 torch.set_num_threads(1)
+
+
+def example(name: str) -> ModuleType:
+    """Load ``examples/<name>.py`` as a module (the examples are scripts, not a package)."""
+    path = Path(__file__).resolve().parents[1] / "examples" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+train_digits = example("train_digits")
 
 
 def optional(module: str):
@@ -114,6 +133,41 @@ def pf_sgd(params):
     return torch.optim.SGD(params, lr=0.5, momentum=0.5)
 
 
+class TorchMuonAdamW(torch.optim.Optimizer):
+    """``torch.optim.Muon`` on the 2-D parameters and ``torch.optim.AdamW`` on the rest.
+
+    The split extremal's :class:`Muon` makes by shape (``torch.optim.Muon`` accepts 2-D
+    parameters only), with the update scaled to AdamW's RMS (``adjust_lr_fn="match_rms_adamw"``)
+    as extremal's default scale does, so one ``lr`` serves both paths. The learning rates live
+    in this optimizer's param groups, so a scheduler drives both; each step copies them into
+    the two inner optimizers.
+    """
+
+    def __init__(self, params, lr: float, weight_decay: float = 0.01):
+        params = list(params)
+        groups = [{"params": [p for p in params if p.ndim == 2], "use_muon": True},
+                  {"params": [p for p in params if p.ndim != 2], "use_muon": False}]
+        super().__init__([g for g in groups if g["params"]],
+                         {"lr": lr, "weight_decay": weight_decay})
+        self.inner = [
+            TorchMuon(g["params"], lr=lr, weight_decay=weight_decay,
+                      adjust_lr_fn="match_rms_adamw")
+            if g["use_muon"] else torch.optim.AdamW(g["params"], lr=lr, weight_decay=weight_decay)
+            for g in self.param_groups
+        ]
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group, opt in zip(self.param_groups, self.inner, strict=True):
+            opt.param_groups[0]["lr"] = group["lr"]
+            opt.step()
+        return loss
+
+
 def retrain_with(rates):
     def make_sched(opt, steps):
         return torch.optim.lr_scheduler.LambdaLR(opt, lambda k: rates[min(k, steps - 1)])
@@ -166,8 +220,8 @@ def methods(grid_sgd, grid_adamw, grid_muon) -> dict[str, list[tuple[str, Maker,
             for lr in grid_muon
         ]
     if TorchMuon is not None:
-        out["torch Muon (tuned)"] = [
-            (f"lr={lr:g}", lambda p, lr=lr: TorchMuon(p, lr=lr, weight_decay=0.0), sched_linear)
+        out["torch Muon + AdamW (tuned)"] = [
+            (f"lr={lr:g}", lambda p, lr=lr: TorchMuonAdamW(p, lr=lr), sched_linear)
             for lr in grid_muon
         ]
     return out
@@ -320,26 +374,6 @@ TARGET = 0.01
 WEIGHT_DECAY = 0.01
 
 
-def muon_data() -> tuple[torch.Tensor, ...]:
-    digits = load_digits()
-    x_tr, x_te, y_tr, y_te = train_test_split(
-        digits.data / 16.0, digits.target, test_size=0.2, random_state=0, stratify=digits.target
-    )
-    return (
-        torch.tensor(x_tr, dtype=torch.float32),
-        torch.tensor(y_tr),
-        torch.tensor(x_te, dtype=torch.float32),
-        torch.tensor(y_te),
-    )
-
-
-def muon_mlp(seed: int) -> torch.nn.Sequential:
-    torch.manual_seed(seed)
-    return torch.nn.Sequential(
-        torch.nn.Linear(64, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10)
-    )
-
-
 Factory = Callable[[torch.nn.Module, float], list[torch.optim.Optimizer]]
 
 
@@ -371,7 +405,7 @@ def make_torch_muon(model: torch.nn.Module, lr: float) -> list[torch.optim.Optim
 
 def muon_run(make: Factory, lr: float, seed: int, steps: int, d: tuple[torch.Tensor, ...]) -> tuple[float, float]:
     x_tr, y_tr, x_te, y_te = d
-    model = muon_mlp(seed)
+    model = train_digits.mlp(seed)
     opts = make(model, lr)
     groups = [g for opt in opts for g in opt.param_groups]
     base = [g["lr"] for g in groups]
@@ -410,7 +444,7 @@ def muon_benchmark(quick: bool) -> None:
     ]
     if hasattr(torch.optim, "Muon"):
         optimizers.append(("torch.optim.Muon + AdamW", make_torch_muon, [1e-2] if quick else [3e-3, 1e-2, 3e-2]))
-    d = muon_data()
+    d = train_digits.data()
     print(
         f"\n(M) Muon on digits: train {len(d[0])} / test {len(d[2])}, batch 128, "
         f"cosine horizons {horizons}, seeds {seeds}, target train loss {TARGET}"
@@ -567,12 +601,7 @@ def mlp_benchmark(quick: bool) -> None:
           f"seeds {seeds}, 1400 train / {len(xv)} test")
 
     def run_one(make_opt, make_sched, seed, record=False):
-        torch.manual_seed(seed)
-        model = torch.nn.Sequential(
-            torch.nn.Linear(64, 256), torch.nn.ReLU(),
-            torch.nn.Linear(256, 256), torch.nn.ReLU(),
-            torch.nn.Linear(256, 10),
-        )
+        model = train_digits.mlp(seed)
         opt = make_opt(list(model.parameters()))
         sched = make_sched(opt, steps)
         rec = GradNormRecorder(opt, error_if_nonfinite=False) if record else None

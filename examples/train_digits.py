@@ -5,7 +5,8 @@ with :class:`GradNormLR` in the parameter-free mode (``radius=None``: ``R`` is e
 online as the largest distance from the initial point), against AdamW with a cosine decay.
 The optimizers' ``lr`` values are multipliers of the rule's rate for Muon (the AdamW path of
 biases and the head takes a tenth) and the peak rate for the AdamW baseline. Writes a figure
-with the training loss and the learning rate against the step.
+with the training loss and the learning rate against the step. ``benchmarks/optim.py`` loads
+this file for :func:`data` and :func:`mlp`.
 
 Run: ``python examples/train_digits.py [--steps 300] [--out docs/images/training.png]``.
 """
@@ -36,7 +37,8 @@ class Run:
     accuracy: float
 
 
-def _data() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+def data() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Digits scaled to [0, 1], split 80/20 (stratified): ``x_train, y_train, x_test, y_test``."""
     digits = load_digits()
     x_tr, x_te, y_tr, y_te = train_test_split(
         digits.data / 16.0, digits.target, test_size=0.2, random_state=0, stratify=digits.target
@@ -49,7 +51,8 @@ def _data() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     )
 
 
-def _mlp(seed: int) -> torch.nn.Sequential:
+def mlp(seed: int) -> torch.nn.Sequential:
+    """The MLP 64→256→256→10 (ReLU), initialised after ``torch.manual_seed(seed)``."""
     torch.manual_seed(seed)
     return torch.nn.Sequential(
         torch.nn.Linear(64, 256),
@@ -62,8 +65,8 @@ def _mlp(seed: int) -> torch.nn.Sequential:
 
 def train(name: str, steps: int, seed: int = 0) -> Run:
     """Train with ``name`` ("muon" or "adamw") for ``steps`` steps; loss on the full train set."""
-    x_tr, y_tr, x_te, y_te = _data()
-    model = _mlp(seed)
+    x_tr, y_tr, x_te, y_te = data()
+    model = mlp(seed)
     scheduler: torch.optim.lr_scheduler.LRScheduler
     if name == "muon":
         groups = muon_param_groups(model, adamw_options={"lr": 0.1 * MUON_MULTIPLIER})
