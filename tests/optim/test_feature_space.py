@@ -14,8 +14,6 @@ What is checked, precisely:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -39,14 +37,6 @@ from extremal.optim import (  # noqa: E402
 )
 
 LR = 0.1
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def layer(b: int, d_in: int, d_out: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import pytest
 
@@ -18,15 +17,6 @@ from extremal.optim import JORDAN_QUINTIC, MINIMAX_QUINTIC, NewtonSchulz, SVDPol
 EXACT = SVDPolar()
 NS_F32 = NewtonSchulz(dtype=torch.float32)
 NS_BF16 = NewtonSchulz()
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Iterator[None]:
-    """Small matrices run fastest, and reproducibly, on one thread."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def reference_newton_schulz(G: torch.Tensor, steps: int = 5) -> torch.Tensor:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -23,15 +21,6 @@ from extremal.optim import (  # noqa: E402
 )
 
 NORMS = [Frobenius(), MaxNorm(), Spectral()]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Iterator[None]:
-    """Small matrices run fastest, and reproducibly, on one thread."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def primal_norm(D: torch.Tensor, norm: object) -> float:

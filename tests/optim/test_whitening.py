@@ -17,7 +17,6 @@ What is checked, precisely (Su 2026, kexue.fm/archives/11549):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import pytest
 
@@ -34,14 +33,6 @@ from extremal.optim import (  # noqa: E402
     isotropy,
     whiten,
 )
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def features(b: int, d: int, seed: int) -> torch.Tensor:
