@@ -104,13 +104,15 @@ def scipy_rhs() -> tuple[object, str]:
     return rhs, "numba"
 
 
-def run_extremal(x0: np.ndarray, v0: np.ndarray, repeats: int) -> dict[str, float]:
+def run_extremal(x0: np.ndarray, v0: np.ndarray, repeats: int, backend: str) -> dict[str, float]:
     method = DormandPrince853(rtol=TOL, atol=TOL)
-    geodesics(SCHWARZSCHILD, x0[:256], v0[:256], TAU, method=method)
+    start = time.perf_counter()
+    geodesics(SCHWARZSCHILD, x0[:256], v0[:256], TAU, method=method, backend=backend)
+    warm_up = time.perf_counter() - start
     times, batch = [], None
     for _ in range(repeats):
         start = time.perf_counter()
-        batch = geodesics(SCHWARZSCHILD, x0, v0, TAU, method=method)
+        batch = geodesics(SCHWARZSCHILD, x0, v0, TAU, method=method, backend=backend)
         times.append(time.perf_counter() - start)
     seconds = statistics.median(times)
     assert batch is not None
@@ -124,6 +126,7 @@ def run_extremal(x0: np.ndarray, v0: np.ndarray, repeats: int) -> dict[str, floa
         "drift": float(drift.max()),
         "drift_rows": drift,
         "failed": float(np.sum(~batch.success)),
+        "warm_up": warm_up,
     }
 
 
@@ -271,13 +274,15 @@ def main() -> None:
     x0, v0 = initial_data(n)
     print(header())
     print(f"# Schwarzschild M=1, {n} bound timelike geodesics, r0 in [6, 20], tau = {TAU:g}, rtol = atol = {TOL:g}")
-    ours = run_extremal(x0, v0, repeats=1 if args.quick else 3)
+    backends = ["numba", "numpy"] if importlib.util.find_spec("numba") else ["numpy"]
+    runs = {b: run_extremal(x0, v0, 1 if args.quick else 3, b) for b in backends}
+    ours = runs[backends[0]]
     rhs, kind = scipy_rhs()
     sample = 5 if args.quick else 40
     ref = run_scipy(x0[:sample], v0[:sample], rhs)
     einstein = None if args.quick else run_einsteinpy(x0[:1], v0[:1])
-    rows = [(f"extremal DOP853, batch of {n}", ours, n),
-            (f"SciPy solve_ivp DOP853 ({kind} RHS), {sample} one at a time", ref, sample)]
+    rows = [(f"extremal DOP853 ({b} RHS), batch of {n}", r, n) for b, r in runs.items()]
+    rows.append((f"SciPy solve_ivp DOP853 ({kind} RHS), {sample} one at a time", ref, sample))
     if einstein is not None:
         rows.append(("EinsteinPy Timelike (fixed step 0.5), 1 geodesic", einstein, 1))
     print(f"{'tool':<55} | {'geodesics/s':>12} | {'steps/s':>11} | {'steps/geod':>10} | "
@@ -287,8 +292,9 @@ def main() -> None:
         print(f"{name:<55} | {r['per_s']:>12,.1f} | {r['steps_per_s']:>11,.0f} | {r['steps']:>10.1f} | "
               f"{n / r['per_s']:>14.3g} | {r['drift']:>8.1e} | {ours['per_s'] / r['per_s']:>7.1f}")
     same = float(ours["drift_rows"][:sample].max())
-    print(f"# ratio = extremal geodesics/s over the tool's; extremal failures: {int(ours['failed'])}; "
-          "baselines extrapolated from their samples")
+    print(f"# ratio = extremal ({backends[0]}) geodesics/s over the tool's; extremal failures: "
+          f"{int(ours['failed'])}; baselines extrapolated from their samples; first call (compiling, "
+          + ", ".join(f"{b} {r['warm_up']:.2f} s" for b, r in runs.items()) + ") not timed")
     print(f"# drift on SciPy's {sample} rows: extremal {same:.3e}, SciPy {ref['drift']:.3e} "
           f"(max over all {n} of extremal's rows: {ours['drift']:.3e})")
     bvp_table(20 if args.quick else 100, args.quick)

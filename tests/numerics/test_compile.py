@@ -1,13 +1,15 @@
 """SymPy-to-NumPy compilation against a plain lambdify reference."""
 
+import sys
+
 import numpy as np
 import pytest
 import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extremal.errors import InputError
-from extremal.numerics import compile_function, compile_rhs
+from extremal.errors import InputError, MissingDependencyError
+from extremal.numerics import compile_function, compile_rhs, with_backend
 
 
 def test_matches_lambdify_reference():
@@ -42,3 +44,39 @@ def test_unknown_symbol_is_named():
 def test_length_mismatch():
     with pytest.raises(InputError, match="one derivative per state"):
         compile_rhs("x v", ["v"])
+
+
+def test_numba_backend_matches_numpy():
+    pytest.importorskip("numba")
+    r, th, t = sp.symbols("r th t")
+    exprs = [r**3 * sp.sin(th) ** 2 * sp.cos(2 * th), sp.cos(th) / sp.sin(th) - t / r**2, sp.sqrt(r) * sp.exp(-r), 2]
+    fast = compile_function([r, th], exprs, t, backend="numba")
+    slow = with_backend(fast, "numpy")
+    assert fast.backend == "numba" and slow.backend == "numpy" and "for i in range" in fast.source
+    rng = np.random.default_rng(1)
+    y, times, scale = rng.uniform(0.2, 3.0, (2, 5, 7)), rng.normal(size=(5, 7)), rng.normal(size=(5, 7))
+    assert fast(times, y).shape == (4, 5, 7)
+    assert np.allclose(fast(times, y), slow(times, y), rtol=1e-13, atol=1e-13)
+    assert np.allclose(fast(0.5, y, scale=scale), slow(0.5, y, scale=scale), rtol=1e-13, atol=1e-13)
+    out = np.zeros((8, 35))
+    fast(times.ravel(), y.reshape(2, -1), out=out[::2], scale=scale.ravel())
+    assert np.allclose(out[::2], slow(times.ravel(), y.reshape(2, -1), scale=scale.ravel()), rtol=1e-13)
+    assert np.all(out[1::2] == 0.0)
+
+
+def test_numba_backend_returns_nan_outside_domain_instead_of_raising():
+    pytest.importorskip("numba")
+    f = compile_rhs("x v", ["v", "-1/x**2"], backend="numba")
+    values = f(0.0, np.array([[0.0, 1.0], [1.0, 1.0]]))
+    assert np.isinf(values[1, 0]) and values[1, 1] == -1.0
+
+
+def test_unknown_backend_is_named():
+    with pytest.raises(InputError, match="backend must be one of 'numpy', 'numba'; got 'cuda'"):
+        compile_rhs("x v", ["v", "-x"], backend="cuda")
+
+
+def test_numba_backend_without_numba_says_which_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "numba", None)
+    with pytest.raises(MissingDependencyError, match=r"extremal\[fast\]"):
+        compile_rhs("x v", ["v", "-x"], backend="numba")

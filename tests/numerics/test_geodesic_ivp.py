@@ -185,3 +185,18 @@ def test_killing_momentum_of_cyclic_coordinate():
     assert b.drift_report()["p_ph"] < 1e-9
     assert np.isclose(b.conserved[0, 0, 1], np.sin(1.0) ** 2 * 0.9)
     assert sp.Symbol("th") in SPHERE.coords
+
+
+def test_numba_backend_gives_the_same_geodesics():
+    pytest.importorskip("numba")
+    x0, v0 = bound_orbits(4)
+    s = np.linspace(0.0, 300.0, 7)
+    fast = geodesics(SCHWARZSCHILD, x0, v0, s, backend="numba")
+    slow = geodesics(SCHWARZSCHILD, x0, v0, s)
+    assert np.all(fast.success) and np.array_equal(fast.n_steps, slow.n_steps)
+    assert np.abs(fast.x - slow.x).max() < 1e-9 * np.abs(slow.x).max()
+
+
+def test_numba_backend_needs_expressions():
+    with pytest.raises(InputError, match="backend='numpy'"):
+        geodesics(MetricFunction(sphere_branchy, 2, TorchAutodiff()), [1.0, 0.2], [0.3, 0.8], 1.0, backend="numba")

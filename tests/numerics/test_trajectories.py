@@ -40,3 +40,11 @@ def test_bad_inputs():
         trajectories(Lagrangian.parse("xdot**2/2 - mu*x**2", "x"), [1.0], [0.0], 1.0)
     with pytest.raises(InputError, match="Lagrangian"):
         trajectories("xdot**2", [1.0], [0.0], 1.0)
+
+
+def test_numba_backend_forced_oscillator_closed_form():
+    pytest.importorskip("numba")
+    L = Lagrangian.parse("xdot**2/2 - x**2/2 + x*cos(t)", "x")
+    t = np.linspace(0.0, 3.0, 4)
+    b = trajectories(L, [[0.0], [0.0]], [[0.0], [0.0]], t, backend="numba")
+    assert np.abs(b.q[..., 0] - 0.5 * t * np.sin(t)).max() < 1e-9

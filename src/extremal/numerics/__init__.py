@@ -1,7 +1,7 @@
 """Numerics: batched geodesics and trajectories compiled from symbolic metrics and Lagrangians."""
 
 from extremal.numerics.collocation import Collocation
-from extremal.numerics.compile import CompiledFunction, compile_function, compile_rhs
+from extremal.numerics.compile import CompiledFunction, compile_function, compile_rhs, with_backend
 from extremal.numerics.events import Event, crossing
 from extremal.numerics.geodesic_bvp import GeodesicPath, PathEnergy, Shooting, geodesic_between
 from extremal.numerics.geodesic_ivp import GeodesicBatch, chart_defects, geodesics
@@ -61,4 +61,5 @@ __all__ = [
     "status_counts",
     "trace_metric",
     "trajectories",
+    "with_backend",
 ]

@@ -11,10 +11,16 @@ cosines come from the half-angle tangent :math:`u = \tan(x/2)`,
 
 because NumPy's vectorised ``tan`` is about ten times faster than its ``sin`` and ``cos``
 in double precision; the result differs from ``numpy.sin`` by at most 2 ulp.
+
+With ``backend="numba"`` (extra ``fast``) the same CSE becomes the body of one loop over the
+batch, compiled by numba: each row is read once and every component is written in the same
+pass, instead of one whole-array NumPy operation per node of the expression tree. Compiling
+takes about a second, so it pays for batches of thousands of trajectories.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,29 +30,46 @@ import numpy as np
 import sympy as sp
 from numpy.typing import ArrayLike, NDArray
 from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.pycode import PythonCodePrinter
 
+from extremal._optional import require
 from extremal.errors import InputError
 from extremal.symbolic.parsing import as_symbols, parse
 
-__all__ = ["CompiledFunction", "compile_function", "compile_rhs"]
+__all__ = ["BACKENDS", "CompiledFunction", "compile_function", "compile_rhs", "with_backend"]
+
+BACKENDS = ("numpy", "numba")
 
 
-class _Printer(NumPyPrinter):
-    """NumPy printer that expands small integer powers and prints floats exactly."""
+class _ExactPowers:
+    """Printer mixin: small integer powers as products, floats printed exactly."""
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
-        base, exponent = expr.as_base_exp()
-        if exponent.is_Integer and abs(int(exponent)) == 2 and not base.is_Atom:
-            square = f"numpy.square({self._print(base)})"
-            return square if exponent > 0 else f"(1/{square})"
-        if exponent.is_Integer and 1 <= abs(int(exponent)) <= 4:
-            b = self.parenthesize(base, sp.printing.precedence.PRECEDENCE["Mul"] + 1)
-            product = "*".join([b] * abs(int(exponent)))
-            return f"({product})" if exponent > 0 else f"(1/({product}))"
-        return super()._print_Pow(expr, rational=rational)
+        return _expanded_power(self, expr) or super()._print_Pow(expr, rational=rational)  # type: ignore[misc]
 
     def _print_Float(self, expr: sp.Float) -> str:
         return repr(float(expr))
+
+
+class _Printer(_ExactPowers, NumPyPrinter):
+    """Whole-array NumPy code."""
+
+
+class _ScalarPrinter(_ExactPowers, PythonCodePrinter):
+    """``math``-module code for one row, the body of the numba loop."""
+
+
+def _expanded_power(printer: Any, expr: sp.Pow) -> str | None:
+    """``b**k`` for ``|k| <= 4`` as a product (``numpy.square`` for a compound base squared)."""
+    base, exponent = expr.as_base_exp()
+    if not exponent.is_Integer or not 1 <= abs(int(exponent)) <= 4:
+        return None
+    if isinstance(printer, _Printer) and abs(int(exponent)) == 2 and not base.is_Atom:
+        square = f"numpy.square({printer._print(base)})"
+        return square if exponent > 0 else f"(1/{square})"
+    b = printer.parenthesize(base, sp.printing.precedence.PRECEDENCE["Mul"] + 1)
+    product = "*".join([b] * abs(int(exponent)))
+    return f"({product})" if exponent > 0 else f"(1/({product}))"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -68,12 +91,15 @@ class CompiledFunction:
         The compiled expressions, in output order.
     source : str
         The generated Python source (for inspection).
+    backend : {"numpy", "numba"}
+        What runs it: whole-array NumPy operations, or one numba-compiled loop over the batch.
     """
 
     inputs: tuple[sp.Symbol, ...]
     time: sp.Symbol
     expressions: tuple[sp.Expr, ...]
     source: str
+    backend: str
     _function: Any = field(repr=False)
 
     def __call__(
@@ -97,12 +123,16 @@ def _half_angle(expr: sp.Expr) -> sp.Expr:
     return expr
 
 
-def _source(exprs: Sequence[sp.Expr], names: dict[sp.Symbol, str]) -> str:
-    replacements, reduced = sp.cse(
-        [_half_angle(e) for e in exprs], symbols=sp.numbered_symbols("_c"), order="none", optimizations="basic"
-    )
-    printer = _Printer({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False})
+def _cse(exprs: Sequence[sp.Expr]) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list[sp.Expr], set[sp.Symbol]]:
+    """Shared subexpressions, the reduced expressions, and the free symbols they use."""
+    replacements, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("_c"), order="none", optimizations="basic")
     used = set().union(*(e.free_symbols for _, e in replacements), *(e.free_symbols for e in reduced))
+    return replacements, reduced, used
+
+
+def _source(exprs: Sequence[sp.Expr], names: dict[sp.Symbol, str]) -> str:
+    replacements, reduced, used = _cse([_half_angle(e) for e in exprs])
+    printer = _Printer({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False})
     lines = ["def _generated(t, y, out, scale):"]
     lines.append(f"    if out is None:\n        out = numpy.empty(({len(exprs)},) + numpy.shape(y)[1:])")
     for symbol, name in names.items():
@@ -119,8 +149,74 @@ def _source(exprs: Sequence[sp.Expr], names: dict[sp.Symbol, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _loop_source(exprs: Sequence[sp.Expr], names: dict[sp.Symbol, str]) -> str:
+    """NumPy ``_tangents(t, y)`` for the half-angle tangents, and a loop over the rows ``i`` writing
+    ``out[:, i] = scale[i] * F`` from ``y[:, i]`` and those tangents (numba compiles the loop)."""
+    exprs = [_half_angle(e) for e in exprs]
+    tangents = sorted(
+        {a for e in exprs for a in e.atoms(sp.tan) if not a.args[0].atoms(sp.Function)}, key=sp.default_sort_key
+    )
+    hoisted = {a: sp.Symbol(f"_tan{j}") for j, a in enumerate(tangents)}
+    replacements, reduced, used = _cse([e.xreplace(hoisted) for e in exprs])
+    array_printer = _Printer({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False})
+    printer = _ScalarPrinter({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False})
+    lines = ["def _tangents(t, y):", f"    a = numpy.empty(({len(tangents)},) + y.shape[1:])"]
+    in_tangents = set().union(*(a.free_symbols for a in tangents))
+    lines.extend(f"    {name} = y[{name[2:]}]" for q, name in names.items() if q in in_tangents and name != "t")
+    lines.extend(f"    a[{j}] = {array_printer.doprint(a)}" for j, a in enumerate(tangents))
+    lines += ["    return a", "", "", "def _generated(times, y, a, out, scale):", "    for i in range(y.shape[1]):"]
+    for symbol, name in names.items():
+        if symbol in used:
+            lines.append(f"        {name} = times[i]" if name == "t" else f"        {name} = y[{name[2:]}, i]")
+    lines.extend(f"        {symbol} = a[{j}, i]" for j, symbol in enumerate(hoisted.values()) if symbol in used)
+    lines.extend(f"        {lhs} = {printer.doprint(rhs)}" for lhs, rhs in replacements)
+    lines.append("        s = scale[i]")
+    lines.extend(f"        out[{i}, i] = s*({printer.doprint(rhs)})" for i, rhs in enumerate(reduced))
+    return "\n".join(lines) + "\n"
+
+
+def _numba_function(source: str, n_out: int, uses_time: bool) -> Any:
+    """Compile ``_loop_source`` output with numba; wrap it to take ``f(t, y, out, scale)`` like the NumPy one."""
+    numba = require("numba", "fast")
+    namespace: dict[str, Any] = {"math": math, "numpy": np}
+    exec(compile(source, "<extremal.compile>", "exec"), namespace)
+    tangents = namespace["_tangents"]
+    vector = numba.types.Array(numba.float64, 1, "C", readonly=True)
+    matrix = numba.types.Array(numba.float64, 2, "C", readonly=True)
+    signature = numba.void(vector, matrix, matrix, numba.float64[:, ::1], vector)
+    kernel = numba.njit(signature, error_model="numpy", nogil=True)(namespace["_generated"])
+    no_times = np.zeros(0)
+
+    def call(t: ArrayLike, y: NDArray[np.float64], out: NDArray[np.float64] | None, scale: ArrayLike | None) -> Any:
+        y = np.asarray(y, dtype=np.float64)
+        batch = y.shape[1:]
+        rows = np.ascontiguousarray(y.reshape(len(y), -1))
+        times = _flat(t, batch) if uses_time else no_times
+        result = np.empty((n_out, *batch)) if out is None else out
+        direct = result.ndim == 2 and result.flags.c_contiguous
+        target = result if direct else np.empty((n_out, rows.shape[1]))
+        kernel(times, rows, tangents(times, rows), target, _flat(1.0 if scale is None else scale, batch))
+        if not direct:
+            result[...] = target.reshape(result.shape)
+        return result
+
+    return call
+
+
+def _flat(value: ArrayLike, batch: tuple[int, ...]) -> NDArray[np.float64]:
+    """``value`` broadcast to ``batch`` as a contiguous 1-D float array (no copy when it already is one)."""
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.shape != batch or not arr.flags.c_contiguous:
+        arr = np.ascontiguousarray(np.broadcast_to(arr, batch))
+    return arr.reshape(-1)
+
+
 def compile_function(
-    inputs: Sequence[sp.Symbol] | str, expressions: Sequence[sp.Expr | str], time: sp.Symbol | str = "t"
+    inputs: Sequence[sp.Symbol] | str,
+    expressions: Sequence[sp.Expr | str],
+    time: sp.Symbol | str = "t",
+    *,
+    backend: str = "numpy",
 ) -> CompiledFunction:
     r"""Compile expressions in ``inputs`` (and ``time``) to one vectorised NumPy function.
 
@@ -132,6 +228,9 @@ def compile_function(
         Expressions in ``inputs`` and ``time`` only.
     time : Symbol or str
         Symbol bound to the scalar or array argument ``t``.
+    backend : {"numpy", "numba"}
+        ``"numba"`` (extra ``fast``) compiles one loop over the batch: several times faster on
+        thousands of rows, after about a second of compilation.
 
     Returns
     -------
@@ -141,7 +240,9 @@ def compile_function(
     Raises
     ------
     InputError
-        If an expression uses a symbol that is neither an input nor ``time``.
+        If an expression uses a symbol that is neither an input nor ``time``, or the backend is unknown.
+    MissingDependencyError
+        For ``backend="numba"`` without numba installed.
 
     Examples
     --------
@@ -152,6 +253,8 @@ def compile_function(
            [0., 1.],
            [1., 1.]])
     """
+    if backend not in BACKENDS:
+        raise InputError(f"backend must be one of {', '.join(map(repr, BACKENDS))}; got {backend!r}.")
     symbols = as_symbols(inputs, "inputs")
     t = as_symbols([time], "time")[0]
     names = {q.name: q for q in (*symbols, t)}
@@ -166,14 +269,38 @@ def compile_function(
         )
     safe = {q: sp.Symbol(f"y_{i}") for i, q in enumerate(symbols)} | {t: sp.Symbol("t")}
     renamed = [e.xreplace(safe) for e in exprs]
-    source = _source(renamed, {v: v.name for v in safe.values()})
+    names = {v: v.name for v in safe.values()}
+    if backend == "numba":
+        source = _loop_source(renamed, names)
+        uses_time = any(e.has(t) for e in exprs)
+        return CompiledFunction(symbols, t, exprs, source, backend, _numba_function(source, len(exprs), uses_time))
+    source = _source(renamed, names)
     namespace: dict[str, Any] = {"numpy": np}
     exec(compile(source, "<extremal.compile>", "exec"), namespace)
-    return CompiledFunction(symbols, t, exprs, source, namespace["_generated"])
+    return CompiledFunction(symbols, t, exprs, source, backend, namespace["_generated"])
+
+
+@lru_cache(maxsize=64)
+def with_backend(f: CompiledFunction, backend: str) -> CompiledFunction:
+    """``f`` recompiled for ``backend`` (``f`` itself if it already uses it); cached.
+
+    Examples
+    --------
+    >>> f = compile_function("x", ["x**2"])
+    >>> with_backend(f, "numpy") is f
+    True
+    """
+    if backend == f.backend:
+        return f
+    return compile_function(f.inputs, f.expressions, f.time, backend=backend)
 
 
 def compile_rhs(
-    states: Sequence[sp.Symbol] | str, derivatives: Sequence[sp.Expr | str], time: sp.Symbol | str = "t"
+    states: Sequence[sp.Symbol] | str,
+    derivatives: Sequence[sp.Expr | str],
+    time: sp.Symbol | str = "t",
+    *,
+    backend: str = "numpy",
 ) -> CompiledFunction:
     r"""Compile the first-order system :math:`\dot y_i = F_i(t, y)` for :func:`integrate`.
 
@@ -185,6 +312,8 @@ def compile_rhs(
         The right-hand sides :math:`F_i`.
     time : Symbol or str
         The independent variable.
+    backend : {"numpy", "numba"}
+        See :func:`compile_function`.
 
     Returns
     -------
@@ -208,7 +337,7 @@ def compile_rhs(
         raise InputError(
             f"there are {len(symbols)} states but {len(derivatives)} derivatives; give one derivative per state."
         )
-    return compile_function(symbols, derivatives, time)
+    return compile_function(symbols, derivatives, time, backend=backend)
 
 
 @lru_cache(maxsize=64)
@@ -222,4 +351,4 @@ def _second_order_part(f: CompiledFunction) -> CompiledFunction | None:
     n = d // 2
     if d == 0 or d % 2 or len(f.expressions) != d or f.expressions[:n] != f.inputs[n:]:
         return None
-    return compile_function(f.inputs, f.expressions[n:], f.time)
+    return compile_function(f.inputs, f.expressions[n:], f.time, backend=f.backend)

@@ -16,11 +16,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError, IntegrationError, SingularMetricError
+from extremal.numerics.compile import CompiledFunction, with_backend
 from extremal.numerics.events import Event
 from extremal.numerics.geodesic_system import GeodesicSystem, geodesic_system
 from extremal.numerics.methods import DormandPrince853, Method
 from extremal.numerics.metric_function import MetricFunction
-from extremal.numerics.runge_kutta import integrate
+from extremal.numerics.runge_kutta import RHS, integrate
 from extremal.numerics.status import Status, status_counts
 from extremal.symbolic.metric import Metric
 
@@ -189,6 +190,18 @@ def _conserved(system: GeodesicSystem, x: Array, v: Array) -> Array:
     return np.stack(values).reshape((len(values), *shape))
 
 
+def _rhs_for(system: GeodesicSystem, backend: str) -> RHS:
+    if isinstance(system.rhs, CompiledFunction):
+        return with_backend(system.rhs, backend)
+    if backend != "numpy":
+        raise InputError(
+            f"backend={backend!r} needs the geodesic equations as expressions, but this metric function is "
+            "differentiated numerically (it does not trace symbolically); use backend='numpy', or write it "
+            "with NumPy functions that SymPy can trace."
+        )
+    return system.rhs
+
+
 def geodesics(
     metric: Metric | MetricFunction,
     x0: ArrayLike,
@@ -198,6 +211,7 @@ def geodesics(
     method: Method | None = None,
     events: Sequence[Event] = (),
     strict: bool = False,
+    backend: str = "numpy",
 ) -> GeodesicBatch:
     r"""Integrate N geodesics :math:`\ddot x^k = -\Gamma^k_{ij}\dot x^i\dot x^j` at once (the exponential map).
 
@@ -215,6 +229,10 @@ def geodesics(
         Terminal events on the state ``y = (x, v)`` of shape (2n, k).
     strict : bool
         Raise instead of flagging failed geodesics in ``status``.
+    backend : {"numpy", "numba"}
+        How the geodesic equations run (see :func:`compile_function`). ``"numba"`` (extra ``fast``)
+        is several times faster for batches of thousands, after about a second of compilation;
+        it needs a symbolic metric (or a metric function that traces symbolically).
 
     Returns
     -------
@@ -240,6 +258,7 @@ def geodesics(
     (True, True)
     """
     system = geodesic_system(metric)
+    rhs = _rhs_for(system, backend)
     n = system.dim
     X0, V0 = _rows(x0, n, "x0"), _rows(v0, n, "v0")
     if X0.shape[0] != V0.shape[0] and 1 not in (X0.shape[0], V0.shape[0]):
@@ -271,7 +290,7 @@ def geodesics(
     n_steps = np.zeros(N, dtype=np.int64)
     if good.size:
         sol = integrate(
-            system.rhs, y_final[good], (samples[0], samples[-1]), method, t_eval=samples, events=events
+            rhs, y_final[good], (samples[0], samples[-1]), method, t_eval=samples, events=events
         )
         y[good], y_final[good], s_final[good] = sol.y, sol.y_final, sol.t_final
         status[good], event[good], n_steps[good] = sol.status, sol.event, sol.n_steps
