@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from extremal.errors import InputError, IntegrationError
-from extremal.numerics import Collocation, Status, geodesic_between
+from extremal.numerics import Collocation, Status, geodesic_between, geodesic_system
+from extremal.numerics.collocation import collocate
 from extremal.symbolic import Metric
 
 SPHERE = Metric.from_line_element("dth**2 + sin(th)**2*dph**2", "th ph")
@@ -93,3 +94,17 @@ def test_collocation_path_samples_lie_on_the_great_circle():
 def test_collocation_options_are_checked(kwargs, word):
     with pytest.raises(InputError, match=word):
         Collocation(**kwargs)
+
+
+def test_continuation_reaches_a_high_semicircle_that_newton_from_the_chord_misses():
+    a, b = np.array([-1.5876, 0.4815]), np.array([1.1932, 0.8249])
+    exact = np.arccosh(1 + ((a - b) ** 2).sum() / (2 * a[1] * b[1]))
+    system = geodesic_system(HALF_PLANE)
+    for nodes in (40, 80):
+        assert not collocate(system, a[None], b[None], Collocation(), nodes)[1][0]
+    p = geodesic_between(HALF_PLANE, a, b, samples=21)
+    assert p.collocated[0] and p.status[0] == Status.SUCCESS
+    assert abs(p.length[0] - exact) < 1e-10
+    centre = (b @ b - a @ a) / (2 * (b[0] - a[0]))
+    radius = np.hypot(a[0] - centre, a[1])
+    assert np.abs(np.hypot(p.x[0, :, 0] - centre, p.x[0, :, 1]) - radius).max() < 1e-10

@@ -33,6 +33,7 @@ __all__ = ["Collocation"]
 Array = NDArray[np.float64]
 
 _HALVINGS = 6
+_CONTINUATION_SOLVES = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +231,39 @@ def collocate(
     rhs[:, m - 1] = np.eye(n)
     fields = _solve_rows(L.reshape(B, m * n, m * n), rhs.reshape(B, m * n, n)).reshape(B, m, n, n)
     return X, converged, residual, fields[:, -1]
+
+
+def collocate_by_continuation(
+    system: GeodesicSystem, x_a: Array, x_b: Array, opts: Collocation, m: int
+) -> tuple[Array, NDArray[np.bool_], Array, Array]:
+    r"""Like :func:`collocate`, walking the end point from ``x_a`` to ``x_b``.
+
+    Solves for :math:`x_\lambda = x_a + \lambda(x_b - x_a)` with :math:`\lambda` growing
+    per pair (doubling its stride after a success, halving it after a failure, at most
+    ``_CONTINUATION_SOLVES`` solves); each solution, shifted by :math:`s\,\Delta x_\lambda`,
+    is the next guess. This reaches long geodesics that bend far from the straight line
+    (half-plane semicircles) where Newton from the straight line fails.
+    """
+    grid = _grid(m)
+    B, n = x_a.shape
+    lam, stride = np.zeros(B), np.full(B, 0.5)
+    X = np.repeat(x_a[:, None, :], m, axis=1)
+    result = (np.full((B, m, n), np.nan), np.zeros(B, dtype=bool), np.full(B, np.inf), np.full((B, n, n), np.nan))
+    for _ in range(_CONTINUATION_SOLVES):
+        rows = np.flatnonzero((lam < 1) & (stride > 1 / 64))
+        if rows.size == 0:
+            break
+        target = np.minimum(1.0, lam[rows] + stride[rows])
+        delta = (target - lam[rows])[:, None] * (x_b[rows] - x_a[rows])
+        guess = X[rows] + grid.s[None, :, None] * delta[:, None, :]
+        end = x_a[rows] + target[:, None] * (x_b[rows] - x_a[rows])
+        Xr, ok, res, J = collocate(system, x_a[rows], end, opts, m, guess)
+        won = rows[ok]
+        X[won], lam[won], stride[rows] = Xr[ok], target[ok], np.where(ok, 2 * stride[rows], stride[rows] / 2)
+        last = ok & (target == 1.0)
+        for full, part in zip(result, (Xr, ok, res, J), strict=True):
+            full[rows[last]] = part[last]
+    return result
 
 
 def length_and_velocity(system: GeodesicSystem, X: Array) -> tuple[Array, Array]:

@@ -26,7 +26,13 @@ import scipy.optimize
 from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError, IntegrationError
-from extremal.numerics.collocation import Collocation, collocate, interpolation_matrix, length_and_velocity
+from extremal.numerics.collocation import (
+    Collocation,
+    collocate,
+    collocate_by_continuation,
+    interpolation_matrix,
+    length_and_velocity,
+)
 from extremal.numerics.geodesic_ivp import chart_defects
 from extremal.numerics.geodesic_system import GeodesicSystem, geodesic_system
 from extremal.numerics.methods import DormandPrince853, Method
@@ -40,6 +46,8 @@ __all__ = ["GeodesicPath", "PathEnergy", "Shooting", "geodesic_between"]
 Array = NDArray[np.float64]
 
 _SHOOTING_METHOD = DormandPrince853(rtol=1e-13, atol=1e-13)
+# Newton stops for a pair whose residual fell by less than this factor over the last iterations.
+_STALL_WINDOW, _STALL_FACTOR = 5, 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +59,8 @@ class Shooting:
     tol : float
         Converged when :math:`|\\exp_{x_a}(v) - x_b| \\le \\mathrm{tol}\\,(1 + |x_b|)`.
     max_iterations : int
-        Newton iterations (each with up to 8 step halvings).
+        Newton iterations (each with up to 8 step halvings); a pair stops earlier once its residual
+        has fallen by less than 10 % over 5 iterations.
     method : DormandPrince54, DormandPrince853 or FixedStep
         Integrator for the exponential map.
     conjugate_tol : float
@@ -153,7 +162,11 @@ def _shoot(
     F, J, ok = _residual_and_jacobian(system, x_a, x_b, v, opts.method)
     norm = np.where(ok, np.linalg.norm(F, axis=1), np.inf)
     active = ok & (norm > scale)
+    history = [norm.copy()]
     for _ in range(opts.max_iterations):
+        if len(history) > _STALL_WINDOW:
+            active &= norm < _STALL_FACTOR * history[-_STALL_WINDOW - 1]
+        history.append(norm.copy())
         rows = np.flatnonzero(active)
         if rows.size == 0:
             break
@@ -306,11 +319,12 @@ def geodesic_between(
     s = np.linspace(0.0, 1.0, samples)
     paths = np.full((N, samples, n), np.nan)
     length = np.full(N, np.nan)
-    for m in collocation.nodes:
+    attempts = [(collocate, m) for m in collocation.nodes] + [(collocate_by_continuation, collocation.nodes[0])]
+    for solve, m in attempts:
         rows = np.flatnonzero(~outside & ~collocated)
         if rows.size == 0:
             break
-        X, ok, res, Jc = collocate(system, A[rows], B[rows], collocation, m)
+        X, ok, res, Jc = solve(system, A[rows], B[rows], collocation, m)
         done = rows[ok]
         length[done], v[done] = length_and_velocity(system, X[ok])
         paths[done] = interpolation_matrix(m, s) @ X[ok]
