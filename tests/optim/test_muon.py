@@ -144,6 +144,93 @@ def test_conv_weight_is_flattened() -> None:
     torch.testing.assert_close(buf.reshape(4, 12), buf2)
 
 
+@pytest.mark.parametrize(("shape", "split"), [((12, 5), 3), ((8, 3), 4), ((6, 2, 3), 2)])
+@pytest.mark.parametrize("rms", [0.2, None])
+def test_split_update_is_msign_per_block(shape: tuple[int, ...], split: int, rms: float | None) -> None:
+    gen = torch.Generator().manual_seed(8)
+    g = torch.randn(shape, generator=gen, dtype=torch.float64)
+    buf = torch.randn(shape, generator=gen, dtype=torch.float64)
+    scale = MatchAdamWRMS(rms) if rms is not None else AspectRatioScale()
+    u, new_buf = muon_update(g, buf, momentum=0.9, method=EXACT, scale=scale, split=split)
+    expected_buf = 0.9 * buf + 0.1 * g
+    torch.testing.assert_close(new_buf, expected_buf)
+    mixed = (0.1 * g + 0.9 * expected_buf).reshape(shape[0], -1)
+    rows = shape[0] // split
+    for i in range(split):
+        block = mixed[i * rows:(i + 1) * rows]
+        U, _, Vh = torch.linalg.svd(block, full_matrices=False)
+        s = scale.factor(*block.shape)
+        torch.testing.assert_close(u.reshape(shape[0], -1)[i * rows:(i + 1) * rows], s * U @ Vh)
+    u_ns, _ = muon_update(g.float(), buf.float(), momentum=0.9, scale=scale, split=split)
+    assert u_ns.shape == g.shape
+    torch.testing.assert_close(u_ns.double(), u, atol=0.35 * float(u.abs().max()), rtol=0)
+
+
+def test_split_one_is_the_plain_update() -> None:
+    g = torch.randn(6, 4, generator=torch.Generator().manual_seed(9))
+    u1, b1 = muon_update(g, torch.zeros_like(g), split=1)
+    u0, b0 = muon_update(g, torch.zeros_like(g))
+    assert torch.equal(u1, u0) and torch.equal(b1, b0)
+
+
+def test_optimizer_applies_split_per_group() -> None:
+    gen = torch.Generator().manual_seed(10)
+    w = torch.randn(9, 4, generator=gen, dtype=torch.float64)
+    fused = torch.nn.Parameter(w.clone())
+    parts = [torch.nn.Parameter(w[i * 3:(i + 1) * 3].clone()) for i in range(3)]
+    opt_fused = Muon([{"params": [fused], "split": 3}], lr=0.1, method=EXACT, weight_decay=0.01)
+    opt_parts = Muon(parts, lr=0.1, method=EXACT, weight_decay=0.01)
+    for _ in range(4):
+        g = torch.randn(9, 4, generator=gen, dtype=torch.float64)
+        fused.grad = g.clone()
+        for i, p in enumerate(parts):
+            p.grad = g[i * 3:(i + 1) * 3].clone()
+        opt_fused.step()
+        opt_parts.step()
+    torch.testing.assert_close(fused.detach(), torch.cat([p.detach() for p in parts]))
+    assert opt_fused.param_groups[0]["split"] == 3
+
+
+def test_param_group_helper_splits_fused_weights() -> None:
+    class Fused(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embed = torch.nn.Embedding(11, 8)
+            self.gru = torch.nn.GRU(8, 8, batch_first=True)
+            self.lstm = torch.nn.LSTM(8, 4, batch_first=True)
+            self.attn = torch.nn.MultiheadAttention(4, 2, batch_first=True)
+            self.qkv = torch.nn.Linear(4, 12, bias=False)
+            self.mix = torch.nn.Linear(4, 4)
+            self.out = torch.nn.Linear(4, 11)
+
+    model = Fused()
+    groups = muon_param_groups(model, split={model.qkv.weight: 3})
+    by_split = {g.get("split"): {id(p) for p in g["params"]} for g in groups}
+    assert by_split[1] == {id(model.attn.out_proj.weight), id(model.mix.weight)}
+    assert by_split[3] == {id(p) for p in (model.gru.weight_ih_l0, model.gru.weight_hh_l0,
+                                           model.attn.in_proj_weight, model.qkv.weight)}
+    assert by_split[4] == {id(model.lstm.weight_ih_l0), id(model.lstm.weight_hh_l0)}
+    assert id(model.out.weight) in by_split[None] and id(model.embed.weight) in by_split[None]
+    assert sum(len(g["params"]) for g in groups) == len(list(model.parameters()))
+    opt = Muon(groups)
+    assert [g["split"] for g in opt.param_groups] == [1, 3, 4, 1]
+    off = muon_param_groups(model, split={model.gru.weight_ih_l0: 1})
+    assert any(p is model.gru.weight_ih_l0 for p in off[0]["params"])
+
+
+def test_bad_split() -> None:
+    with pytest.raises(InputError, match="split=3 must divide"):
+        Muon([{"params": [torch.nn.Parameter(torch.zeros(4, 2))], "split": 3}])
+    with pytest.raises(InputError, match="split must be an int >= 1"):
+        Muon([torch.nn.Parameter(torch.zeros(4, 2))], split=0)
+    with pytest.raises(InputError, match="split=2 must divide"):
+        muon_update(torch.zeros(3, 2), torch.zeros(3, 2), split=2)
+    with pytest.raises(InputError, match="split=5 must divide"):
+        muon_param_groups(torch.nn.Linear(3, 4), split={torch.nn.Linear(3, 4).weight: 5})
+    vector_ok = Muon([{"params": [torch.nn.Parameter(torch.zeros(5))], "split": 2}])
+    assert vector_ok.param_groups[0]["split"] == 2
+
+
 def test_update_functions_are_pure() -> None:
     g = torch.randn(3, 5, generator=torch.Generator().manual_seed(6))
     buf = torch.randn(3, 5, generator=torch.Generator().manual_seed(7))

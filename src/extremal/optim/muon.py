@@ -17,8 +17,17 @@ update the RMS 0.2 typical of AdamW, and AdamW learning rates and weight decay c
 :class:`AspectRatioScale` (:math:`s = \sqrt{\max(1, m/n)}`, Jordan et al. 2024) is the
 original convention, with learning rates about 0.02.
 
+A weight that stacks several matrices along its rows (the gates of ``torch.nn.GRU`` and
+``torch.nn.LSTM``, the fused query-key-value projection of attention) can be orthogonalised
+block by block: with ``split=k`` the ``m × n`` matrix is cut into ``k`` blocks of
+``m/k`` rows, each block gets its own matrix sign and its own shape factor
+:math:`s(m/k, n)`, so each gate moves as if it were a separate layer (Jordan et al. 2024
+treat the query, key and value matrices separately).
+
 Parameters that are not matrices (biases, gains) and, by choice, embeddings and the output
-head, take an AdamW step instead (see :func:`muon_param_groups`).
+head, take an AdamW step instead (see :func:`muon_param_groups`, which also sets ``split``
+for the fused weights of ``torch.nn.GRU``, ``torch.nn.LSTM`` and
+``torch.nn.MultiheadAttention``).
 
 References
 ----------
@@ -111,12 +120,16 @@ def muon_update(
     nesterov: bool = True,
     method: NewtonSchulz | SVDPolar = _NEWTON_SCHULZ,
     scale: MatchAdamWRMS | AspectRatioScale = MatchAdamWRMS(),
+    split: int = 1,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     r"""One Muon direction and the new momentum buffer; pure, inputs are not modified.
 
     .. math:: B' = \mu B + (1-\mu) G,\quad \tilde B = (1-\mu)G + \mu B' \text{ (Nesterov) or } B',
        \quad U = s(m, n)\,\operatorname{msign}(\tilde B) .
 
+    With ``split=k`` the rows of :math:`\tilde B` are cut into ``k`` equal blocks
+    :math:`\tilde B_1, \dots, \tilde B_k` and
+    :math:`U_i = s(m/k, n)\,\operatorname{msign}(\tilde B_i)`.
     The parameter step is then ``W <- (1 - lr * weight_decay) * W - lr * U``.
 
     Parameters
@@ -134,11 +147,19 @@ def muon_update(
         How ``msign`` is computed.
     scale : MatchAdamWRMS or AspectRatioScale
         The shape factor :math:`s(m, n)`.
+    split : int
+        Number ``k >= 1`` of row blocks orthogonalised separately; ``m`` must be a
+        multiple of ``k``.
 
     Returns
     -------
     update, momentum_buffer : tuple of torch.Tensor
         ``U`` with the shape of ``grad``, and :math:`B'`.
+
+    Raises
+    ------
+    InputError
+        If ``grad`` has fewer than 2 dimensions, or ``split`` does not divide ``m``.
 
     Examples
     --------
@@ -151,17 +172,36 @@ def muon_update(
     >>> b
     tensor([[0.1500, 0.0000],
             [0.0000, 0.0500]])
+
+    Two stacked 1×2 blocks, each normalised on its own:
+
+    >>> g = torch.tensor([[3.0, 4.0], [0.0, -2.0]])
+    >>> muon_update(g, torch.zeros(2, 2), method=SVDPolar(), scale=AspectRatioScale(), split=2)[0]
+    tensor([[ 0.6000,  0.8000],
+            [ 0.0000, -1.0000]])
     """
     if grad.ndim < 2:
         raise InputError(
             f"muon_update needs a weight with at least 2 dimensions; got grad of shape {tuple(grad.shape)}. "
             "Use adamw_update for vectors."
         )
+    _check_split(split, grad.shape, "muon_update")
     buf = momentum_buffer.lerp(grad, 1.0 - momentum)
     mixed = grad.lerp(buf, momentum) if nesterov else buf
-    matrix = mixed.reshape(mixed.shape[0], -1)
-    direction = msign(matrix, method) * scale.factor(*matrix.shape)
+    rows = mixed.shape[0] // split
+    blocks = mixed.reshape(rows, -1) if split == 1 else mixed.reshape(split, rows, -1)
+    direction = msign(blocks, method) * scale.factor(rows, blocks.shape[-1])
     return direction.reshape(grad.shape), buf
+
+
+def _check_split(split: object, shape: Sequence[int], where: str) -> None:
+    if not (isinstance(split, int) and not isinstance(split, bool) and split >= 1):
+        raise InputError(f"{where}: split must be an int >= 1; got {split!r}.")
+    if shape[0] % split:
+        raise InputError(
+            f"{where}: split={split} must divide the first dimension of the weight, but the shape is "
+            f"{tuple(shape)}. Use the number of stacked blocks (3 for GRU gates or fused QKV, 4 for LSTM)."
+        )
 
 
 def adamw_update(
@@ -239,6 +279,9 @@ class Muon(torch.optim.Optimizer):
         How ``msign`` is computed. Default ``NewtonSchulz()`` (5 tuned steps in bfloat16).
     scale : MatchAdamWRMS or AspectRatioScale
         The shape factor of the Muon update. Default ``MatchAdamWRMS(0.2)``.
+    split : int
+        Number of row blocks each Muon-path weight is orthogonalised in (see
+        :func:`muon_update`); set it per group for fused weights. Default 1.
     betas, eps : tuple of float, float
         AdamW moments and denominator floor for the AdamW path.
     nonfinite : {"skip", "raise"}
@@ -249,7 +292,7 @@ class Muon(torch.optim.Optimizer):
     Notes
     -----
     Param-group keys: ``lr``, ``momentum``, ``nesterov``, ``weight_decay``, ``method``,
-    ``scale``, ``betas``, ``eps``, ``use_muon`` and ``skipped_steps`` (the number of steps
+    ``scale``, ``split``, ``betas``, ``eps``, ``use_muon`` and ``skipped_steps`` (the number of steps
     skipped for non-finite gradients; read it to log them). State per parameter:
     ``momentum_buffer`` (Muon path) or ``step``, ``exp_avg``, ``exp_avg_sq`` (AdamW path).
 
@@ -284,6 +327,7 @@ class Muon(torch.optim.Optimizer):
         weight_decay: float = 0.01,
         method: NewtonSchulz | SVDPolar = _NEWTON_SCHULZ,
         scale: MatchAdamWRMS | AspectRatioScale = MatchAdamWRMS(),
+        split: int = 1,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         nonfinite: Literal["skip", "raise"] = "skip",
@@ -298,6 +342,7 @@ class Muon(torch.optim.Optimizer):
             "weight_decay": weight_decay,
             "method": method,
             "scale": scale,
+            "split": split,
             "betas": betas,
             "eps": eps,
             "use_muon": None,
@@ -324,6 +369,8 @@ class Muon(torch.optim.Optimizer):
                     "which Muon cannot orthogonalise (it needs a non-empty matrix, ndim >= 2). "
                     "Put it in a group with use_muon=False or leave use_muon=None to route it to AdamW."
                 )
+            if _uses_muon(group, p):
+                _check_split(group["split"], p.shape, f"param_groups[{index}]['params'][{i}]")
 
     @overload
     def step(self, closure: None = None) -> None: ...
@@ -361,6 +408,7 @@ class Muon(torch.optim.Optimizer):
                     nesterov=group["nesterov"],
                     method=group["method"],
                     scale=group["scale"],
+                    split=group["split"],
                 )
                 state["momentum_buffer"] = buf
             else:
@@ -381,15 +429,23 @@ def muon_param_groups(
     model: torch.nn.Module,
     *,
     head: Sequence[torch.nn.Module] | None = None,
+    split: Mapping[torch.Tensor, int] | None = None,
     muon_options: Mapping[str, Any] | None = None,
     adamw_options: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """Split a model's parameters into a Muon group and an AdamW group.
+    """Split a model's parameters into Muon groups and an AdamW group.
 
     AdamW gets: parameters with fewer than 2 dimensions (biases, norm gains), the weights of
     every ``torch.nn.Embedding`` and ``torch.nn.EmbeddingBag``, and every parameter of the
     output head. Muon gets the remaining matrices and N-D (e.g. conv) weights. A parameter
     shared by several modules (tied embeddings) is listed once, in the AdamW group.
+
+    Fused weights are orthogonalised block by block (the group key ``split``, see
+    :func:`muon_update`): the input and hidden weights of ``torch.nn.GRU`` (3 gates) and
+    ``torch.nn.LSTM`` (4 gates), and the ``in_proj_weight`` of
+    ``torch.nn.MultiheadAttention`` (query, key, value); ``split`` adds others, such as a
+    ``torch.nn.Linear(d, 3 * d)`` that computes query, key and value at once. Each number
+    of blocks gets its own Muon group.
 
     Parameters
     ----------
@@ -398,14 +454,24 @@ def muon_param_groups(
     head : sequence of torch.nn.Module or None
         The output head. ``None`` takes the last ``torch.nn.Linear`` in ``model.modules()``
         order; ``()`` routes no head to AdamW.
+    split : mapping from parameter to int, or None
+        Number of stacked row blocks of further fused weights; it overrides the
+        detected value (``{p: 1}`` turns block-wise orthogonalisation off for ``p``).
     muon_options, adamw_options : mapping or None
         Extra group keys (for example ``{"lr": 3e-4}``) for each group.
 
     Returns
     -------
     list of dict
-        ``[{"params": [...], "use_muon": True, ...}, {"params": [...], "use_muon": False, ...}]``
-        for :class:`Muon`; an empty group is left out.
+        ``[{"params": [...], "use_muon": True, "split": 1, ...}, ...,
+        {"params": [...], "use_muon": False, ...}]`` for :class:`Muon`; an empty group is
+        left out.
+
+    Raises
+    ------
+    InputError
+        If ``model`` is not a module, ``head`` holds something else, or a ``split`` value
+        does not divide the first dimension of its parameter.
 
     Examples
     --------
@@ -413,6 +479,9 @@ def muon_param_groups(
     >>> model = torch.nn.Sequential(torch.nn.Embedding(10, 4), torch.nn.Linear(4, 4), torch.nn.Linear(4, 10))
     >>> [(g["use_muon"], [tuple(p.shape) for p in g["params"]]) for g in muon_param_groups(model)]
     [(True, [(4, 4)]), (False, [(10, 4), (4,), (10, 4), (10,)])]
+    >>> gru = torch.nn.GRU(4, 8)
+    >>> [(g.get("split"), [tuple(p.shape) for p in g["params"]]) for g in muon_param_groups(gru, head=())]
+    [(3, [(24, 4), (24, 8)]), (None, [(24,), (24,)])]
     """
     if not isinstance(model, torch.nn.Module):
         raise InputError(f"model must be a torch.nn.Module; got {type(model).__name__}.")
@@ -423,21 +492,34 @@ def muon_param_groups(
         if not isinstance(h, torch.nn.Module):
             raise InputError(f"head must hold torch.nn.Module objects; got {type(h).__name__}.")
     adamw_ids = {id(p) for h in head for p in h.parameters()}
+    blocks: dict[int, int] = {}
     for m in model.modules():
         if isinstance(m, torch.nn.Embedding | torch.nn.EmbeddingBag):
             adamw_ids.update(id(p) for p in m.parameters())
-    muon_params: list[torch.Tensor] = []
+        elif isinstance(m, torch.nn.GRU | torch.nn.LSTM):
+            gates = 3 if isinstance(m, torch.nn.GRU) else 4
+            for name, p in m.named_parameters(recurse=False):
+                if name.startswith(("weight_ih", "weight_hh")):
+                    blocks[id(p)] = gates
+        elif isinstance(m, torch.nn.MultiheadAttention) and m.in_proj_weight is not None:
+            blocks[id(m.in_proj_weight)] = 3
+    for weight, k in (split or {}).items():
+        _check_split(k, weight.shape, "muon_param_groups")
+        blocks[id(weight)] = k
+    muon_params: dict[int, list[torch.Tensor]] = {}
     adamw_params: list[torch.Tensor] = []
     for p in model.parameters():
         if p.ndim < 2 or p.numel() == 0 or id(p) in adamw_ids:
             adamw_params.append(p)
         else:
-            muon_params.append(p)
+            muon_params.setdefault(blocks.get(id(p), 1), []).append(p)
     groups = [
-        {"params": muon_params, "use_muon": True, **(muon_options or {})},
-        {"params": adamw_params, "use_muon": False, **(adamw_options or {})},
+        {"params": params, "use_muon": True, "split": k, **(muon_options or {})}
+        for k, params in sorted(muon_params.items())
     ]
-    return [g for g in groups if g["params"]]
+    if adamw_params:
+        groups.append({"params": adamw_params, "use_muon": False, **(adamw_options or {})})
+    return groups
 
 
 def _uses_muon(group: Mapping[str, Any], p: torch.Tensor) -> bool:
@@ -464,6 +546,8 @@ def _check_hyperparameters(group: Mapping[str, Any], where: str) -> None:
         raise InputError(f"{where}: method must be NewtonSchulz(...) or SVDPolar(); got {group['method']!r}.")
     if not isinstance(group["scale"], MatchAdamWRMS | AspectRatioScale):
         raise InputError(f"{where}: scale must be MatchAdamWRMS(...) or AspectRatioScale(); got {group['scale']!r}.")
+    if not (isinstance(group["split"], int) and not isinstance(group["split"], bool) and group["split"] >= 1):
+        raise InputError(f"{where}: split must be an int >= 1; got {group['split']!r}.")
     if group["use_muon"] not in (None, True, False):
         raise InputError(f"{where}: use_muon must be None, True or False; got {group['use_muon']!r}.")
 
