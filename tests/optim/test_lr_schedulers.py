@@ -282,10 +282,10 @@ def test_parameter_free_logistic_regression_on_digits() -> None:
         ce = torch.nn.functional.cross_entropy(xt @ w + b, yt)
         return ce + 0.5 * lam * (w.square().sum() + b.square().sum())
 
-    def fit(make_sched, steps=200):
+    def fit(make_sched, steps=200, lr=1.0, momentum=0.0):
         w = torch.nn.Parameter(torch.zeros(64, 10, dtype=torch.float64))
         b = torch.nn.Parameter(torch.zeros(10, dtype=torch.float64))
-        opt = torch.optim.SGD([w, b], lr=1.0)
+        opt = torch.optim.SGD([w, b], lr=lr, momentum=momentum)
         sched = make_sched(opt)
         for _ in range(steps):
             opt.zero_grad()
@@ -316,3 +316,32 @@ def test_parameter_free_logistic_regression_on_digits() -> None:
     assert accuracy > 0.9
     untuned_constant, _ = fit(lambda o: torch.optim.lr_scheduler.ConstantLR(o, 1.0, 1))
     assert ours - best < 1e-2 * (untuned_constant - best)
+    recommended, accuracy = fit(lambda o: GradNormLR(o, AdaGradNorm()), steps=500, lr=0.5, momentum=0.5)
+    assert recommended - best < 1e-12
+    assert accuracy > 0.9
+
+
+def test_recommended_parameter_free_setting_trains_an_mlp() -> None:
+    datasets = pytest.importorskip("sklearn.datasets")
+    x, y = datasets.load_digits(return_X_y=True)
+    x = torch.tensor((x - x.mean(0)) / (x.std(0) + 1e-8), dtype=torch.float32)
+    y = torch.tensor(y)
+    for seed in range(3):
+        torch.manual_seed(seed)
+        model = torch.nn.Sequential(
+            torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10)
+        )
+        opt = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.5)
+        sched = GradNormLR(opt, AdaGradNorm())
+        gen = torch.Generator().manual_seed(seed)
+        for _ in range(300):
+            idx = torch.randint(0, len(x), (128,), generator=gen)
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
+            opt.step()
+            sched.step()
+        with torch.no_grad():
+            loss = float(torch.nn.functional.cross_entropy(model(x), y))
+        assert loss < 0.05, (seed, loss)
+        assert sched.skipped == 0
+        assert 0.0 < sched.current_radius < 100.0
