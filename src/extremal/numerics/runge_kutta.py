@@ -7,9 +7,10 @@ component-major, shape (d, k), so each stage combination
 
 .. math:: Y_s = y_n + h \sum_{j<s} a_{sj} k_j
 
-is a single matrix-vector product over the stored stages. For a compiled second-order system
-:math:`\dot x = v,\ \dot v = a(t, x, v)` only :math:`a` is generated code; the position
-stages :math:`h k^x_s = h V_s` are one product with the velocity half of the stage state.
+is a single matrix-vector product over the stored stages. For a second-order system
+:math:`\dot x = v,\ \dot v = a(t, x, v)` compiled for NumPy only :math:`a` is generated code;
+the position stages :math:`h k^x_s = h V_s` are one product with the velocity half of the
+stage state (a numba-compiled right-hand side writes both halves in its one pass).
 """
 
 from __future__ import annotations
@@ -389,7 +390,7 @@ def integrate(
     S, n_total = tab.n_stages, tab.n_dense_stages
     exponent = -1.0 / (tab.error_order + 1)
     autonomous = isinstance(rhs, CompiledFunction) and not any(e.has(rhs.time) for e in rhs.expressions)
-    acceleration = _second_order_part(rhs) if isinstance(rhs, CompiledFunction) else None
+    acceleration = _second_order_part(rhs) if isinstance(rhs, CompiledFunction) and rhs.backend == "numpy" else None
     half = d // 2
     counter = _Counter()
 
