@@ -10,18 +10,29 @@ polar factor and torch's own Newton–Schulz, with the orthogonality error of ea
 (a) L2-regularised multinomial logistic regression on scikit-learn's digits (float64,
 full batch, 500 steps); the optimum comes from L-BFGS polished by Newton steps. Reports the
 final suboptimality f(θ_T) - f*, median over seeds (random initial points).
-(b1, b2) An MLP 64-256-256-10 on digits (batch 128) and a character-level GRU language model on
-the source of Python's ``argparse`` module, at equal step budgets; reports final train
-loss, test accuracy / held-out loss and steps to a target loss, medians over seeds.
+(b1, b2) An MLP 64-256-256-10 on digits (batch 128, 400 steps) and a character-level
+transformer language model (2 pre-norm layers, width 64, 4 heads, context 64, batch 16, 300
+steps) on the source of Python's ``argparse`` module, at equal step budgets; reports final
+train loss, test accuracy / held-out loss and steps to one target train loss for every
+method (0.01 and 1.7 nats per character), medians over seeds. The language model is a transformer
+rather than a recurrent net because that is the architecture Muon practice is stated for:
+matrices of the blocks on the Muon step, with the fused query-key-value weight
+orthogonalised per block (``split=3``), and the embeddings, the head and the gains on AdamW.
 
-Tuned baselines pick their best learning rate on a small grid (by the median over seeds).
+Tuned baselines pick their best learning rate on a grid of 4 (by the median final train
+loss over seeds): SGD with momentum 0.9, constant then linear decay to zero over the second
+half; AdamW, extremal's Muon and ``torch.optim.Muon`` (with AdamW for the same parameters as
+ours) all with one grid and one schedule, 5% linear warmup then cosine to zero, no weight
+decay. With the AdamW-RMS scale a Muon rate is an AdamW rate, for both of its paths, so
+Muon is tuned exactly as much as AdamW.
 "Ours" are :class:`extremal.optim.GradNormLR` in the parameter-free mode (untuned; the
 default is SGD with momentum 0.5 and multiplier 0.5, so the momentum average has total weight
-1 and the step is the rule's rate) and the refined schedule (eq:last-2-opt-lr) retrained from
-a recorded parameter-free run, once with the article's formula and once with ``cap=1``
-(rates bounded by the recorded run's AdaGrad-norm rate ``R/sqrt(V_t)``). Prodigy,
-DoG and schedule-free AdamW run untuned when installed; extremal's Muon and torch's Muon
-run when present, both with matrices on the Muon step and every other parameter on AdamW.
+1 and the step is the rule's rate; plain SGD and momentum 0.9 with multiplier 0.1 are shown
+next to it) and the refined schedule (eq:last-2-opt-lr) retrained from the recorded run of
+the default, once with the article's formula and once with ``cap=1`` (rates bounded by the
+recorded run's AdaGrad-norm rate ``R/sqrt(V_t)``). Prodigy, DoG and schedule-free AdamW run
+untuned when installed. Each section ends with the parameter-free default against the best
+tuned method (the goal: within 10% of its final loss, or at float64 round-off on (a)).
 The MLP of (M) and (b1), and the digits split of (M), come from ``examples/train_digits.py``.
 
 Run: ``python benchmarks/optim.py [--quick] [--only m,M,a,b1,b2]``.
@@ -89,7 +100,6 @@ def optional(module: str):
 dog = optional("dog")
 prodigyopt = optional("prodigyopt")
 schedulefree = optional("schedulefree")
-ExtremalMuon = Muon
 TorchMuon = getattr(torch.optim, "Muon", None)
 
 
@@ -112,43 +122,59 @@ def table(title: str, columns: list[str], rows: list[list[str]]) -> None:
         print(" | ".join(x.ljust(w) for x, w in zip(r, widths, strict=True)))
 
 
+WARMUP = 0.05
+
+
 def sched_none(opt, steps):
     return None
 
 
-def sched_linear(opt, steps):
-    return torch.optim.lr_scheduler.LinearLR(opt, 1.0, 0.0, steps)
+def sched_wsd(opt, steps):
+    """Constant for the first half, then linear decay to zero."""
+    return torch.optim.lr_scheduler.LambdaLR(opt, lambda k: min(1.0, 2.0 * (1.0 - k / steps)))
 
 
-def sched_cosine(opt, steps):
-    return torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
+def sched_warmup_cosine(opt, steps):
+    """Linear warmup over the first 5% of the steps, then cosine decay to zero."""
+    warm = max(1, round(WARMUP * steps))
+
+    def factor(k):
+        if k < warm:
+            return (k + 1) / warm
+        return 0.5 * (1.0 + math.cos(math.pi * (k - warm) / (steps - warm)))
+
+    return torch.optim.lr_scheduler.LambdaLR(opt, factor)
 
 
 def sched_pf(opt, steps):
     return GradNormLR(opt, AdaGradNorm())
 
 
-def pf_sgd(params):
+def pf_sgd(model):
     """The parameter-free default: SGD, momentum 0.5, multiplier 1 - 0.5."""
-    return torch.optim.SGD(params, lr=0.5, momentum=0.5)
+    return torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.5)
+
+
+def muon_groups(model):
+    """``muon_param_groups`` with the model's fused weights (``model.fused()``) split."""
+    return muon_param_groups(model, split=model.fused() if hasattr(model, "fused") else None)
 
 
 class TorchMuonAdamW(torch.optim.Optimizer):
-    """``torch.optim.Muon`` on the 2-D parameters and ``torch.optim.AdamW`` on the rest.
+    """``torch.optim.Muon`` on the Muon groups of ``muon_param_groups``, ``torch.optim.AdamW`` on the rest.
 
-    The split extremal's :class:`Muon` makes by shape (``torch.optim.Muon`` accepts 2-D
-    parameters only), with the update scaled to AdamW's RMS (``adjust_lr_fn="match_rms_adamw"``)
-    as extremal's default scale does, so one ``lr`` serves both paths. The learning rates live
-    in this optimizer's param groups, so a scheduler drives both; each step copies them into
-    the two inner optimizers.
+    The same routing as extremal's :class:`Muon` (embeddings, the head and vectors on AdamW),
+    with the update scaled to AdamW's RMS (``adjust_lr_fn="match_rms_adamw"``) as extremal's
+    default scale does, so one ``lr`` serves both paths. ``torch.optim.Muon`` has no block
+    option, so a fused weight is orthogonalised whole. The learning rates live in this
+    optimizer's param groups, so a scheduler drives both; each step copies them into the two
+    inner optimizers.
     """
 
-    def __init__(self, params, lr: float, weight_decay: float = 0.01):
-        params = list(params)
-        groups = [{"params": [p for p in params if p.ndim == 2], "use_muon": True},
-                  {"params": [p for p in params if p.ndim != 2], "use_muon": False}]
-        super().__init__([g for g in groups if g["params"]],
-                         {"lr": lr, "weight_decay": weight_decay})
+    def __init__(self, model, lr: float, weight_decay: float = 0.0):
+        groups = [{"params": g["params"], "use_muon": g["use_muon"]}
+                  for g in muon_param_groups(model)]
+        super().__init__(groups, {"lr": lr, "weight_decay": weight_decay})
         self.inner = [
             TorchMuon(g["params"], lr=lr, weight_decay=weight_decay,
                       adjust_lr_fn="match_rms_adamw")
@@ -175,78 +201,100 @@ def retrain_with(rates):
     return make_sched
 
 
+PF_DEFAULT = "ours: parameter-free, SGD+mom 0.5, multiplier 0.5 (default)"
 REFINED = {"ours: refined, article formula (record, refine, retrain)": None,
            "ours: refined, cap=1 (record, refine, retrain)": 1.0}
+ADAMW = "AdamW, warmup+cosine (tuned)"
+OUR_MUON = "extremal Muon, warmup+cosine (tuned)"
+TORCH_MUON = "torch Muon + AdamW, warmup+cosine (tuned)"
 
 
-Maker = Callable[[list], torch.optim.Optimizer]
+Maker = Callable[[torch.nn.Module], torch.optim.Optimizer]
 
 
-def methods(grid_sgd, grid_adamw, grid_muon) -> dict[str, list[tuple[str, Maker, Callable]]]:
-    """name -> list of (setting, optimizer factory, scheduler factory); one entry = untuned."""
+def methods(grid_sgd, grid_adaptive) -> dict[str, list[tuple[str, Maker, Callable]]]:
+    """name -> list of (setting, optimizer factory, scheduler factory); one entry = untuned.
+
+    AdamW and both Muons share one learning-rate grid and one schedule (5% warmup, cosine to
+    zero): with the AdamW-RMS scale the Muon step and its AdamW path take AdamW rates, so the
+    only difference between the three is the optimizer. SGD gets a grid of the same size.
+    No weight decay anywhere.
+    """
     out: dict[str, list] = {
-        "SGD+mom, constant (tuned)": [
-            (f"lr={lr:g}", lambda p, lr=lr: torch.optim.SGD(p, lr=lr, momentum=0.9), sched_none)
+        "SGD+mom 0.9, constant then linear decay (tuned)": [
+            (f"lr={lr:g}", lambda m, lr=lr: torch.optim.SGD(m.parameters(), lr=lr, momentum=0.9),
+             sched_wsd)
             for lr in grid_sgd
         ],
-        "SGD+mom, linear decay (tuned)": [
-            (f"lr={lr:g}", lambda p, lr=lr: torch.optim.SGD(p, lr=lr, momentum=0.9), sched_linear)
-            for lr in grid_sgd
+        ADAMW: [
+            (f"lr={lr:g}",
+             lambda m, lr=lr: torch.optim.AdamW(m.parameters(), lr=lr, weight_decay=0.0),
+             sched_warmup_cosine)
+            for lr in grid_adaptive
         ],
-        "AdamW, cosine (tuned)": [
-            (f"lr={lr:g}", lambda p, lr=lr: torch.optim.AdamW(p, lr=lr, weight_decay=0.0),
-             sched_cosine)
-            for lr in grid_adamw
-        ],
-        "ours: parameter-free SGD": [
-            ("untuned", lambda p: torch.optim.SGD(p, lr=1.0), sched_pf)
-        ],
-        "ours: parameter-free SGD+mom 0.5 (default)": [("untuned", pf_sgd, sched_pf)],
-        "ours: parameter-free SGD+mom 0.9, multiplier 0.1": [
-            ("untuned", lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9), sched_pf)
+        OUR_MUON: [
+            (f"lr={lr:g}", lambda m, lr=lr: Muon(muon_groups(m), lr=lr, weight_decay=0.0),
+             sched_warmup_cosine)
+            for lr in grid_adaptive
         ],
     }
+    if TorchMuon is not None:
+        out[TORCH_MUON] = [
+            (f"lr={lr:g}", lambda m, lr=lr: TorchMuonAdamW(m, lr=lr), sched_warmup_cosine)
+            for lr in grid_adaptive
+        ]
+    out[PF_DEFAULT] = [("untuned", pf_sgd, sched_pf)]
+    out["ours: parameter-free, plain SGD"] = [
+        ("untuned", lambda m: torch.optim.SGD(m.parameters(), lr=1.0), sched_pf)
+    ]
+    out["ours: parameter-free, SGD+mom 0.9, multiplier 0.1"] = [
+        ("untuned", lambda m: torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9), sched_pf)
+    ]
     if prodigyopt is not None:
-        out["Prodigy"] = [("untuned", lambda p: prodigyopt.Prodigy(p, lr=1.0), sched_none)]
+        out["Prodigy"] = [
+            ("untuned", lambda m: prodigyopt.Prodigy(m.parameters(), lr=1.0, weight_decay=0.0),
+             sched_none)
+        ]
     if dog is not None:
-        out["DoG"] = [("untuned", lambda p: dog.DoG(p), sched_none)]
+        out["DoG"] = [("untuned", lambda m: dog.DoG(m.parameters()), sched_none)]
     if schedulefree is not None:
         out["schedule-free AdamW"] = [
-            ("untuned", lambda p: schedulefree.AdamWScheduleFree(p), sched_none)
-        ]
-    if ExtremalMuon is not None:
-        out["extremal Muon (tuned)"] = [
-            (f"lr={lr:g}", lambda p, lr=lr: ExtremalMuon(p, lr=lr), sched_linear)
-            for lr in grid_muon
-        ]
-    if TorchMuon is not None:
-        out["torch Muon + AdamW (tuned)"] = [
-            (f"lr={lr:g}", lambda p, lr=lr: TorchMuonAdamW(p, lr=lr), sched_linear)
-            for lr in grid_muon
+            ("untuned", lambda m: schedulefree.AdamWScheduleFree(m.parameters()), sched_none)
         ]
     return out
 
 
-def run_family(family, run_one, seeds, score):
-    """Best setting of a family by the median score over seeds; returns (setting, results)."""
-    best = None
+def run_grid(family, run_one, seeds, record=False):
+    """Every setting of a family on every seed: a list of (setting, results)."""
+    grid = []
     for setting, make_opt, make_sched in family:
         results = []
         for seed in seeds:
             try:
-                results.append(run_one(make_opt, make_sched, seed))
+                results.append(run_one(make_opt, make_sched, seed, record=record))
             except Exception as exc:
                 results.append({"error": type(exc).__name__})
-        ok = [r for r in results if "error" not in r]
-        key = statistics.median(score(r) for r in ok) if len(ok) == len(results) else math.inf
-        if best is None or key < best[0]:
-            best = (key, setting, results)
-    return best[1], best[2]
+        grid.append((setting, results))
+    return grid
+
+
+def pick(grid, key):
+    """The (setting, results) of a grid with the lowest median ``key`` over seeds."""
+    def score(results):
+        ok = [r[key] for r in results if "error" not in r]
+        return statistics.median(ok) if len(ok) == len(results) else math.inf
+
+    return min(grid, key=lambda entry: score(entry[1]))
 
 
 def median_of(results, key) -> float:
     values = [r[key] for r in results if "error" not in r]
     return statistics.median(values) if values else math.nan
+
+
+def is_sf(opt) -> bool:
+    """Schedule-free optimizers evaluate at their averaged point: switch with eval()/train()."""
+    return hasattr(opt, "train") and hasattr(opt, "eval")
 
 
 # ---------------------------------------------------------------------- (m) msign
@@ -518,6 +566,14 @@ def logistic_problem(lam: float):
     return loss, shape, fstar, gnorm, float(torch.linalg.vector_norm(w))
 
 
+class Weights(torch.nn.Module):
+    """The weight matrix of (a) as a module, so every optimizer factory takes a model."""
+
+    def __init__(self, w: torch.Tensor):
+        super().__init__()
+        self.w = torch.nn.Parameter(w)
+
+
 def convex_benchmark(quick: bool) -> None:
     lam = 1e-3
     steps = 200 if quick else 500
@@ -529,12 +585,12 @@ def convex_benchmark(quick: bool) -> None:
 
     def run_one(make_opt, make_sched, seed, record=False):
         gen = torch.Generator().manual_seed(seed)
-        w = torch.nn.Parameter(0.01 * torch.randn(shape, generator=gen, dtype=torch.float64))
-        opt = make_opt([w])
+        model = Weights(0.01 * torch.randn(shape, generator=gen, dtype=torch.float64))
+        w = model.w
+        opt = make_opt(model)
         sched = make_sched(opt, steps)
         rec = GradNormRecorder(opt, error_if_nonfinite=False) if record else None
-        is_sf = hasattr(opt, "train") and hasattr(opt, "eval")
-        if is_sf:
+        if is_sf(opt):
             opt.train()
         start = time.perf_counter()
         for _ in range(steps):
@@ -543,7 +599,7 @@ def convex_benchmark(quick: bool) -> None:
             opt.step()
             if sched is not None:
                 sched.step()
-        if is_sf:
+        if is_sf(opt):
             opt.eval()
         with torch.no_grad():
             gap = float(loss(w)) - fstar
@@ -553,38 +609,52 @@ def convex_benchmark(quick: bool) -> None:
             out["rec"] = rec
         return out
 
-    families = methods([0.3, 1.0, 3.0, 10.0], [1e-3, 1e-2, 3e-2, 1e-1], [0.01, 0.03, 0.1])
-
-    def refined_run(seed, cap):
-        rec = run_one(pf_sgd, sched_pf, seed, record=True)["rec"]
-        rates = refined(np.maximum(rec.norms, 1e-300), rec.max_distance, cap=cap)
-        return run_one(pf_sgd, retrain_with(rates), seed)
-
-    for name in REFINED:
-        families[name] = [("untuned", None, None)]
+    grid_sgd = [0.3, 3.0] if quick else [0.3, 1.0, 3.0, 10.0]
+    grid_adaptive = [1e-2, 1e-1] if quick else [1e-2, 3e-2, 1e-1, 3e-1]
     rows = []
-    best_tuned = math.inf
-    for name, family in families.items():
-        if name in REFINED:
-            results = [refined_run(s, REFINED[name]) for s in seeds]
-            setting = "untuned"
-        else:
-            setting, results = run_family(family, run_one, seeds, lambda r: r["gap"])
-        gap = median_of(results, "gap")
-        if "tuned)" in name:
-            best_tuned = min(best_tuned, gap)
-        rows.append([name, setting, f"{gap:.2e}", f"{median_of(results, 'time'):.2f}"])
+    gaps = {}
+    records = []
+    for name, family in methods(grid_sgd, grid_adaptive).items():
+        record = name == PF_DEFAULT
+        setting, results = pick(run_grid(family, run_one, seeds, record=record), "gap")
+        if record:
+            records = [r.get("rec") for r in results]
+        gaps[name] = median_of(results, "gap")
+        rows.append([name, setting, f"{gaps[name]:.2e}", f"{median_of(results, 'time'):.2f}"])
+    for name, cap in REFINED.items():
+        results = []
+        for seed, rec in zip(seeds, records, strict=True):
+            if rec is None:
+                results.append({"error": "no record"})
+                continue
+            rates = refined(np.maximum(rec.norms, 1e-300), rec.max_distance, cap=cap)
+            results.append(run_one(pf_sgd, retrain_with(rates), seed))
+        gaps[name] = median_of(results, "gap")
+        rows.append([name, "untuned", f"{gaps[name]:.2e}", f"{median_of(results, 'time'):.2f}"])
     table("suboptimality f(θ_T) - f*; gaps below ~1e-15 are float64 round-off",
           ["method", "setting", "median gap", "s/run"], rows)
-    for name, _, gap, _ in rows:
+    best_name = min((n for n in gaps if "(tuned)" in n), key=lambda n: gaps[n])
+    best = gaps[best_name]
+    for name, gap in gaps.items():
         if name.startswith("ours: parameter-free"):
-            value = float(gap)
-            verdict = "yes" if value <= 1.1 * best_tuned or value < 1e-14 else "no"
-            print(f"{name}: within 10% of the best tuned gap {best_tuned:.2e} "
-                  f"(or at round-off): {verdict}")
+            verdict = "yes" if gap <= 1.1 * best or gap < 1e-14 else "no"
+            print(f"{name}: gap {gap:.2e}; best tuned {best:.2e} ({best_name}); "
+                  f"within 10% or at round-off: {verdict}")
 
 
 # --------------------------------------------------------------------- (b) non-convex
+# Both problems report, per method, the medians over the seeds of: the final train loss (on
+# the whole training set for (b1), on a fixed set of 64 training windows for (b2)); test
+# accuracy / held-out loss; and the steps to one target train loss for every method (0.01
+# for (b1); 1.7 nats per character for (b2), about where the best tuned AdamW ends), checked
+# every 10 steps on the same training data; "never" when the median run does not reach it.
+# The table shows each tuned method at the learning rate with the lowest median final train
+# loss; the line under it, from the same runs, the fewest median steps to the target over
+# each grid, with the rate that gives them. Each family's grid has 4 rates, the same for
+# AdamW and both Muons. (b1) takes the final loss in float64 from the float32 logits; a 0
+# there means every logit margin exceeds ~37, so the loss is below float64 resolution. The
+# refined schedule retrains from the recorded run of the parameter-free default (same seed),
+# with G_t² smoothed over 21 steps.
 
 
 def mlp_benchmark(quick: bool) -> None:
@@ -598,15 +668,14 @@ def mlp_benchmark(quick: bool) -> None:
     xv = torch.tensor(x[1400:], dtype=torch.float32)
     yv = torch.tensor(y[1400:])
     print(f"\n(b1) MLP 64-256-256-10 on digits, batch 128, {steps} steps, float32, "
-          f"seeds {seeds}, 1400 train / {len(xv)} test")
+          f"seeds {seeds}, 1400 train / {len(xv)} test, target train loss 0.01")
 
     def run_one(make_opt, make_sched, seed, record=False):
         model = train_digits.mlp(seed)
-        opt = make_opt(list(model.parameters()))
+        opt = make_opt(model)
         sched = make_sched(opt, steps)
         rec = GradNormRecorder(opt, error_if_nonfinite=False) if record else None
-        is_sf = hasattr(opt, "train") and hasattr(opt, "eval")
-        if is_sf:
+        if is_sf(opt):
             opt.train()
         gen = torch.Generator().manual_seed(seed)
         reached = None
@@ -621,17 +690,17 @@ def mlp_benchmark(quick: bool) -> None:
                 sched.step()
             if reached is None and step % 10 == 9:
                 with torch.no_grad():
-                    if is_sf:
+                    if is_sf(opt):
                         opt.eval()
                     full = float(torch.nn.functional.cross_entropy(model(xt), yt))
-                    if is_sf:
+                    if is_sf(opt):
                         opt.train()
-                if full < 0.01:
+                if full <= 0.01:
                     reached = step + 1
-        if is_sf:
+        if is_sf(opt):
             opt.eval()
         with torch.no_grad():
-            train_loss = float(torch.nn.functional.cross_entropy(model(xt), yt))
+            train_loss = float(torch.nn.functional.cross_entropy(model(xt).double(), yt))
             acc = float((model(xv).argmax(1) == yv).float().mean())
         out = {"loss": train_loss if math.isfinite(train_loss) else math.inf, "acc": acc,
                "reach": reached if reached is not None else math.inf,
@@ -640,36 +709,103 @@ def mlp_benchmark(quick: bool) -> None:
             out["rec"] = rec
         return out
 
-    nonconvex_table(run_one, seeds, steps, "train loss", "test acc", "steps to loss 0.01",
-                    [0.03, 0.1, 0.3], [1e-3, 3e-3, 1e-2], [0.01, 0.03, 0.1])
+    nonconvex_table(run_one, seeds, steps, "test acc", "steps to loss 0.01",
+                    [0.1, 0.3] if quick else [0.03, 0.1, 0.3, 1.0],
+                    [3e-3, 3e-2] if quick else [3e-3, 1e-2, 3e-2, 1e-1])
 
 
-def nonconvex_table(run_one, seeds, steps, loss_name, acc_name, reach_name,
-                    grid_sgd, grid_adamw, grid_muon) -> None:
-    families = methods(grid_sgd, grid_adamw, grid_muon)
+def nonconvex_table(run_one, seeds, steps, acc_name, reach_name, grid_sgd, grid_adaptive) -> None:
     rows = []
-    for name, family in families.items():
-        setting, results = run_family(family, run_one, seeds, lambda r: r["loss"])
+    finals: dict[str, float] = {}
+    records = []
+    fastest: dict[str, tuple[str, float]] = {}
+    for name, family in methods(grid_sgd, grid_adaptive).items():
+        record = name == PF_DEFAULT
+        grid = run_grid(family, run_one, seeds, record=record)
+        setting, results = pick(grid, "loss")
+        if record:
+            records = [r.get("rec") for r in results]
         rows.append(row(name, setting, results))
-
-    def refined_run(seed, cap):
-        rec = run_one(pf_sgd, sched_pf, seed, record=True)["rec"]
-        sq = np.convolve(np.pad(rec.norms**2, 10, mode="edge"), np.ones(21) / 21, "valid")
-        rates = refined(np.sqrt(sq), rec.max_distance, cap=cap)
-        return run_one(pf_sgd, retrain_with(rates), seed)
-
+        finals[name] = median_of(results, "loss")
+        quickest, quickest_results = pick(grid, "reach")
+        fastest[name] = (quickest, median_of(quickest_results, "reach"))
     for name, cap in REFINED.items():
-        rows.append(row(name, "untuned, G² smoothed over 21 steps",
-                        [refined_run(s, cap) for s in seeds]))
-    table(f"equal budget of {steps} steps (medians)",
-          ["method", "setting", loss_name, acc_name, reach_name, "s/run"], rows)
+        results = []
+        for seed, rec in zip(seeds, records, strict=True):
+            if rec is None:
+                results.append({"error": "no record"})
+                continue
+            sq = np.convolve(np.pad(rec.norms**2, 10, mode="edge"), np.ones(21) / 21, "valid")
+            rates = refined(np.sqrt(sq), rec.max_distance, cap=cap)
+            results.append(run_one(pf_sgd, retrain_with(rates), seed))
+        rows.append(row(name, "untuned, G² smoothed over 21 steps", results))
+    table(f"equal budget of {steps} steps (medians over seeds)",
+          ["method", "setting", "train loss", acc_name, reach_name, "s/run"], rows)
+    tuned = [n for n in finals if "(tuned)" in n]
+    print(f"fewest {reach_name} over each grid (rate tuned for it, median over seeds): "
+          + "; ".join(f"{n.split(',')[0]} {fmt_steps(fastest[n][1])}"
+                      + (f" ({fastest[n][0]})" if fastest[n][1] < math.inf else "") for n in tuned))
+    best_name = min(tuned, key=lambda n: finals[n])
+    best, best_sgd, pf = finals[best_name], finals[tuned[0]], finals[PF_DEFAULT]
+    verdict = "yes" if pf <= 1.1 * best else "no"
+    print(f"parameter-free default: final train loss {pf:.4g}; best tuned {best:.4g} "
+          f"({best_name}), ratio {ratio(pf, best)}, within 10%: {verdict}; "
+          f"tuned SGD {best_sgd:.4g}, ratio {ratio(pf, best_sgd)}")
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.3g}" if b > 0 else "inf"
 
 
 def row(name, setting, results):
     reach = median_of(results, "reach")
-    return [name, setting, f"{median_of(results, 'loss'):.4f}", f"{median_of(results, 'acc'):.4f}",
-            "-" if not math.isfinite(reach) else f"{reach:.0f}",
+    return [name, setting, f"{median_of(results, 'loss'):.4g}", f"{median_of(results, 'acc'):.4f}",
+            fmt_steps(reach) if not math.isnan(reach) else "-",
             f"{median_of(results, 'time'):.2f}"]
+
+
+class CharTransformer(torch.nn.Module):
+    """A two-layer pre-norm causal transformer over characters (width 64, 4 heads).
+
+    The query, key and value projections are one ``Linear(d, 3d)`` per block, the fused
+    weight :meth:`fused` reports for Muon's block-wise orthogonalisation.
+    """
+
+    def __init__(self, vocab: int, seq: int, width: int = 64, depth: int = 2, heads: int = 4):
+        super().__init__()
+        self.heads = heads
+        self.embed = torch.nn.Embedding(vocab, width)
+        self.position = torch.nn.Embedding(seq, width)
+        self.blocks = torch.nn.ModuleList()
+        for _ in range(depth):
+            block = torch.nn.ModuleDict({
+                "norm1": torch.nn.LayerNorm(width),
+                "qkv": torch.nn.Linear(width, 3 * width, bias=False),
+                "proj": torch.nn.Linear(width, width, bias=False),
+                "norm2": torch.nn.LayerNorm(width),
+                "up": torch.nn.Linear(width, 4 * width, bias=False),
+                "down": torch.nn.Linear(4 * width, width, bias=False),
+            })
+            self.blocks.append(block)
+        self.norm = torch.nn.LayerNorm(width)
+        self.head = torch.nn.Linear(width, vocab)
+
+    def fused(self) -> dict[torch.Tensor, int]:
+        return {block["qkv"].weight: 3 for block in self.blocks}
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        batch, seq = idx.shape
+        x = self.embed(idx) + self.position.weight[:seq]
+        for block in self.blocks:
+            qkv = block["qkv"](block["norm1"](x)).view(batch, seq, 3, self.heads, -1)
+            q, k, v = qkv.permute(2, 0, 3, 1, 4)
+            attn = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+            x = x + block["proj"](attn.transpose(1, 2).reshape(batch, seq, -1))
+            x = x + block["down"](torch.nn.functional.gelu(block["up"](block["norm2"](x))))
+        return self.head(self.norm(x))
+
+
+LM_TARGET = 1.7
 
 
 def char_lm_benchmark(quick: bool) -> None:
@@ -680,66 +816,60 @@ def char_lm_benchmark(quick: bool) -> None:
     codes = torch.tensor([chars.index(c) for c in text])
     split = int(0.9 * len(codes))
     train, held = codes[:split], codes[split:]
-    vocab, seq, batch = len(chars), 64, 32
-    print(f"\n(b2) character GRU LM (embed 64, hidden 128) on argparse.py source "
+    vocab, seq, batch = len(chars), 64, 16
+    print(f"\n(b2) character transformer LM (2 layers, width 64, 4 heads) on argparse.py source "
           f"({len(text)} chars, vocab {vocab}), seq {seq}, batch {batch}, {steps} steps, "
-          f"seeds {seeds}")
+          f"seeds {seeds}, target train loss {LM_TARGET}")
 
-    class Model(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.embed = torch.nn.Embedding(vocab, 64)
-            self.gru = torch.nn.GRU(64, 128, batch_first=True)
-            self.head = torch.nn.Linear(128, vocab)
+    def windows(data, starts):
+        return (torch.stack([data[s:s + seq] for s in starts]),
+                torch.stack([data[s + 1:s + seq + 1] for s in starts]))
 
-        def forward(self, idx):
-            return self.head(self.gru(self.embed(idx))[0])
+    train_fixed = windows(train, torch.arange(0, 64 * 1301, 1301))
+    held_fixed = windows(held, torch.arange(0, len(held) - seq - 1, seq)[:64])
 
-    held_idx = torch.arange(0, len(held) - seq - 1, seq)[:64]
-
-    def evaluate(model, data, starts):
-        inp = torch.stack([data[s:s + seq] for s in starts])
-        tgt = torch.stack([data[s + 1:s + seq + 1] for s in starts])
-        return float(torch.nn.functional.cross_entropy(model(inp).reshape(-1, vocab),
-                                                        tgt.reshape(-1)))
+    def evaluate(model, data):
+        inp, tgt = data
+        with torch.no_grad():
+            return float(torch.nn.functional.cross_entropy(model(inp).reshape(-1, vocab),
+                                                            tgt.reshape(-1)))
 
     def run_one(make_opt, make_sched, seed, record=False):
         torch.manual_seed(seed)
-        model = Model()
-        opt = make_opt(list(model.parameters()))
+        model = CharTransformer(vocab, seq)
+        opt = make_opt(model)
         sched = make_sched(opt, steps)
         rec = GradNormRecorder(opt, error_if_nonfinite=False) if record else None
-        is_sf = hasattr(opt, "train") and hasattr(opt, "eval")
-        if is_sf:
+        if is_sf(opt):
             opt.train()
         gen = torch.Generator().manual_seed(seed)
         reached = None
         start = time.perf_counter()
         for step in range(steps):
-            starts = torch.randint(0, len(train) - seq - 1, (batch,), generator=gen)
+            inp, tgt = windows(train, torch.randint(0, len(train) - seq - 1, (batch,), generator=gen))
             opt.zero_grad()
-            inp = torch.stack([train[s:s + seq] for s in starts])
-            tgt = torch.stack([train[s + 1:s + seq + 1] for s in starts])
-            loss = torch.nn.functional.cross_entropy(model(inp).reshape(-1, vocab),
-                                                     tgt.reshape(-1))
+            loss = torch.nn.functional.cross_entropy(model(inp).reshape(-1, vocab), tgt.reshape(-1))
             loss.backward()
             opt.step()
             if sched is not None:
                 sched.step()
-            if reached is None and float(loss.detach()) < 2.5:
-                reached = step + 1
-        if is_sf:
+            if reached is None and step % 10 == 9:
+                if is_sf(opt):
+                    opt.eval()
+                if evaluate(model, train_fixed) <= LM_TARGET:
+                    reached = step + 1
+                if is_sf(opt):
+                    opt.train()
+        if is_sf(opt):
             opt.eval()
-        with torch.no_grad():
-            train_loss = evaluate(model, train, torch.arange(0, 64 * 997, 997))
-            held_loss = evaluate(model, held, held_idx)
+        train_loss = evaluate(model, train_fixed)
         return {"loss": train_loss if math.isfinite(train_loss) else math.inf,
-                "acc": held_loss, "reach": reached if reached is not None else math.inf,
+                "acc": evaluate(model, held_fixed), "reach": reached if reached is not None else math.inf,
                 "time": time.perf_counter() - start, **({"rec": rec} if record else {})}
 
-    nonconvex_table(run_one, seeds, steps, "train loss", "held-out loss",
-                    "steps to batch loss 2.5", [0.1, 0.3, 1.0], [3e-3, 1e-2, 3e-2],
-                    [0.01, 0.03, 0.1])
+    nonconvex_table(run_one, seeds, steps, "held-out loss", f"steps to train loss {LM_TARGET}",
+                    [0.1, 0.3] if quick else [0.03, 0.1, 0.3, 1.0],
+                    [3e-3, 3e-2] if quick else [3e-3, 1e-2, 3e-2, 1e-1])
 
 
 DEVICE = ["cpu"]
