@@ -36,7 +36,6 @@ _SAFETY, _MIN_FACTOR, _MAX_FACTOR = 0.9, 0.2, 10.0
 _ROOT_ITERATIONS = 80
 _WORKING_SET = 12288
 _REFILL = 0.75
-_DONE_CODES = [int(Status.SUCCESS), int(Status.EVENT), int(Status.NONFINITE), int(Status.STEP_TOO_SMALL)]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -192,18 +191,23 @@ class _Workspace:
     with the leading rows of ``Z``.
     """
 
-    __slots__ = ("_scratch", "_stages", "d", "rows")
+    __slots__ = ("_errors", "_scratch", "_stages", "d", "rows")
 
     def __init__(self, n_stages: int, d: int, capacity: int) -> None:
         self.d, self.rows = d, n_stages + 1
         self._stages = np.empty(self.rows * d * capacity)
-        self._scratch = np.empty((5, d * capacity))
+        self._scratch = np.empty((4, d * capacity))
+        self._errors = np.empty(2 * d * capacity)
 
     def stages(self, k: int) -> NDArray[np.float64]:
         return self._stages[: self.rows * self.d * k].reshape(self.rows, self.d, k)
 
     def scratch(self, i: int, k: int) -> NDArray[np.float64]:
         return self._scratch[i, : self.d * k].reshape(self.d, k)
+
+    def errors(self, k: int) -> NDArray[np.float64]:
+        """Room for the two error estimates of a step, shape (2, d, k)."""
+        return self._errors[: 2 * self.d * k].reshape(2, self.d, k)
 
 
 def _combine(
@@ -230,14 +234,18 @@ def _error_norm(
     """Weighted RMS error of the step from the scaled stages ``Z`` (Hairer's DOP853 norm when it has two estimators)."""
     d = scale.shape[0]
     stages = Z[1 : tab.n_stages + 2]
-    e = _combine(tab.error, stages, work)
-    e /= scale
-    e_sq = np.einsum("ij,ij->j", e, e)
     if tab.error_low is None:
+        e = _combine(tab.error, stages, work[0])
+        e /= scale
+        e_sq = np.einsum("ij,ij->j", e, e)
         e_sq /= d
         return np.sqrt(e_sq, out=e_sq)
-    low = _combine(tab.error_low, stages, work)
-    low /= scale
+    rows, _, k = stages.shape
+    with np.errstate(invalid="ignore", over="ignore"):
+        np.matmul(np.stack([tab.error, tab.error_low]), stages.reshape(rows, d * k), out=work.reshape(2, d * k))
+    work /= scale
+    e, low = work
+    e_sq = np.einsum("ij,ij->j", e, e)
     low_sq = np.einsum("ij,ij->j", low, low)
     low_sq *= 0.01
     low_sq += e_sq
@@ -310,6 +318,18 @@ def _eval_events(events: Sequence[Event], t: NDArray[np.float64], y: NDArray[np.
             )
         out[i] = value
     return out
+
+
+def _drop_columns(state: tuple[NDArray, ...], done: NDArray[np.bool_]) -> tuple[NDArray, ...]:
+    """The working arrays without the ``done`` columns: the live columns at the end move into the
+    gaps, so only as many columns are copied as there are gaps (the order of rows changes)."""
+    gone = np.flatnonzero(done)
+    kept = done.size - gone.size
+    gaps = gone[gone < kept]
+    movers = np.flatnonzero(~done[kept:]) + kept
+    for a in state:
+        a[..., gaps] = a[..., movers]
+    return tuple(a[..., :kept] for a in state)
 
 
 def integrate(
@@ -450,8 +470,7 @@ def integrate(
 
     while True:
         if np.any(done):
-            keep = np.flatnonzero(~done)
-            state = tuple(a[..., keep] for a in state)
+            state = _drop_columns(state, done)
         if state[0].size <= _REFILL * capacity and queued < order.size:
             rows = order[queued : queued + capacity - state[0].size]
             queued += rows.size
@@ -494,7 +513,7 @@ def integrate(
             np.maximum(scale, np.abs(y_new, out=ys), out=scale)
             scale *= rtol
             scale += atol
-            err = _error_norm(tab, Z, scale, ys)
+            err = _error_norm(tab, Z, scale, work.errors(k))
             err[np.isnan(err)] = np.inf
             finite = np.isfinite(err)
             accept = err <= 1.0
@@ -561,16 +580,9 @@ def integrate(
                 ptr[rows] += 1
                 t_next[rows] = te_pad[idx[rows], ptr[rows]]
 
-        if np.all(accept):
-            y[...] = y_new
-            f[...] = f_new
-            t = t_new
-        else:
-            rejected = np.flatnonzero(~accept)
-            y_new[:, rejected], f_new[:, rejected], t_new[rejected] = y[:, rejected], f[:, rejected], t[rejected]
-            y[...] = y_new
-            f[...] = f_new
-            t = t_new
+        np.copyto(y, y_new, where=accept)
+        np.copyto(f, f_new, where=accept)
+        t = np.where(accept, t_new, t)
         if events:
             g_prev = np.where(accept, g_new, g_prev)
         n_steps[idx] += accept
@@ -586,11 +598,11 @@ def integrate(
         done = finished | hit_event | collapsed | out_of_steps
         if np.any(done):
             rows = np.flatnonzero(done)
-            code = np.select(
-                [finished[rows], hit_event[rows], collapsed[rows] & ~finite[rows], collapsed[rows]],
-                _DONE_CODES,
-                int(Status.MAX_STEPS),
-            )
+            code = np.full(rows.size, Status.MAX_STEPS, dtype=np.int8)
+            code[collapsed[rows]] = Status.STEP_TOO_SMALL
+            code[collapsed[rows] & ~finite[rows]] = Status.NONFINITE
+            code[hit_event[rows]] = Status.EVENT
+            code[finished[rows]] = Status.SUCCESS
             status[idx[rows]] = code
             event_index[idx[rows]] = stop_event[rows]
             t_final[idx[rows]] = t[rows]
