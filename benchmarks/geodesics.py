@@ -5,9 +5,13 @@ r0 uniform in [6, 20], eccentricity uniform in [0, 0.5] and orbital inclination 
 [0, 30°] (so every component of the 8-dimensional state moves), integrated to proper time
 1000 with rtol = atol = 1e-10. Drift is max |g(u, u) + 1| at the end.
 
-SciPy's ``solve_ivp(method="DOP853")`` runs one geodesic at a time on a sample (with a numba
-right-hand side when numba is importable, else a plain-float one) and is extrapolated to N;
-EinsteinPy's ``Timelike`` (fixed step 0.5) runs on a smaller sample when installed. The drift
+extremal runs the whole batch with each right-hand-side backend (numba when importable, and
+NumPy). SciPy's ``solve_ivp(method="DOP853")`` runs one geodesic at a time on a sample of 100
+rows (with a numba right-hand side when numba is importable, else a plain-float one) and is
+extrapolated to N. Each of 5 repeats times extremal's batch and SciPy's sample back to back,
+and the reported ratio is the median of the per-repeat ratios, so a change in machine speed
+during the run moves both sides. EinsteinPy's ``Timelike`` (fixed step 0.5) runs on a smaller
+sample when installed. The drift
 column is the max over the rows each tool ran; "drift, same rows" repeats extremal's on the
 rows of SciPy's sample, so the two integrators are compared on equal inputs.
 
@@ -104,44 +108,62 @@ def scipy_rhs() -> tuple[object, str]:
     return rhs, "numba"
 
 
-def run_extremal(x0: np.ndarray, v0: np.ndarray, repeats: int, backend: str) -> dict[str, float]:
+def time_extremal(x0: np.ndarray, v0: np.ndarray, backend: str) -> tuple[float, object]:
+    """Seconds for one batched call, and its result."""
     method = DormandPrince853(rtol=TOL, atol=TOL)
     start = time.perf_counter()
-    geodesics(SCHWARZSCHILD, x0[:256], v0[:256], TAU, method=method, backend=backend)
-    warm_up = time.perf_counter() - start
-    times, batch = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        batch = geodesics(SCHWARZSCHILD, x0, v0, TAU, method=method, backend=backend)
-        times.append(time.perf_counter() - start)
-    seconds = statistics.median(times)
-    assert batch is not None
-    y = np.concatenate([batch.x_final, batch.v_final], axis=1)
-    drift = norm_plus_one(y)
-    return {
-        "seconds": seconds,
-        "per_s": x0.shape[0] / seconds,
-        "steps_per_s": float(batch.n_steps.sum()) / seconds,
-        "steps": float(batch.n_steps.mean()),
-        "drift": float(drift.max()),
-        "drift_rows": drift,
-        "failed": float(np.sum(~batch.success)),
-        "warm_up": warm_up,
-    }
+    batch = geodesics(SCHWARZSCHILD, x0, v0, TAU, method=method, backend=backend)
+    return time.perf_counter() - start, batch
 
 
-def run_scipy(x0: np.ndarray, v0: np.ndarray, rhs: object) -> dict[str, float]:
-    y0 = np.concatenate([x0, v0], axis=1)
-    solve_ivp(rhs, (0.0, 10.0), y0[0], method="DOP853", rtol=TOL, atol=TOL)
+def time_scipy(y0: np.ndarray, rhs: object) -> tuple[float, int, float]:
+    """Seconds for ``solve_ivp`` on each row in turn, the accepted steps and the largest drift."""
     steps, drift = 0, 0.0
     start = time.perf_counter()
     for row in y0:
         sol = solve_ivp(rhs, (0.0, TAU), row, method="DOP853", rtol=TOL, atol=TOL)
         steps += sol.t.size - 1
         drift = max(drift, float(norm_plus_one(sol.y[:, -1])))
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, "per_s": len(y0) / seconds, "steps_per_s": steps / seconds,
-            "steps": steps / len(y0), "drift": drift}
+    return time.perf_counter() - start, steps, drift
+
+
+def compare_ivp(x0: np.ndarray, v0: np.ndarray, sample: int, repeats: int, backends: list[str],
+                rhs: object) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    """Alternate batched extremal calls with SciPy on ``sample`` rows, ``repeats`` times.
+
+    Each repeat gives one ratio per backend from timings taken back to back, so a change of
+    machine speed during the run moves both sides; the tables report medians over repeats.
+    """
+    n = x0.shape[0]
+    y0 = np.concatenate([x0, v0], axis=1)[:sample]
+    warm_up = {}
+    for b in backends:
+        warm_up[b], _ = time_extremal(x0[:256], v0[:256], b)
+    solve_ivp(rhs, (0.0, 10.0), y0[0], method="DOP853", rtol=TOL, atol=TOL)
+    ours: dict[str, list[float]] = {b: [] for b in backends}
+    ratios: dict[str, list[float]] = {b: [] for b in backends}
+    theirs = []
+    batches = {}
+    for _ in range(repeats):
+        for b in backends:
+            seconds, batches[b] = time_extremal(x0, v0, b)
+            ours[b].append(seconds)
+        seconds, steps, scipy_drift = time_scipy(y0, rhs)
+        theirs.append(seconds)
+        for b in backends:
+            ratios[b].append((n / ours[b][-1]) / (sample / seconds))
+    runs = {}
+    for b in backends:
+        seconds, batch = statistics.median(ours[b]), batches[b]
+        drift = norm_plus_one(np.concatenate([batch.x_final, batch.v_final], axis=1))
+        runs[b] = {"per_s": n / seconds, "steps_per_s": float(batch.n_steps.sum()) / seconds,
+                   "steps": float(batch.n_steps.mean()), "drift": float(drift.max()), "drift_rows": drift,
+                   "failed": float(np.sum(~batch.success)), "warm_up": warm_up[b],
+                   "ratio": statistics.median(ratios[b]), "ratios": ratios[b]}
+    seconds = statistics.median(theirs)
+    ref = {"per_s": sample / seconds, "steps_per_s": steps / seconds, "steps": steps / sample,
+           "drift": scipy_drift}
+    return runs, ref
 
 
 def run_einsteinpy(x0: np.ndarray, v0: np.ndarray) -> dict[str, float] | None:
@@ -275,25 +297,28 @@ def main() -> None:
     print(header())
     print(f"# Schwarzschild M=1, {n} bound timelike geodesics, r0 in [6, 20], tau = {TAU:g}, rtol = atol = {TOL:g}")
     backends = ["numba", "numpy"] if importlib.util.find_spec("numba") else ["numpy"]
-    runs = {b: run_extremal(x0, v0, 1 if args.quick else 3, b) for b in backends}
-    ours = runs[backends[0]]
     rhs, kind = scipy_rhs()
-    sample = 5 if args.quick else 40
-    ref = run_scipy(x0[:sample], v0[:sample], rhs)
+    sample = 5 if args.quick else 100
+    runs, ref = compare_ivp(x0, v0, sample, 1 if args.quick else 5, backends, rhs)
+    ours = runs[backends[0]]
     einstein = None if args.quick else run_einsteinpy(x0[:1], v0[:1])
-    rows = [(f"extremal DOP853 ({b} RHS), batch of {n}", r, n) for b, r in runs.items()]
-    rows.append((f"SciPy solve_ivp DOP853 ({kind} RHS), {sample} one at a time", ref, sample))
+    rows = [(f"extremal DOP853 ({b} RHS), batch of {n}", r) for b, r in runs.items()]
+    rows.append((f"SciPy solve_ivp DOP853 ({kind} RHS), {sample} one at a time", ref))
     if einstein is not None:
-        rows.append(("EinsteinPy Timelike (fixed step 0.5), 1 geodesic", einstein, 1))
+        rows.append(("EinsteinPy Timelike (fixed step 0.5), 1 geodesic", einstein))
     print(f"{'tool':<55} | {'geodesics/s':>12} | {'steps/s':>11} | {'steps/geod':>10} | "
           f"{'time for N (s)':>14} | {'drift':>8} | {'ratio':>7}")
     print("-" * 135)
-    for name, r, _ in rows:
+    for name, r in rows:
+        ratio = r.get("ratio", ours["per_s"] / r["per_s"])
         print(f"{name:<55} | {r['per_s']:>12,.1f} | {r['steps_per_s']:>11,.0f} | {r['steps']:>10.1f} | "
-              f"{n / r['per_s']:>14.3g} | {r['drift']:>8.1e} | {ours['per_s'] / r['per_s']:>7.1f}")
+              f"{n / r['per_s']:>14.3g} | {r['drift']:>8.1e} | {ratio:>7.1f}")
     same = float(ours["drift_rows"][:sample].max())
-    print(f"# ratio = extremal ({backends[0]}) geodesics/s over the tool's; extremal failures: "
-          f"{int(ours['failed'])}; baselines extrapolated from their samples; first call (compiling, "
+    print("# extremal rows: ratio = the tool's geodesics/s over SciPy's, median over repeats that time both "
+          "back to back (per repeat: " + "; ".join(
+              f"{b} " + ", ".join(f"{x:.0f}" for x in r["ratios"]) for b, r in runs.items()) + ")")
+    print(f"# other rows: ratio = extremal ({backends[0]}) over the tool; baselines extrapolated from their "
+          f"samples; extremal failures: {int(ours['failed'])}; first call (compiling: "
           + ", ".join(f"{b} {r['warm_up']:.2f} s" for b, r in runs.items()) + ") not timed")
     print(f"# drift on SciPy's {sample} rows: extremal {same:.3e}, SciPy {ref['drift']:.3e} "
           f"(max over all {n} of extremal's rows: {ours['drift']:.3e})")
