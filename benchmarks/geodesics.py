@@ -162,7 +162,7 @@ def compare_ivp(x0: np.ndarray, v0: np.ndarray, sample: int, repeats: int, backe
                    "ratio": statistics.median(ratios[b]), "ratios": ratios[b]}
     seconds = statistics.median(theirs)
     ref = {"per_s": sample / seconds, "steps_per_s": steps / seconds, "steps": steps / sample,
-           "drift": scipy_drift}
+           "drift": scipy_drift, "ratio": runs[backends[0]]["ratio"]}
     return runs, ref
 
 
@@ -314,10 +314,10 @@ def main() -> None:
         print(f"{name:<55} | {r['per_s']:>12,.1f} | {r['steps_per_s']:>11,.0f} | {r['steps']:>10.1f} | "
               f"{n / r['per_s']:>14.3g} | {r['drift']:>8.1e} | {ratio:>7.1f}")
     same = float(ours["drift_rows"][:sample].max())
-    print("# extremal rows: ratio = the tool's geodesics/s over SciPy's, median over repeats that time both "
-          "back to back (per repeat: " + "; ".join(
+    print("# extremal and SciPy rows: ratio = extremal's geodesics/s over SciPy's, median over repeats that "
+          "time both back to back (per repeat: " + "; ".join(
               f"{b} " + ", ".join(f"{x:.0f}" for x in r["ratios"]) for b, r in runs.items()) + ")")
-    print(f"# other rows: ratio = extremal ({backends[0]}) over the tool; baselines extrapolated from their "
+    print(f"# EinsteinPy row: ratio = extremal ({backends[0]}) over the tool; baselines extrapolated from their "
           f"samples; extremal failures: {int(ours['failed'])}; first call (compiling: "
           + ", ".join(f"{b} {r['warm_up']:.2f} s" for b, r in runs.items()) + ") not timed")
     print(f"# drift on SciPy's {sample} rows: extremal {same:.3e}, SciPy {ref['drift']:.3e} "
