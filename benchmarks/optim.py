@@ -670,48 +670,61 @@ def mlp_benchmark(quick: bool) -> None:
     print(f"\n(b1) MLP 64-256-256-10 on digits, batch 128, {steps} steps, float32, "
           f"seeds {seeds}, 1400 train / {len(xv)} test, target train loss 0.01")
 
+    def batch_loss(model, gen):
+        idx = torch.randint(0, len(xt), (128,), generator=gen)
+        return torch.nn.functional.cross_entropy(model(xt[idx]), yt[idx])
+
     def run_one(make_opt, make_sched, seed, record=False):
-        model = train_digits.mlp(seed)
-        opt = make_opt(model)
-        sched = make_sched(opt, steps)
-        rec = GradNormRecorder(opt, error_if_nonfinite=False) if record else None
-        if is_sf(opt):
-            opt.train()
-        gen = torch.Generator().manual_seed(seed)
-        reached = None
-        start = time.perf_counter()
-        for step in range(steps):
-            idx = torch.randint(0, len(xt), (128,), generator=gen)
-            opt.zero_grad()
-            loss = torch.nn.functional.cross_entropy(model(xt[idx]), yt[idx])
-            loss.backward()
-            opt.step()
-            if sched is not None:
-                sched.step()
-            if reached is None and step % 10 == 9:
-                with torch.no_grad():
-                    if is_sf(opt):
-                        opt.eval()
-                    full = float(torch.nn.functional.cross_entropy(model(xt), yt))
-                    if is_sf(opt):
-                        opt.train()
-                if full <= 0.01:
-                    reached = step + 1
-        if is_sf(opt):
-            opt.eval()
-        with torch.no_grad():
-            train_loss = float(torch.nn.functional.cross_entropy(model(xt).double(), yt))
-            acc = float((model(xv).argmax(1) == yv).float().mean())
-        out = {"loss": train_loss if math.isfinite(train_loss) else math.inf, "acc": acc,
-               "reach": reached if reached is not None else math.inf,
-               "time": time.perf_counter() - start}
-        if record:
-            out["rec"] = rec
-        return out
+        return train_run(
+            train_digits.mlp(seed), make_opt, make_sched, seed, steps, batch_loss,
+            monitor=lambda model: float(torch.nn.functional.cross_entropy(model(xt), yt)),
+            final=lambda model: float(torch.nn.functional.cross_entropy(model(xt).double(), yt)),
+            second=lambda model: float((model(xv).argmax(1) == yv).float().mean()),
+            target=0.01, record=record,
+        )
 
     nonconvex_table(run_one, seeds, steps, "test acc", "steps to loss 0.01",
                     [0.1, 0.3] if quick else [0.03, 0.1, 0.3, 1.0],
                     [3e-3, 3e-2] if quick else [3e-3, 1e-2, 3e-2, 1e-1])
+
+
+def train_run(model, make_opt, make_sched, seed, steps, batch_loss, *, monitor, final, second, target,
+              record=False) -> dict:
+    """Train ``steps`` minibatch steps (batches drawn by ``batch_loss(model, generator)``).
+
+    Every 10 steps ``monitor(model)`` is compared with ``target`` until it is reached; at the
+    end ``final(model)`` is the train loss and ``second(model)`` the other column (accuracy or
+    held-out loss). Schedule-free optimizers are switched to eval mode for every evaluation.
+    """
+    opt = make_opt(model)
+    sched = make_sched(opt, steps)
+    rec = GradNormRecorder(opt, error_if_nonfinite=False) if record else None
+    if is_sf(opt):
+        opt.train()
+    gen = torch.Generator().manual_seed(seed)
+    reached = None
+    start = time.perf_counter()
+    for step in range(steps):
+        opt.zero_grad()
+        batch_loss(model, gen).backward()
+        opt.step()
+        if sched is not None:
+            sched.step()
+        if reached is None and step % 10 == 9:
+            if is_sf(opt):
+                opt.eval()
+            with torch.no_grad():
+                if monitor(model) <= target:
+                    reached = step + 1
+            if is_sf(opt):
+                opt.train()
+    if is_sf(opt):
+        opt.eval()
+    with torch.no_grad():
+        train_loss, other = final(model), second(model)
+    return {"loss": train_loss if math.isfinite(train_loss) else math.inf, "acc": other,
+            "reach": reached if reached is not None else math.inf,
+            "time": time.perf_counter() - start, **({"rec": rec} if record else {})}
 
 
 def nonconvex_table(run_one, seeds, steps, acc_name, reach_name, grid_sgd, grid_adaptive) -> None:
@@ -834,38 +847,17 @@ def char_lm_benchmark(quick: bool) -> None:
             return float(torch.nn.functional.cross_entropy(model(inp).reshape(-1, vocab),
                                                             tgt.reshape(-1)))
 
+    def batch_loss(model, gen):
+        inp, tgt = windows(train, torch.randint(0, len(train) - seq - 1, (batch,), generator=gen))
+        return torch.nn.functional.cross_entropy(model(inp).reshape(-1, vocab), tgt.reshape(-1))
+
     def run_one(make_opt, make_sched, seed, record=False):
         torch.manual_seed(seed)
-        model = CharTransformer(vocab, seq)
-        opt = make_opt(model)
-        sched = make_sched(opt, steps)
-        rec = GradNormRecorder(opt, error_if_nonfinite=False) if record else None
-        if is_sf(opt):
-            opt.train()
-        gen = torch.Generator().manual_seed(seed)
-        reached = None
-        start = time.perf_counter()
-        for step in range(steps):
-            inp, tgt = windows(train, torch.randint(0, len(train) - seq - 1, (batch,), generator=gen))
-            opt.zero_grad()
-            loss = torch.nn.functional.cross_entropy(model(inp).reshape(-1, vocab), tgt.reshape(-1))
-            loss.backward()
-            opt.step()
-            if sched is not None:
-                sched.step()
-            if reached is None and step % 10 == 9:
-                if is_sf(opt):
-                    opt.eval()
-                if evaluate(model, train_fixed) <= LM_TARGET:
-                    reached = step + 1
-                if is_sf(opt):
-                    opt.train()
-        if is_sf(opt):
-            opt.eval()
-        train_loss = evaluate(model, train_fixed)
-        return {"loss": train_loss if math.isfinite(train_loss) else math.inf,
-                "acc": evaluate(model, held_fixed), "reach": reached if reached is not None else math.inf,
-                "time": time.perf_counter() - start, **({"rec": rec} if record else {})}
+        return train_run(
+            CharTransformer(vocab, seq), make_opt, make_sched, seed, steps, batch_loss,
+            monitor=lambda model: evaluate(model, train_fixed), final=lambda model: evaluate(model, train_fixed),
+            second=lambda model: evaluate(model, held_fixed), target=LM_TARGET, record=record,
+        )
 
     nonconvex_table(run_one, seeds, steps, "held-out loss", f"steps to train loss {LM_TARGET}",
                     [0.1, 0.3] if quick else [0.03, 0.1, 0.3, 1.0],
