@@ -198,5 +198,8 @@ def test_numba_backend_gives_the_same_geodesics():
 
 
 def test_numba_backend_needs_expressions():
+    metric = MetricFunction(sphere_branchy, 2, TorchAutodiff())
     with pytest.raises(InputError, match="backend='numpy'"):
-        geodesics(MetricFunction(sphere_branchy, 2, TorchAutodiff()), [1.0, 0.2], [0.3, 0.8], 1.0, backend="numba")
+        geodesics(metric, [1.0, 0.2], [0.3, 0.8], 1.0, backend="numba")
+    with pytest.raises(InputError, match="backend must be one of 'numpy', 'numba'; got 'cuda'"):
+        geodesics(metric, [1.0, 0.2], [0.3, 0.8], 1.0, backend="cuda")

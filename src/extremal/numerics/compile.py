@@ -36,9 +36,10 @@ from extremal._optional import require
 from extremal.errors import InputError
 from extremal.symbolic.parsing import as_symbols, parse
 
-__all__ = ["BACKENDS", "CompiledFunction", "compile_function", "compile_rhs", "with_backend"]
+__all__ = ["BACKENDS", "CompiledFunction", "check_backend", "compile_function", "compile_rhs", "with_backend"]
 
 BACKENDS = ("numpy", "numba")
+_PRINTER_SETTINGS = {"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False}
 
 
 class _ExactPowers:
@@ -132,7 +133,7 @@ def _cse(exprs: Sequence[sp.Expr]) -> tuple[list[tuple[sp.Symbol, sp.Expr]], lis
 
 def _source(exprs: Sequence[sp.Expr], names: dict[sp.Symbol, str]) -> str:
     replacements, reduced, used = _cse([_half_angle(e) for e in exprs])
-    printer = _Printer({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False})
+    printer = _Printer(_PRINTER_SETTINGS)
     lines = ["def _generated(t, y, out, scale):"]
     lines.append(f"    if out is None:\n        out = numpy.empty(({len(exprs)},) + numpy.shape(y)[1:])")
     for symbol, name in names.items():
@@ -158,8 +159,8 @@ def _loop_source(exprs: Sequence[sp.Expr], names: dict[sp.Symbol, str]) -> str:
     )
     hoisted = {a: sp.Symbol(f"_tan{j}") for j, a in enumerate(tangents)}
     replacements, reduced, used = _cse([e.xreplace(hoisted) for e in exprs])
-    array_printer = _Printer({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False})
-    printer = _ScalarPrinter({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False})
+    array_printer = _Printer(_PRINTER_SETTINGS)
+    printer = _ScalarPrinter(_PRINTER_SETTINGS)
     lines = ["def _tangents(t, y):", f"    a = numpy.empty(({len(tangents)},) + y.shape[1:])"]
     in_tangents = set().union(*(a.free_symbols for a in tangents))
     lines.extend(f"    {name} = y[{name[2:]}]" for q, name in names.items() if q in in_tangents and name != "t")
@@ -253,8 +254,7 @@ def compile_function(
            [0., 1.],
            [1., 1.]])
     """
-    if backend not in BACKENDS:
-        raise InputError(f"backend must be one of {', '.join(map(repr, BACKENDS))}; got {backend!r}.")
+    check_backend(backend)
     symbols = as_symbols(inputs, "inputs")
     t = as_symbols([time], "time")[0]
     names = {q.name: q for q in (*symbols, t)}
@@ -278,6 +278,17 @@ def compile_function(
     namespace: dict[str, Any] = {"numpy": np}
     exec(compile(source, "<extremal.compile>", "exec"), namespace)
     return CompiledFunction(symbols, t, exprs, source, backend, namespace["_generated"])
+
+
+def check_backend(backend: object) -> None:
+    """Raise :class:`InputError` unless ``backend`` is one of :data:`BACKENDS`.
+
+    Examples
+    --------
+    >>> check_backend("numba")
+    """
+    if backend not in BACKENDS:
+        raise InputError(f"backend must be one of {', '.join(map(repr, BACKENDS))}; got {backend!r}.")
 
 
 @lru_cache(maxsize=64)

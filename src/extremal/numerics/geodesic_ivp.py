@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError, IntegrationError, SingularMetricError
-from extremal.numerics.compile import CompiledFunction, with_backend
+from extremal.numerics.compile import CompiledFunction, check_backend, with_backend
 from extremal.numerics.events import Event
 from extremal.numerics.geodesic_system import GeodesicSystem, geodesic_system
 from extremal.numerics.methods import DormandPrince853, Method
@@ -191,6 +191,7 @@ def _conserved(system: GeodesicSystem, x: Array, v: Array) -> Array:
 
 
 def _rhs_for(system: GeodesicSystem, backend: str) -> RHS:
+    check_backend(backend)
     if isinstance(system.rhs, CompiledFunction):
         return with_backend(system.rhs, backend)
     if backend != "numpy":
