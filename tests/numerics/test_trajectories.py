@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from extremal.errors import InputError
-from extremal.numerics import Status, trajectories
+from extremal.numerics import NumbaBackend, Status, trajectories
 from extremal.symbolic import Lagrangian
 
 POLAR = Lagrangian.parse("(rdot**2 + r**2*thetadot**2)/2 + 1/r", "r theta")
@@ -46,5 +46,5 @@ def test_numba_backend_forced_oscillator_closed_form():
     pytest.importorskip("numba")
     L = Lagrangian.parse("xdot**2/2 - x**2/2 + x*cos(t)", "x")
     t = np.linspace(0.0, 3.0, 4)
-    b = trajectories(L, [[0.0], [0.0]], [[0.0], [0.0]], t, backend="numba")
+    b = trajectories(L, [[0.0], [0.0]], [[0.0], [0.0]], t, backend=NumbaBackend())
     assert np.abs(b.q[..., 0] - 0.5 * t * np.sin(t)).max() < 1e-9

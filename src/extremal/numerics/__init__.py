@@ -1,7 +1,15 @@
 """Numerics: batched geodesics and trajectories compiled from symbolic metrics and Lagrangians."""
 
 from extremal.numerics.collocation import Collocation
-from extremal.numerics.compile import CompiledFunction, compile_function, compile_rhs, with_backend
+from extremal.numerics.compile import (
+    Backend,
+    CompiledFunction,
+    NumbaBackend,
+    NumPyBackend,
+    compile_function,
+    compile_rhs,
+    with_backend,
+)
 from extremal.numerics.events import Event, crossing
 from extremal.numerics.geodesic_bvp import GeodesicPath, PathEnergy, Shooting, geodesic_between
 from extremal.numerics.geodesic_ivp import GeodesicBatch, chart_defects, geodesics
@@ -25,6 +33,7 @@ from extremal.numerics.trajectories import TrajectoryBatch, compile_lagrangian, 
 __all__ = [
     "DOP853",
     "DOPRI5",
+    "Backend",
     "ButcherTableau",
     "CentralDifference",
     "Collocation",
@@ -39,6 +48,8 @@ __all__ = [
     "JacobiComparison",
     "Method",
     "MetricFunction",
+    "NumPyBackend",
+    "NumbaBackend",
     "ODESolution",
     "PathEnergy",
     "Shooting",

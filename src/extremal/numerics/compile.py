@@ -12,7 +12,7 @@ cosines come from the half-angle tangent :math:`u = \tan(x/2)`,
 because NumPy's vectorised ``tan`` is about ten times faster than its ``sin`` and ``cos``
 in double precision; the result differs from ``numpy.sin`` by at most 2 ulp.
 
-With ``backend="numba"`` (extra ``fast``) the same CSE becomes the body of one loop over the
+With ``backend=NumbaBackend()`` (extra ``fast``) the same CSE becomes the body of one loop over the
 batch, compiled by numba: each row is read once and every component is written in the same
 pass, instead of one whole-array NumPy operation per node of the expression tree. Compiling
 takes about a second, so it pays for batches of thousands of trajectories.
@@ -36,9 +36,16 @@ from extremal._optional import require
 from extremal.errors import InputError
 from extremal.symbolic.parsing import as_symbols, parse
 
-__all__ = ["BACKENDS", "CompiledFunction", "check_backend", "compile_function", "compile_rhs", "with_backend"]
-
-BACKENDS = ("numpy", "numba")
+__all__ = [
+    "Backend",
+    "CompiledFunction",
+    "NumPyBackend",
+    "NumbaBackend",
+    "check_backend",
+    "compile_function",
+    "compile_rhs",
+    "with_backend",
+]
 _PRINTER_SETTINGS = {"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False}
 
 
@@ -73,6 +80,33 @@ def _expanded_power(printer: Any, expr: sp.Pow) -> str | None:
     return f"({product})" if exponent > 0 else f"(1/({product}))"
 
 
+@dataclass(frozen=True, slots=True)
+class NumPyBackend:
+    """Generated code made of whole-array NumPy operations (the default).
+
+    Examples
+    --------
+    >>> NumPyBackend() == NumPyBackend()
+    True
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class NumbaBackend:
+    """Generated code compiled by numba (extra ``fast``) into one loop over the batch.
+
+    Several times faster on thousands of rows, after about a second of compilation.
+
+    Examples
+    --------
+    >>> NumbaBackend()
+    NumbaBackend()
+    """
+
+
+Backend = NumPyBackend | NumbaBackend
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class CompiledFunction:
     r"""A generated NumPy function :math:`(t, y) \mapsto (F_1, \dots, F_M)`.
@@ -92,7 +126,7 @@ class CompiledFunction:
         The compiled expressions, in output order.
     source : str
         The generated Python source (for inspection).
-    backend : {"numpy", "numba"}
+    backend : NumPyBackend or NumbaBackend
         What runs it: whole-array NumPy operations, or one numba-compiled loop over the batch.
     """
 
@@ -100,7 +134,7 @@ class CompiledFunction:
     time: sp.Symbol
     expressions: tuple[sp.Expr, ...]
     source: str
-    backend: str
+    backend: Backend
     _function: Any = field(repr=False)
 
     def __call__(
@@ -217,7 +251,7 @@ def compile_function(
     expressions: Sequence[sp.Expr | str],
     time: sp.Symbol | str = "t",
     *,
-    backend: str = "numpy",
+    backend: Backend = NumPyBackend(),
 ) -> CompiledFunction:
     r"""Compile expressions in ``inputs`` (and ``time``) to one vectorised NumPy function.
 
@@ -229,9 +263,9 @@ def compile_function(
         Expressions in ``inputs`` and ``time`` only.
     time : Symbol or str
         Symbol bound to the scalar or array argument ``t``.
-    backend : {"numpy", "numba"}
-        ``"numba"`` (extra ``fast``) compiles one loop over the batch: several times faster on
-        thousands of rows, after about a second of compilation.
+    backend : NumPyBackend or NumbaBackend
+        ``NumbaBackend()`` (extra ``fast``) compiles one loop over the batch: several times faster
+        on thousands of rows, after about a second of compilation.
 
     Returns
     -------
@@ -243,7 +277,7 @@ def compile_function(
     InputError
         If an expression uses a symbol that is neither an input nor ``time``, or the backend is unknown.
     MissingDependencyError
-        For ``backend="numba"`` without numba installed.
+        For ``NumbaBackend()`` without numba installed.
 
     Examples
     --------
@@ -270,7 +304,7 @@ def compile_function(
     safe = {q: sp.Symbol(f"y_{i}") for i, q in enumerate(symbols)} | {t: sp.Symbol("t")}
     renamed = [e.xreplace(safe) for e in exprs]
     names = {v: v.name for v in safe.values()}
-    if backend == "numba":
+    if isinstance(backend, NumbaBackend):
         source = _loop_source(renamed, names)
         uses_time = any(e.has(t) for e in exprs)
         return CompiledFunction(symbols, t, exprs, source, backend, _numba_function(source, len(exprs), uses_time))
@@ -281,24 +315,24 @@ def compile_function(
 
 
 def check_backend(backend: object) -> None:
-    """Raise :class:`InputError` unless ``backend`` is one of :data:`BACKENDS`.
+    """Raise :class:`InputError` unless ``backend`` is ``NumPyBackend()`` or ``NumbaBackend()``.
 
     Examples
     --------
-    >>> check_backend("numba")
+    >>> check_backend(NumbaBackend())
     """
-    if backend not in BACKENDS:
-        raise InputError(f"backend must be one of {', '.join(map(repr, BACKENDS))}; got {backend!r}.")
+    if not isinstance(backend, NumPyBackend | NumbaBackend):
+        raise InputError(f"backend must be NumPyBackend() or NumbaBackend(); got {backend!r}.")
 
 
 @lru_cache(maxsize=64)
-def with_backend(f: CompiledFunction, backend: str) -> CompiledFunction:
+def with_backend(f: CompiledFunction, backend: Backend) -> CompiledFunction:
     """``f`` recompiled for ``backend`` (``f`` itself if it already uses it); cached.
 
     Examples
     --------
     >>> f = compile_function("x", ["x**2"])
-    >>> with_backend(f, "numpy") is f
+    >>> with_backend(f, NumPyBackend()) is f
     True
     """
     if backend == f.backend:
@@ -311,7 +345,7 @@ def compile_rhs(
     derivatives: Sequence[sp.Expr | str],
     time: sp.Symbol | str = "t",
     *,
-    backend: str = "numpy",
+    backend: Backend = NumPyBackend(),
 ) -> CompiledFunction:
     r"""Compile the first-order system :math:`\dot y_i = F_i(t, y)` for :func:`integrate`.
 
@@ -323,7 +357,7 @@ def compile_rhs(
         The right-hand sides :math:`F_i`.
     time : Symbol or str
         The independent variable.
-    backend : {"numpy", "numba"}
+    backend : NumPyBackend or NumbaBackend
         See :func:`compile_function`.
 
     Returns

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError, IntegrationError, SingularMetricError
-from extremal.numerics.compile import CompiledFunction, check_backend, with_backend
+from extremal.numerics.compile import Backend, CompiledFunction, NumPyBackend, check_backend, with_backend
 from extremal.numerics.events import Event
 from extremal.numerics.geodesic_system import GeodesicSystem, geodesic_system
 from extremal.numerics.methods import DormandPrince853, Method
@@ -190,14 +190,14 @@ def _conserved(system: GeodesicSystem, x: Array, v: Array) -> Array:
     return np.stack(values).reshape((len(values), *shape))
 
 
-def _rhs_for(system: GeodesicSystem, backend: str) -> RHS:
+def _rhs_for(system: GeodesicSystem, backend: Backend) -> RHS:
     check_backend(backend)
     if isinstance(system.rhs, CompiledFunction):
         return with_backend(system.rhs, backend)
-    if backend != "numpy":
+    if not isinstance(backend, NumPyBackend):
         raise InputError(
             f"backend={backend!r} needs the geodesic equations as expressions, but this metric function is "
-            "differentiated numerically (it does not trace symbolically); use backend='numpy', or write it "
+            "differentiated numerically (it does not trace symbolically); use NumPyBackend(), or write it "
             "with NumPy functions that SymPy can trace."
         )
     return system.rhs
@@ -212,7 +212,7 @@ def geodesics(
     method: Method | None = None,
     events: Sequence[Event] = (),
     strict: bool = False,
-    backend: str = "numpy",
+    backend: Backend | None = None,
 ) -> GeodesicBatch:
     r"""Integrate N geodesics :math:`\ddot x^k = -\Gamma^k_{ij}\dot x^i\dot x^j` at once (the exponential map).
 
@@ -230,10 +230,11 @@ def geodesics(
         Terminal events on the state ``y = (x, v)`` of shape (2n, k).
     strict : bool
         Raise instead of flagging failed geodesics in ``status``.
-    backend : {"numpy", "numba"}
-        How the geodesic equations run (see :func:`compile_function`). ``"numba"`` (extra ``fast``)
-        is several times faster for batches of thousands, after about a second of compilation;
-        it needs a symbolic metric (or a metric function that traces symbolically).
+    backend : NumPyBackend or NumbaBackend
+        How the geodesic equations run (see :func:`compile_function`); default ``NumPyBackend()``.
+        ``NumbaBackend()`` (extra ``fast``) is several times faster for batches of thousands,
+        after about a second of compilation; it needs a symbolic metric (or a metric function
+        that traces symbolically).
 
     Returns
     -------
@@ -259,7 +260,7 @@ def geodesics(
     (True, True)
     """
     system = geodesic_system(metric)
-    rhs = _rhs_for(system, backend)
+    rhs = _rhs_for(system, NumPyBackend() if backend is None else backend)
     n = system.dim
     X0, V0 = _rows(x0, n, "x0"), _rows(v0, n, "v0")
     if X0.shape[0] != V0.shape[0] and 1 not in (X0.shape[0], V0.shape[0]):

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError, IntegrationError
-from extremal.numerics.compile import CompiledFunction, _second_order_part
+from extremal.numerics.compile import CompiledFunction, NumPyBackend, _second_order_part
 from extremal.numerics.events import Event
 from extremal.numerics.methods import DormandPrince54, DormandPrince853, FixedStep, Method
 from extremal.numerics.status import Status, status_counts
@@ -410,7 +410,8 @@ def integrate(
     S, n_total = tab.n_stages, tab.n_dense_stages
     exponent = -1.0 / (tab.error_order + 1)
     autonomous = isinstance(rhs, CompiledFunction) and not any(e.has(rhs.time) for e in rhs.expressions)
-    acceleration = _second_order_part(rhs) if isinstance(rhs, CompiledFunction) and rhs.backend == "numpy" else None
+    numpy_rhs = isinstance(rhs, CompiledFunction) and isinstance(rhs.backend, NumPyBackend)
+    acceleration = _second_order_part(rhs) if numpy_rhs else None
     half = d // 2
     counter = _Counter()
 

@@ -16,7 +16,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError
-from extremal.numerics.compile import CompiledFunction, compile_function, compile_rhs, with_backend
+from extremal.numerics.compile import (
+    Backend,
+    CompiledFunction,
+    NumPyBackend,
+    compile_function,
+    compile_rhs,
+    with_backend,
+)
 from extremal.numerics.events import Event
 from extremal.numerics.methods import DormandPrince853, Method
 from extremal.numerics.runge_kutta import integrate
@@ -106,7 +113,7 @@ def trajectories(
     method: Method | None = None,
     events: Sequence[Event] = (),
     strict: bool = False,
-    backend: str = "numpy",
+    backend: Backend | None = None,
 ) -> TrajectoryBatch:
     r"""Integrate the Euler–Lagrange equations of ``lagrangian`` for N initial conditions.
 
@@ -124,8 +131,9 @@ def trajectories(
         Terminal events on the state ``(q, qdot)`` of shape (2n, k).
     strict : bool
         Raise :class:`IntegrationError` if a trajectory failed.
-    backend : {"numpy", "numba"}
-        How the equations of motion run (see :func:`compile_function`); ``"numba"`` for large batches.
+    backend : NumPyBackend or NumbaBackend
+        How the equations of motion run (see :func:`compile_function`); default ``NumPyBackend()``,
+        ``NumbaBackend()`` for large batches.
 
     Returns
     -------
@@ -150,6 +158,7 @@ def trajectories(
             f"lagrangian must be a Lagrangian; got {type(lagrangian).__name__}. "
             "Use Lagrangian.parse('xdot**2/2 - x**2/2', 'x')."
         )
+    backend = NumPyBackend() if backend is None else backend
     rhs, H = with_backend(compile_lagrangian(lagrangian), backend), _energy(lagrangian)
     n = len(lagrangian.coords)
     Q0, V0 = _rows(q0, n, "q0"), _rows(qdot0, n, "qdot0")
