@@ -20,13 +20,17 @@ NS_BF16 = NewtonSchulz()
 
 
 def reference_newton_schulz(G: torch.Tensor, steps: int = 5) -> torch.Tensor:
-    """The loop of Jordan et al. (2024), written out plainly in float32."""
+    """The loop of Jordan et al. (2024), written out plainly in float32.
+
+    The scaling floors the norm at 1e-7, as ``NewtonSchulz.eps`` does, instead of adding 1e-7
+    to it: with the added form a matrix of norm 2e-3 starts 5e-5 below norm 1, which the five
+    steps carry into the result."""
     a, b, c = JORDAN_QUINTIC
     X = G.clone()
     transpose = X.shape[0] > X.shape[1]
     if transpose:
         X = X.T
-    X = X / (X.norm() + 1e-7)
+    X = X / X.norm().clamp_min(1e-7)
     for _ in range(steps):
         A = X @ X.T
         B = b * A + c * A @ A
