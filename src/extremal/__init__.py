@@ -10,13 +10,16 @@ here too (``from extremal import geodesics, msign``) but are imported only on fi
 from __future__ import annotations
 
 from extremal import errors, symbolic
+from extremal._limits import Limits, current_limits, limits
 from extremal.errors import (
     ExtremalError,
     InputError,
     IntegrationError,
+    LimitError,
     MissingDependencyError,
     ParseError,
     SingularMetricError,
+    TimeLimitError,
 )
 from extremal.symbolic import *  # noqa: F403
 
@@ -38,9 +41,14 @@ __all__ = [
     "ExtremalError",
     "InputError",
     "IntegrationError",
+    "LimitError",
+    "Limits",
     "MissingDependencyError",
     "ParseError",
     "SingularMetricError",
+    "TimeLimitError",
+    "current_limits",
+    "limits",
     "__version__",
     "errors",
     *symbolic.__all__,

@@ -11,9 +11,11 @@ __all__ = [
     "ExtremalError",
     "InputError",
     "IntegrationError",
+    "LimitError",
     "MissingDependencyError",
     "ParseError",
     "SingularMetricError",
+    "TimeLimitError",
 ]
 
 
@@ -29,6 +31,10 @@ class ParseError(InputError):
     """A string could not be read as a mathematical expression."""
 
 
+class LimitError(InputError):
+    """An input is larger than a limit of :func:`extremal.limits` (length, depth, digits, exponent, size)."""
+
+
 class SingularMetricError(InputError):
     """A metric or Jacobian is degenerate (zero determinant) where it must not be."""
 
@@ -39,3 +45,7 @@ class IntegrationError(ExtremalError, RuntimeError):
 
 class MissingDependencyError(ExtremalError, ImportError):
     """An optional dependency is not installed; the message names the extra."""
+
+
+class TimeLimitError(ExtremalError, TimeoutError):
+    """Work ran past the wall-clock budget set with ``extremal.limits(timeout=...)``."""
