@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import keyword
+import math
 import re
 from collections.abc import Iterable, Mapping
 
+import numpy as np
 import sympy as sp
-from sympy.parsing.sympy_parser import (
-    convert_xor,
-    implicit_multiplication,
-    parse_expr,
-    standard_transformations,
-)
 
 from extremal.errors import InputError, ParseError
+from extremal.symbolic._grammar import read_formula
 
 __all__ = ["as_symbols", "parse"]
 
-_TRANSFORMS = (*standard_transformations, convert_xor, implicit_multiplication)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_KEEP_AS_SYMPY = {"pi", "oo", "E1"}
 
 
 def as_symbols(names: str | Iterable[str | sp.Symbol], what: str = "coords") -> tuple[sp.Symbol, ...]:
@@ -52,35 +47,52 @@ def as_symbols(names: str | Iterable[str | sp.Symbol], what: str = "coords") -> 
     return tuple(symbols)
 
 
-def parse(text: str | sp.Expr, names: Mapping[str, sp.Basic], what: str = "expression") -> sp.Expr:
-    """Parse ``text`` with ``names`` bound; every other bare name becomes a plain Symbol.
+def parse(text: str | sp.Expr | int | float, names: Mapping[str, sp.Basic], what: str = "expression") -> sp.Expr:
+    """Read ``text`` with ``names`` bound; every other bare name becomes a plain Symbol.
 
-    Names that SymPy would read as constants or functions (``E``, ``I``, ``S``, ``beta``,
-    ``gamma``, ...) are plain symbols unless followed by ``(``; ``pi`` stays π.
-    ``^`` means power and juxtaposition means product (``2r`` is ``2*r``).
+    Strings are read by a grammar that knows only numbers, names, ``+ - * / ** ^``,
+    parentheses and calls, and never runs code (see :func:`extremal.limits` for the size
+    bounds). ``name(...)`` is always a call: an elementary function (``sin``, ``exp``,
+    ``sqrt``, ``besselj``, ...) or else an undefined function, so ``a(t)`` is a scale factor
+    and ``U(x, y)`` a potential. ``E``, ``I``, ``S``, ``beta``, ``gamma`` are plain symbols
+    unless called; ``pi`` is π; ``^`` means power and juxtaposition a product (``2r``).
+    SymPy expressions and Python numbers pass through unchanged.
+
+    Raises
+    ------
+    ParseError
+        If ``text`` is not a formula (attribute access, strings, keywords, ``1/0``, ...);
+        the message names ``what`` and the offending part.
+    LimitError
+        If ``text`` is longer, deeper or has larger numbers than :func:`extremal.limits` allows.
 
     Examples
     --------
-    >>> parse("(E - U)*r^2", {})
-    r**2*(E - U)
+    >>> parse("(E - U(r))*r^2", {})
+    r**2*(E - U(r))
     """
     if isinstance(text, sp.Basic):
-        return sp.sympify(text)
-    if not isinstance(text, str) or not text.strip():
-        raise ParseError(f"{what} must be a non-empty string or SymPy expression; got {text!r}.")
-    local = dict(names)
-    for match in _IDENTIFIER.finditer(text):
-        name = match.group()
-        rest = text[match.end():].lstrip()
-        if name not in local and name not in _KEEP_AS_SYMPY and not rest.startswith("("):
-            local[name] = sp.Symbol(name)
-    try:
-        expr = parse_expr(text, local_dict=local, transformations=_TRANSFORMS)
-    except Exception as exc:  # the parser raises many unrelated types on bad input
+        if not isinstance(text, sp.Expr):
+            raise ParseError(
+                f"{what} must be a SymPy expression; got a {type(text).__name__} ({_clip(str(text))})."
+            )
+        if text.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            raise ParseError(f"{what} {_clip(str(text))} is infinite or undefined somewhere; pass a finite expression.")
+        return text
+    if isinstance(text, bool) or not isinstance(text, str | int | float | np.number) or \
+            isinstance(text, np.bool_ | np.complexfloating):
         raise ParseError(
-            f"could not parse {what} {text!r} ({type(exc).__name__}: {exc}). "
-            "Write it in Python syntax, e.g. 'r**2*sin(theta)**2'."
-        ) from None
-    if not isinstance(expr, sp.Expr):
-        raise ParseError(f"{what} {text!r} is not an algebraic expression (got {type(expr).__name__}).")
-    return expr
+            f"{what} must be a string, a SymPy expression or a real number; got {type(text).__name__}."
+        )
+    if not isinstance(text, str):
+        value = float(text) if isinstance(text, float | np.floating) else int(text)
+        if not math.isfinite(value):
+            raise ParseError(f"{what} must be finite; got {text!r}.")
+        return sp.Float(value) if isinstance(value, float) else sp.Integer(value)
+    if not text.strip():
+        raise ParseError(f"{what} is empty; write a formula, e.g. 'r**2*sin(theta)**2'.")
+    return read_formula(text, names, what)
+
+
+def _clip(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
