@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
+import shutil
+import tempfile
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -15,7 +20,7 @@ from extremal.symbolic.metric import Metric
 __all__ = ["demo_figures"]
 
 
-def _sphere(outdir: pathlib.Path) -> pathlib.Path:
+def _sphere() -> Any:
     sphere = Metric.from_line_element("dth**2 + sin(th)**2*dph**2", "th ph")
     angles = np.linspace(0.0, np.pi, 7, endpoint=False)
     v0 = np.stack([np.cos(angles), np.sin(angles)], axis=1)
@@ -24,13 +29,10 @@ def _sphere(outdir: pathlib.Path) -> pathlib.Path:
     def ball(u: np.ndarray) -> np.ndarray:
         return np.stack([np.sin(u[0]) * np.cos(u[1]), np.sin(u[0]) * np.sin(u[1]), np.cos(u[0])])
 
-    fig = plot_embedded(batch, ball, surface=(np.linspace(0, np.pi, 13), np.linspace(-np.pi, np.pi, 25)))
-    path = outdir / "geodesics_sphere.png"
-    fig.savefig(path, dpi=120)
-    return path
+    return plot_embedded(batch, ball, surface=(np.linspace(0, np.pi, 13), np.linspace(-np.pi, np.pi, 25)))
 
 
-def _newton_jacobi(outdir: pathlib.Path) -> pathlib.Path:
+def _newton_jacobi() -> Any:
     flat = Metric.from_line_element("dx**2 + dy**2", "x y")
     angles = np.linspace(0.3, 2 * np.pi + 0.3, 6, endpoint=False)
     x0 = np.stack([np.cos(angles), 0.5 * np.sin(angles)], axis=1)
@@ -44,12 +46,10 @@ def _newton_jacobi(outdir: pathlib.Path) -> pathlib.Path:
         f"Newton (lines) vs Jacobi geodesics (circles), max gap {np.nanmax(comparison.distance()):.1e}",
         fontsize=9,
     )
-    path = outdir / "newton_vs_jacobi.png"
-    fig.savefig(path, dpi=120)
-    return path
+    return fig
 
 
-def _drift(outdir: pathlib.Path) -> pathlib.Path:
+def _drift() -> Any:
     schwarzschild = Metric.from_line_element(
         "-(1 - 2/r)*dt**2 + dr**2/(1 - 2/r) + r**2*dth**2 + r**2*sin(th)**2*dph**2", "t r th ph"
     )
@@ -63,9 +63,29 @@ def _drift(outdir: pathlib.Path) -> pathlib.Path:
     batch = geodesics(schwarzschild, x0, v0, np.linspace(0.0, 1000.0, 200))
     fig = plot_drift(batch)
     fig.axes[0].set_title("Schwarzschild, 8 bound timelike geodesics, DOP853: drift of invariants", fontsize=9)
-    path = outdir / "conservation_drift.png"
-    fig.savefig(path, dpi=120)
-    return path
+    return fig
+
+
+_FIGURES: tuple[tuple[str, Callable[[], Any]], ...] = (
+    ("geodesics_sphere.png", _sphere),
+    ("newton_vs_jacobi.png", _newton_jacobi),
+    ("conservation_drift.png", _drift),
+)
+
+
+def _publish(staging: pathlib.Path, outdir: pathlib.Path) -> None:
+    """Move the finished pictures from ``staging`` into ``outdir``, each with one atomic rename."""
+    if not outdir.exists():
+        mask = os.umask(0)
+        os.umask(mask)
+        staging.chmod(0o777 & ~mask)
+        try:
+            staging.rename(outdir)
+            return
+        except OSError:
+            outdir.mkdir(exist_ok=True)
+    for name, _ in _FIGURES:
+        os.replace(staging / name, outdir / name)
 
 
 def demo_figures(outdir: pathlib.Path) -> list[pathlib.Path]:
@@ -75,6 +95,11 @@ def demo_figures(outdir: pathlib.Path) -> list[pathlib.Path]:
     worked case of seed 000 (Newton's paths in :math:`U = -(x^2+y^2)/2` over the geodesics
     of :math:`\\tfrac12(x^2+y^2)(dx^2+dy^2)`); the drift of :math:`g(u,u)`, :math:`p_t` and
     :math:`p_\\phi` along Schwarzschild orbits.
+
+    All pictures are made in a temporary folder first and moved into ``outdir`` only when
+    every one succeeded, each file with one atomic rename (a new ``outdir`` with one rename of
+    the folder). If anything fails, ``outdir`` is left as it was and the temporary folder is
+    removed. Earlier copies of these three files are replaced; no other file is touched.
 
     Raises
     ------
@@ -91,10 +116,21 @@ def demo_figures(outdir: pathlib.Path) -> list[pathlib.Path]:
     outdir = pathlib.Path(outdir)
     if outdir.exists() and not outdir.is_dir():
         raise InputError(f"outdir must be a directory; {str(outdir)!r} is a file. Pass a folder path.")
-    outdir.mkdir(parents=True, exist_ok=True)
+    if outdir.is_dir():
+        staging_parent = outdir
+    else:
+        staging_parent = outdir.parent
+        staging_parent.mkdir(parents=True, exist_ok=True)
     plt = _pyplot()
-    paths = []
-    for make in (_sphere, _newton_jacobi, _drift):
-        paths.append(make(outdir))
-        plt.close("all")
-    return paths
+    staging = pathlib.Path(tempfile.mkdtemp(dir=staging_parent, prefix=f".{outdir.name or 'figures'}.", suffix=".tmp"))
+    try:
+        for name, make in _FIGURES:
+            fig = make()
+            try:
+                fig.savefig(staging / name, dpi=120)
+            finally:
+                plt.close(fig)
+        _publish(staging, outdir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [outdir / name for name, _ in _FIGURES]
