@@ -26,12 +26,15 @@ def test_shortest_path_prints_the_great_circle_length(tmp_path, capsys):
     assert out.read_bytes()[:4] == b"\x89PNG"
 
 
-def test_shortest_path_reports_a_failure_with_exit_code_1(tmp_path, capsys):
+def test_shortest_path_reports_a_failure_with_exit_code_4_and_no_png(tmp_path, capsys):
+    out = tmp_path / "sp.png"
     code = main(["shortest-path", "dth**2 + sin(th)**2*dph**2", "--coords", "th ph", "--from", "0.5,0",
-                 "--to", "2.6415926535897931,3.141592653589793", "--out", str(tmp_path / "sp.png")])
+                 "--to", "2.6415926535897931,3.141592653589793", "--out", str(out)])
     text = capsys.readouterr().out
-    assert code == 1
+    assert code == 4
     assert "status SUCCESS" not in text and "status " in text
+    assert "length" not in text.replace("no length", "")
+    assert "no picture written" in text and not out.exists()
 
 
 def test_trajectory_kepler_circle_and_energy_drift(tmp_path, capsys):

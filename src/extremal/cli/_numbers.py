@@ -1,13 +1,123 @@
-"""Parsing of the numeric options shared by the numerical subcommands."""
+"""Parsing of the numeric options shared by the subcommands.
+
+The ``*_int``, ``*_float`` and :func:`timeout_seconds` functions are argparse ``type=``
+converters: they raise :class:`argparse.ArgumentTypeError`, which argparse reports as one line
+naming the option.
+"""
 
 from __future__ import annotations
+
+import argparse
+import math
 
 import numpy as np
 from numpy.typing import NDArray
 
-from extremal.errors import InputError
+from extremal._limits import current_limits
+from extremal.errors import InputError, LimitError
 
-__all__ = ["interval", "vector", "vectors"]
+__all__ = [
+    "finite_float",
+    "interval",
+    "nonnegative_int",
+    "positive_float",
+    "positive_int",
+    "timeout_seconds",
+    "vector",
+    "vectors",
+]
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"takes a whole number, e.g. 100; got {text!r}") from None
+
+
+def positive_int(text: str) -> int:
+    """A whole number of at least 1; ``true``, ``2.5``, ``0`` and ``-3`` are refused.
+
+    Examples
+    --------
+    >>> positive_int("200")
+    200
+    >>> positive_int("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be a positive whole number, e.g. 100; got '0'
+    """
+    value = _integer(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, e.g. 100; got {text!r}")
+    return value
+
+
+def nonnegative_int(text: str) -> int:
+    """A whole number of at least 0, such as a coordinate index.
+
+    Examples
+    --------
+    >>> nonnegative_int("0")
+    0
+    """
+    value = _integer(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, e.g. 1; got {text!r}")
+    return value
+
+
+def finite_float(text: str) -> float:
+    """A finite number; ``nan``, ``inf`` and ``1e999`` are refused.
+
+    Examples
+    --------
+    >>> finite_float("-1.5")
+    -1.5
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"takes a number, e.g. -1.5; got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number; got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number above 0, such as a tolerance.
+
+    Examples
+    --------
+    >>> positive_float("1e-8")
+    1e-08
+    """
+    value = finite_float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number above 0, e.g. 1e-8; got {text!r}")
+    return value
+
+
+def timeout_seconds(text: str) -> float | None:
+    """Seconds above 0, or ``0`` / ``none`` / ``off`` for no time limit (None).
+
+    Examples
+    --------
+    >>> timeout_seconds("2.5"), timeout_seconds("none"), timeout_seconds("0")
+    (2.5, None, None)
+    """
+    if text.strip().lower() in ("none", "off"):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"takes seconds, or 0 / none for no limit; got {text!r}") from None
+    if value == 0:
+        return None
+    if not (0 < value < math.inf):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, or 0 / none for no limit; "
+                                         f"got {text!r}")
+    return value
 
 
 def vector(text: str, name: str) -> NDArray[np.float64]:
@@ -58,4 +168,7 @@ def interval(text: str, name: str, count: int) -> NDArray[np.float64]:
         raise InputError(f"--{name} takes END or START:END with two different finite numbers; got {text!r}.")
     if count < 2:
         raise InputError(f"--samples must be at least 2; got {count}.")
+    if count > current_limits().max_size:
+        raise LimitError(f"--samples {count} is over the limit of {current_limits().max_size} array elements; "
+                         "lower --samples or raise --max-size.")
     return np.linspace(start, end, count)

@@ -1,18 +1,28 @@
 """The ``extremal`` command line: a thin layer over the library.
 
 Every subcommand parses its arguments, calls public functions and prints the result as
-text (default), LaTeX or JSON. Errors from extremal become one line and exit code 2.
+text (default), LaTeX or JSON. Every failure is one line ``extremal: error: ...`` on stderr
+with exit code 2 (see :data:`extremal.cli._exit.EXIT_STATUS` for the other codes). The work
+runs inside :func:`extremal.limits` with the ``--timeout`` and ``--max-*`` options.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import pathlib
 import sys
+import threading
+import warnings
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TextIO
 
-from extremal.cli import geodesic, newton_jacobi, shortest_path, trajectory
+import numpy as np
+
+from extremal._limits import Limits, limits
+from extremal.cli import _exit, geodesic, newton_jacobi, shortest_path, trajectory
+from extremal.cli._argv import Parser, normalize_argv, one_line
+from extremal.cli._numbers import positive_int, timeout_seconds
 from extremal.cli.render import FORMATS, render, render_sections
 from extremal.errors import ExtremalError, InputError
 from extremal.examples import METRICS
@@ -136,6 +146,9 @@ def _demo(args: argparse.Namespace) -> dict[str, Any]:
     from extremal.demo import SEEDS, demo_steps
     from extremal.plot import demo_figures
 
+    figures = None if args.figures == "none" else pathlib.Path(args.figures)
+    if not args.figures.strip() or (figures is not None and figures.exists() and not figures.is_dir()):
+        raise InputError(f"--figures takes a folder, or 'none' to skip the pictures; got {args.figures!r}.")
     current = None
     for step in demo_steps():
         if step.seed != current:
@@ -144,9 +157,9 @@ def _demo(args: argparse.Namespace) -> dict[str, Any]:
         verdict = {True: "  [matches the seed]", False: "  [DIFFERS from the seed]", None: ""}[step.matches]
         print(f"\n[{step.seed} {step.equation}] {step.title}{verdict}")
         print(render(step.result, args.format))
-    if args.figures != "none":
-        print(f"\n=== pictures (numerical geodesics and trajectories) in {args.figures}/ ===")
-        for path in demo_figures(pathlib.Path(args.figures)):
+    if figures is not None:
+        print(f"\n=== pictures (numerical geodesics and trajectories) in {figures}/ ===")
+        for path in demo_figures(figures):
             print(f"wrote {path}")
     return {}
 
@@ -157,10 +170,52 @@ def _add_metric_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--metric", choices=sorted(METRICS), help="a built-in metric instead of a line element")
 
 
+DEFAULT_TIMEOUT = 60.0
+"""Seconds of wall-clock time the command line allows by default (``--timeout``)."""
+
+WATCHDOG_GRACE = 5.0
+"""Seconds after the time limit at which the watchdog ends a process stuck outside Python."""
+
+LIMITS_HELP = {
+    "max_length": "characters in one input string",
+    "max_depth": "nesting of parentheses, calls, signs and powers in one input string",
+    "max_digits": "decimal digits of any integer, written or computed",
+    "max_exponent": "largest |n| in an integer power x**n",
+    "max_size": "elements of one array the numerics allocate (rows x samples x components)",
+}
+
+
+def _add_global_options(p: argparse.ArgumentParser, *, in_subcommand: bool, with_format: bool) -> None:
+    """The options every subcommand takes; after the subcommand name they override those before it."""
+    unset = argparse.SUPPRESS if in_subcommand else None
+    if with_format:
+        p.add_argument("--format", choices=FORMATS, default=argparse.SUPPRESS if in_subcommand else "text",
+                       help="output format (default: text)")
+    group = p.add_argument_group("limits", "Bounds on the work; they may also be given before the subcommand.")
+    group.add_argument(
+        "--timeout", type=timeout_seconds, metavar="SECONDS",
+        default=argparse.SUPPRESS if in_subcommand else DEFAULT_TIMEOUT,
+        help=f"wall-clock limit; 0 or none: no limit (default {DEFAULT_TIMEOUT:g}). A process still running "
+        f"{WATCHDOG_GRACE:g} s after it (stuck outside Python) is ended with exit code 2",
+    )
+    for name, what in LIMITS_HELP.items():
+        group.add_argument("--" + name.replace("_", "-"), type=positive_int, metavar="N", default=unset,
+                           help=f"{what} (default {getattr(Limits(), name)})")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(prog="extremal", description="Variational calculus: δS = 0 and what follows.")
-    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    """The argument parser with every subcommand.
+
+    Option values may start with a minus sign (``--v0 -1,0``, ``--potential "-x**2"``): see
+    :func:`extremal.cli._argv.normalize_argv`, which :func:`main` applies first.
+    """
+    parser = Parser(
+        prog="extremal",
+        description="Variational calculus: δS = 0 and what follows.",
+        epilog=f"{_exit.EXIT_STATUS}\n\nPictures are written atomically; a default name such as geodesic.png "
+        "never replaces an existing file (name it with --out to replace it).",
+    )
+    _add_global_options(parser, in_subcommand=False, with_format=True)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("euler-lagrange", help="Euler-Lagrange equations of a Lagrangian")
@@ -210,27 +265,149 @@ def build_parser() -> argparse.ArgumentParser:
     newton_jacobi.add_parser(sub)
 
     p = sub.add_parser("demo", help="walk through the worked examples of the seed articles")
-    p.add_argument("--figures", default="demo-figures", help="folder for the pictures ('none' to skip)")
+    p.add_argument(
+        "--figures", default="demo-figures",
+        help="folder for the pictures ('none' to skip; default demo-figures). The demo writes only "
+        "geodesics_sphere.png, newton_vs_jacobi.png and conservation_drift.png there, replacing earlier copies "
+        "of these three all at once after every picture is made; other files are left alone",
+    )
     p.set_defaults(handler=_demo)
+
+    for p in sub.choices.values():
+        _add_global_options(p, in_subcommand=True, with_format="handler" in p._defaults)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
-    args = build_parser().parse_args(argv)
-    try:
-        if hasattr(args, "func"):
-            return int(args.func(args))
-        sections = args.handler(args)
-    except ExtremalError as exc:
-        print(f"extremal: error: {exc}", file=sys.stderr)
-        return 2
-    if sections:
+LIMIT_NAMES = tuple(LIMITS_HELP)
+
+
+def _error(message: str) -> None:
+    print(f"extremal: error: {one_line(message)}", file=sys.stderr)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: TextIO | None = None, line: str | None = None) -> None:
+    print(f"extremal: warning: {one_line(str(message))}", file=sys.stderr)
+
+
+class _Watchdog:
+    """End the process (``os._exit(2)``) if it is still working ``grace`` seconds after ``timeout``.
+
+    :func:`extremal.limits` interrupts Python code; this catches work stuck in C code, which
+    it cannot interrupt.
+    """
+
+    def __init__(self, timeout: float | None, grace: float = WATCHDOG_GRACE) -> None:
+        self.timeout = timeout
+        self.timer = None if timeout is None else threading.Timer(timeout + grace, self._fire)
+        if self.timer is not None:
+            self.timer.daemon = True
+
+    def _fire(self) -> None:
+        message = (f"extremal: error: the work ran past its time limit of {self.timeout:g} s and could not be "
+                   "interrupted; stopped. Raise --timeout or simplify the input.\n")
         try:
-            print(render_sections(sections, args.format))
-        except BrokenPipeError:
-            sys.stderr.close()
-    return 0
+            os.write(2, message.encode())
+        finally:
+            os._exit(_exit.ERROR)
+
+    def __enter__(self) -> None:
+        if self.timer is not None:
+            self.timer.start()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if hasattr(args, "func"):
+        return int(args.func(args))
+    sections = args.handler(args)
+    if sections:
+        print(render_sections(sections, args.format))
+    return _exit.OK
+
+
+def _run(args: argparse.Namespace, watchdog: bool) -> int:
+    bounds = {name: getattr(args, name) for name in LIMIT_NAMES if getattr(args, name) is not None}
+    task = f"running '{args.command}'"
+    try:
+        with _Watchdog(args.timeout if watchdog else None), warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.showwarning = _show_warning
+            warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's NaN noise: failed rows report a status
+            with limits(timeout=args.timeout, **bounds):
+                return _dispatch(args)
+    except BrokenPipeError:
+        raise
+    except ExtremalError as exc:
+        _error(str(exc))
+    except OSError as exc:
+        message = exc.strerror or str(exc) or type(exc).__name__
+        _error(f"{exc.filename}: {message}" if exc.filename else message)
+    except MemoryError:
+        _error(f"out of memory while {task}; lower --samples or the number of rows, or set --max-size.")
+    except Exception as exc:
+        _error(f"internal error while {task}: {_describe(exc)}; please report it.")
+    return _exit.ERROR
+
+
+def _describe(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+    except Exception:
+        text = ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _silence_stdout() -> None:
+    """Send what is left of standard output to /dev/null, so exiting does not raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):
+        pass
+
+
+def main(argv: Sequence[str] | None = None, *, watchdog: bool | None = None) -> int:
+    """Run the command line; return the exit code (0, 2, 3, 4, 130 or 141: see ``extremal --help``).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program name; default ``sys.argv[1:]``.
+    watchdog : bool, optional
+        End the process with ``os._exit(2)`` when the work is still running
+        :data:`WATCHDOG_GRACE` seconds after ``--timeout`` (stuck in C code, which the timeout
+        cannot interrupt). Default: only when ``argv`` is None, that is when ``main`` is the
+        program, so that a caller running it in-process keeps its process.
+
+    Examples
+    --------
+    >>> main(["--format", "latex", "curvature", "dth**2 + sin(th)**2*dph**2", "--coords", "th ph",
+    ...       "--what", "gaussian"])
+    % metric
+    ds^2 = dph^{2} \\sin^{2}{\\left(th \\right)} + dth^{2}
+    <BLANKLINE>
+    % Gaussian curvature
+    1
+    0
+    """
+    if watchdog is None:
+        watchdog = argv is None
+    try:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(normalize_argv(parser, sys.argv[1:] if argv is None else argv))
+        except SystemExit as exc:
+            return exc.code if isinstance(exc.code, int) else (_exit.OK if exc.code is None else _exit.ERROR)
+        return _run(args, watchdog)
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return _exit.INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return _exit.BROKEN_PIPE
 
 
 if __name__ == "__main__":

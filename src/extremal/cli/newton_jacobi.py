@@ -3,38 +3,44 @@
 from __future__ import annotations
 
 import argparse
-import pathlib
 
 import numpy as np
 
-from extremal.cli._numbers import interval, vectors
+from extremal.cli._exit import ROWS_EPILOG, failure, finish_rows, over_successful, rows_exit_code
+from extremal.cli._files import output
+from extremal.cli._numbers import finite_float, interval, positive_int, vectors
 from extremal.numerics.mechanics import newton_vs_jacobi
-from extremal.numerics.status import status_counts
+from extremal.numerics.status import Status, status_counts
 from extremal.symbolic.metric import Metric
 
 __all__ = ["add_parser", "run"]
 
 
 def run(args: argparse.Namespace) -> int:
-    """Integrate both systems from the same data; print the max gap and write the overlay."""
-    from extremal.plot.geodesics import _pyplot, plot_newton_jacobi
+    """Integrate both systems from the same data; print the max gap and write the overlay.
 
+    Returns 0 if every row succeeded, 3 if some failed, 4 if all failed (no PNG then).
+    """
+    from extremal.plot.geodesics import plot_newton_jacobi
+
+    target = output(args.out, "newton-jacobi.png")
     kinetic = Metric.from_line_element(args.line_element, args.coords)
     comparison = newton_vs_jacobi(
         kinetic, args.potential, vectors(args.x0 or ["1,0"], "x0"), vectors(args.v0 or ["0,1"], "v0"),
         interval(args.s, "s", args.samples), energy=args.energy,
     )
-    plt = _pyplot()
-    fig = plot_newton_jacobi(comparison)
-    out = pathlib.Path(args.out)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
     gap = comparison.distance()
+    ok = (comparison.status == Status.SUCCESS) & np.isfinite(gap)
+    closing = finish_rows(ok, target, lambda: plot_newton_jacobi(comparison), "row")
     print(f"kinetic metric {kinetic}, U = {args.potential}, E = {comparison.energy.tolist()}")
     print(f"status: {status_counts(comparison.status)}")
-    print(f"max gap {float(np.nanmax(gap)):.3e}")
-    print(f"wrote {out}")
-    return 0 if np.all(np.isfinite(gap)) else 1
+    if np.any(ok):
+        print(f"max gap {float(np.max(gap[ok])):.3e}{over_successful(ok)}")
+    for row in np.flatnonzero(~ok):
+        why = failure(comparison.status[row]) if comparison.status[row] != Status.SUCCESS else "no finite gap"
+        print(f"  row {row}: {why}")
+    print(closing)
+    return rows_exit_code(ok)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -54,15 +60,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Integrate Newton's equations for T = g(v, v)/2 and the potential U, and the geodesics of "
         "the Jacobi metric (E - U) g from the same data, reparametrised to Newton's time; write the overlay "
         "and print the largest distance between the curves.",
+        epilog=ROWS_EPILOG,
     )
     p.add_argument("line_element", nargs="?", default="dx**2 + dy**2",
                    help='kinetic metric g (default "dx**2 + dy**2")')
     p.add_argument("--coords", default="x y", help='coordinate names (default "x y")')
     p.add_argument("--potential", required=True, help='U in the coordinates, e.g. "(x**2 + y**2)/2"')
-    p.add_argument("--energy", type=float, help="total energy E; --v0 then only sets the direction")
+    p.add_argument("--energy", type=finite_float, help="total energy E; --v0 then only sets the direction")
     p.add_argument("--x0", action="append", help="initial point (default 1,0); repeat for a batch")
     p.add_argument("--v0", action="append", help="initial velocity or direction (default 0,1); repeat for a batch")
     p.add_argument("--s", default="2", help="END or START:END of the geodesic parameter (default 2)")
-    p.add_argument("--samples", type=int, default=100, help="points compared along each curve (default 100)")
-    p.add_argument("--out", default="newton-jacobi.png", help="PNG to write (default newton-jacobi.png)")
+    p.add_argument("--samples", type=positive_int, default=100,
+                   help="points compared along each curve (default 100)")
+    p.add_argument("--out", help="picture to write (default newton-jacobi.png, which must not exist yet)")
     p.set_defaults(func=run)

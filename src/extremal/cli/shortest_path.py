@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import pathlib
 
-from extremal.cli._numbers import vector
+from extremal.cli._exit import ROWS_EPILOG, failure, finish_rows, rows_exit_code
+from extremal.cli._files import output
+from extremal.cli._numbers import nonnegative_int, positive_int, vector
 from extremal.numerics.geodesic_bvp import geodesic_between
 from extremal.numerics.status import Status
 from extremal.symbolic.metric import Metric
@@ -16,25 +17,27 @@ __all__ = ["add_parser", "run"]
 def run(args: argparse.Namespace) -> int:
     """Solve the boundary-value problem; print length and status, write the PNG.
 
-    Returns 0 when the solve converged to a geodesic that is not conjugate-degenerate,
-    1 otherwise (the status line says which failure it was).
+    Returns 0 when the solve converged to a geodesic whose end points are not conjugate,
+    4 otherwise (the status line says which failure it was, and no PNG is written).
     """
-    from extremal.plot.geodesics import _pyplot, plot_path
+    from extremal.plot.geodesics import plot_path
 
+    target = output(args.out, "shortest-path.png")
     metric = Metric.from_line_element(args.line_element, args.coords)
     path = geodesic_between(metric, vector(args.from_, "from"), vector(args.to, "to"), samples=args.samples)
     status = Status(int(path.status[0]))
-    plt = _pyplot()
-    fig = plot_path(path, axes=tuple(args.axes))
-    out = pathlib.Path(args.out)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
-    how = "shooting after the path-energy fallback" if path.fallback_used[0] else "shooting"
-    print(f"length {path.length[0]:.12g}")
-    print(f"status {status.name} ({how}; residual {path.residual[0]:.1e})")
-    print(f"v0 {path.v0[0].tolist()}")
-    print(f"wrote {out}")
-    return 0 if status == Status.SUCCESS else 1
+    ok = path.status == Status.SUCCESS
+    closing = finish_rows(ok, target, lambda: plot_path(path, axes=tuple(args.axes)), "pair")
+    if ok[0]:
+        how = "shooting after the path-energy fallback" if path.fallback_used[0] else "shooting"
+        how = "collocation" if path.collocated[0] else how
+        print(f"length {path.length[0]:.12g}")
+        print(f"status {status.name} ({how}; residual {path.residual[0]:.1e})")
+        print(f"v0 {path.v0[0].tolist()}")
+    else:
+        print(f"status {failure(status)}; no length to report")
+    print(closing)
+    return rows_exit_code(ok)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -47,20 +50,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     >>> args = parser.parse_args(["shortest-path", "dx**2 + dy**2", "--coords", "x y",
     ...                           "--from", "0,0", "--to", "3,4"])
     >>> args.from_, args.out
-    ('0,0', 'shortest-path.png')
+    ('0,0', None)
     """
     p = subparsers.add_parser(
         "shortest-path",
         help="geodesic between two points of a line element (length, status, PNG)",
         description="Find the geodesic from --from to --to (shooting with Newton, path-energy fallback), "
-        "print its length and status, and write a PNG of it in the chart. Exit code 1 if it did not converge "
-        "or the end points are conjugate.",
+        "print its length and status, and write a PNG of it in the chart. Exit code 4 (and no PNG) if it did not "
+        "converge, the end points are conjugate or a point is outside the chart.",
+        epilog=ROWS_EPILOG,
     )
     p.add_argument("line_element", help='e.g. "dth**2 + sin(th)**2*dph**2"')
     p.add_argument("--coords", required=True, help='coordinate names, e.g. "th ph"')
     p.add_argument("--from", dest="from_", required=True, help="start point, comma separated")
     p.add_argument("--to", required=True, help="end point, comma separated")
-    p.add_argument("--samples", type=int, default=65, help="points along the drawn path (default 65)")
-    p.add_argument("--axes", type=int, nargs=2, default=[0, 1], help="coordinate indices to plot (default 0 1)")
-    p.add_argument("--out", default="shortest-path.png", help="PNG to write (default shortest-path.png)")
+    p.add_argument("--samples", type=positive_int, default=65, help="points along the drawn path (default 65)")
+    p.add_argument("--axes", type=nonnegative_int, nargs=2, default=[0, 1],
+                   help="coordinate indices to plot (default 0 1)")
+    p.add_argument("--out", help="picture to write (default shortest-path.png, which must not exist yet)")
     p.set_defaults(func=run)

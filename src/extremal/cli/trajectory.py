@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import pathlib
 
 import numpy as np
 
-from extremal.cli._numbers import interval, vectors
+from extremal.cli._exit import ROWS_EPILOG, failure, finish_rows, over_successful, rows_exit_code
+from extremal.cli._files import output
+from extremal.cli._numbers import interval, positive_float, positive_int, vectors
 from extremal.numerics.methods import DormandPrince853
 from extremal.numerics.status import status_counts
 from extremal.numerics.trajectories import trajectories
@@ -17,28 +18,36 @@ __all__ = ["add_parser", "run"]
 
 
 def run(args: argparse.Namespace) -> int:
-    """Integrate the trajectories described by ``args``, write the PNG and print a summary."""
-    from extremal.plot.geodesics import _pyplot
+    """Integrate the trajectories described by ``args``, write the PNG and print a summary.
+
+    Returns 0 if every trajectory succeeded, 3 if some failed, 4 if all failed (no PNG then).
+    """
     from extremal.plot.trajectories import plot_trajectories
 
+    target = output(args.out, "trajectory.png")
     lagrangian = Lagrangian.parse(args.lagrangian, args.coords, args.time)
     times = interval(args.t, "t", args.samples)
     batch = trajectories(
         lagrangian, vectors(args.q0, "q0"), vectors(args.v0, "v0"), times,
         method=DormandPrince853(rtol=args.rtol, atol=args.rtol),
     )
-    plt = _pyplot()
-    fig = plot_trajectories(batch)
-    out = pathlib.Path(args.out)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
+    ok = batch.success
+    closing = finish_rows(ok, target, lambda: plot_trajectories(batch), "trajectory")
     print(f"{batch.q.shape[0]} trajectory(ies) of L = {lagrangian.expr} for t in [{times[0]}, {times[-1]}]")
-    drift = "n/a (L depends on t)" if batch.energy_drift is None else f"{float(np.nanmax(batch.energy_drift)):.1e}"
-    print(f"status: {status_counts(batch.status)}; max energy drift: {drift}")
+    if not np.any(ok):
+        print(f"status: {status_counts(batch.status)}")
+    elif batch.energy_drift is None:
+        print(f"status: {status_counts(batch.status)}; max energy drift: n/a (L depends on t)")
+    else:
+        drift = float(np.nanmax(batch.energy_drift[ok]))
+        print(f"status: {status_counts(batch.status)}; max energy drift: {drift:.1e}{over_successful(ok)}")
     for row in range(batch.q.shape[0]):
-        print(f"  q(t_end) = {np.array2string(batch.q_final[row], precision=10)}")
-    print(f"wrote {out}")
-    return 0 if np.all(batch.success) else 1
+        if ok[row]:
+            print(f"  q(t_end) = {np.array2string(batch.q_final[row], precision=10)}")
+        else:
+            print(f"  {failure(batch.status[row])}; stopped at t = {batch.t_final[row]:g}")
+    print(closing)
+    return rows_exit_code(ok)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -50,14 +59,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     >>> add_parser(parser.add_subparsers())
     >>> args = parser.parse_args(["trajectory", "xdot**2/2 - x**2/2", "--coords", "x", "--q0", "1", "--v0", "0"])
     >>> args.t, args.out
-    ('10', 'trajectory.png')
+    ('10', None)
     """
     p = subparsers.add_parser(
         "trajectory",
         help="integrate a Lagrangian's equations of motion and plot them with the energy drift",
         description="Integrate the Euler-Lagrange equations of LAGRANGIAN (velocities are the coordinate "
         "names with 'dot', e.g. xdot) from --q0, --v0; write a PNG of the paths and the energy drift and "
-        "print the end points. Exit code 1 if a trajectory failed.",
+        "print the end points.",
+        epilog=ROWS_EPILOG,
     )
     p.add_argument("lagrangian", help='e.g. "(rdot**2 + r**2*thetadot**2)/2 + 1/r"')
     p.add_argument("--coords", required=True, help='coordinate names, e.g. "r theta"')
@@ -65,7 +75,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--q0", required=True, action="append", help="initial coordinates; repeat for a batch")
     p.add_argument("--v0", required=True, action="append", help="initial velocities; repeat for a batch")
     p.add_argument("--t", default="10", help="END or START:END of the time (default 10)")
-    p.add_argument("--samples", type=int, default=400, help="output times (default 400)")
-    p.add_argument("--rtol", type=float, default=1e-10, help="tolerance of the DOP853 integrator (default 1e-10)")
-    p.add_argument("--out", default="trajectory.png", help="PNG to write (default trajectory.png)")
+    p.add_argument("--samples", type=positive_int, default=400, help="output times (default 400)")
+    p.add_argument("--rtol", type=positive_float, default=1e-10,
+                   help="tolerance of the DOP853 integrator (default 1e-10)")
+    p.add_argument("--out", help="picture to write (default trajectory.png, which must not exist yet)")
     p.set_defaults(func=run)
