@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from extremal.errors import InputError
+from extremal.numerics._checks import count, positive
 from extremal.numerics.geodesic_system import GeodesicSystem
 
 __all__ = ["Collocation"]
@@ -61,12 +62,16 @@ class Collocation:
     max_iterations: int = 16
 
     def __post_init__(self) -> None:
-        if not self.nodes or not all(isinstance(m, int) and 4 <= m <= 400 for m in self.nodes):
-            raise InputError(f"nodes must be node counts between 4 and 400, e.g. (40, 80); got {self.nodes!r}.")
-        if not (isinstance(self.tol, float) and 0 < self.tol < 1):
-            raise InputError(f"tol must be a float in (0, 1), e.g. 1e-13; got {self.tol!r}.")
-        if not (isinstance(self.max_iterations, int) and self.max_iterations > 0):
-            raise InputError(f"max_iterations must be a positive int; got {self.max_iterations!r}.")
+        if (
+            not isinstance(self.nodes, tuple)
+            or not self.nodes
+            or not all(not isinstance(m, bool) and isinstance(m, int) and 4 <= m <= 400 for m in self.nodes)
+        ):
+            raise InputError(
+                f"nodes must be a tuple of node counts (ints) between 4 and 400, e.g. (40, 80); got {self.nodes!r}."
+            )
+        positive("tol", self.tol, "A typical value is 1e-13.", at_most=0.5)
+        count("max_iterations", self.max_iterations, "A typical value is 16.")
 
 
 @dataclass(frozen=True, slots=True)

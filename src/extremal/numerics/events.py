@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from extremal.errors import InputError
+from extremal.numerics._checks import count, is_real_number, real
 
 __all__ = ["Event", "crossing"]
 
@@ -47,8 +48,10 @@ class Event:
             raise InputError(
                 f"Event.function must be callable as function(t, y); got {type(self.function).__name__}."
             )
-        if self.direction not in (-1, 0, 1):
+        if not is_real_number(self.direction) or self.direction not in (-1, 0, 1):
             raise InputError(f"Event.direction must be -1, 0 or +1; got {self.direction!r}.")
+        if not isinstance(self.name, str):
+            raise InputError(f"Event.name must be a str; got {type(self.name).__name__}.")
 
 
 def crossing(index: int, value: float, direction: float = 0.0, name: str | None = None) -> Event:
@@ -62,8 +65,8 @@ def crossing(index: int, value: float, direction: float = 0.0, name: str | None 
     >>> crossing(1, 2.5, direction=-1).function(np.zeros(1), np.array([[0.0], [3.0]]))
     array([0.5])
     """
-    if not isinstance(index, int | np.integer) or index < 0:
-        raise InputError(f"index must be a non-negative int naming a state component; got {index!r}.")
+    index = count("index", index, "It names a state component: y[index].", minimum=0)
+    value = real("value", value, "Pass the level to stop at, e.g. crossing(1, 2.01).")
 
     def function(t: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
         return y[index] - value

@@ -21,6 +21,8 @@ import sympy as sp
 from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError
+from extremal.numerics._checks import check_size, pair_rows, real_array, samples
+from extremal.numerics._checks import rows as read_rows
 from extremal.numerics.compile import CompiledFunction, compile_function, compile_rhs
 from extremal.numerics.methods import DormandPrince853, Method
 from extremal.numerics.runge_kutta import integrate
@@ -121,8 +123,12 @@ def newton_vs_jacobi(
     Raises
     ------
     InputError
-        If the shapes are wrong, or :math:`E \le U(x_0)` (no motion: the Jacobi metric degenerates),
-        or ``energy`` is given with a zero direction ``v0``.
+        If the shapes are wrong or the values not real numbers, ``s`` is zero or not finite,
+        :math:`E \le U(x_0)` (no motion: the Jacobi metric degenerates), or ``energy`` is given
+        with a zero direction ``v0``. A row whose ``x0`` or ``v0`` is not finite is not an error:
+        it gets ``Status.NONFINITE``.
+    LimitError
+        If N × m × (2n + 3) values would exceed ``extremal.limits(max_size=...)``.
 
     Examples
     --------
@@ -144,17 +150,26 @@ def newton_vs_jacobi(
     n = kinetic.dim
     U = parse(potential, {q.name: q for q in kinetic.coords}, "potential")
     rhs, energies = _jacobi_system(kinetic, U)
-    X0 = np.array(x0, dtype=np.float64, ndmin=1)
-    V0 = np.array(v0, dtype=np.float64, ndmin=1)
-    X0, V0 = (X0[None, :] if X0.ndim == 1 else X0), (V0[None, :] if V0.ndim == 1 else V0)
-    if X0.shape[-1] != n or V0.shape[-1] != n or X0.ndim != 2 or V0.ndim != 2:
-        raise InputError(f"x0 and v0 must have shape ({n},) or (N, {n}); got {np.shape(x0)} and {np.shape(v0)}.")
-    N = max(X0.shape[0], V0.shape[0])
-    X0, V0 = np.broadcast_to(X0, (N, n)), np.broadcast_to(V0, (N, n))
-    E, U0 = energies(0.0, np.concatenate([X0, V0], axis=1).T)
+    names = tuple(q.name for q in kinetic.coords)
+    X0, V0 = pair_rows(("x0", "v0"), read_rows("x0", x0, n, names), read_rows("v0", v0, n, names))
+    N = X0.shape[0]
+    sampled = samples("s", s, "parameter")
+    check_size("newton_vs_jacobi", rows=N, samples=sampled.size, components=2 * n + 3)
+    finite = np.all(np.isfinite(X0), axis=1) & np.all(np.isfinite(V0), axis=1)
+    with np.errstate(all="ignore"):
+        E, U0 = energies(0.0, np.concatenate([X0, V0], axis=1).T)
     if energy is not None:
-        target = np.broadcast_to(np.asarray(energy, dtype=np.float64), (N,))
-        kinetic_now = E - U0
+        target = real_array("energy", energy, f"a number or shape ({N},)")
+        try:
+            target = np.broadcast_to(target, (N,))
+        except ValueError:
+            raise InputError(
+                f"energy must be a number or an array of shape ({N},); got shape {target.shape}."
+            ) from None
+        if not np.all(np.isfinite(target)):
+            raise InputError(f"energy must be finite; got {energy!r}.")
+        kinetic_now = np.where(finite, E - U0, 1.0)
+        U0 = np.where(finite, U0, target - 1.0)
         if np.any(~(kinetic_now > 0)):
             bad = int(np.flatnonzero(~(kinetic_now > 0))[0])
             raise InputError(
@@ -169,20 +184,21 @@ def newton_vs_jacobi(
             )
         V0 = V0 * np.sqrt((target - U0) / kinetic_now)[:, None]
         E = target.copy()
-    if np.any(~(E - U0 > 0)):
-        bad = int(np.flatnonzero(~(E - U0 > 0))[0])
+    with np.errstate(invalid="ignore"):
+        moving = (E - U0 > 0) | ~finite
+    if not np.all(moving):
+        bad = int(np.flatnonzero(~moving)[0])
         raise InputError(
             f"row {bad} has E - U(x0) = {E[bad] - U0[bad]} <= 0: the particle is at rest, where the Jacobi metric "
             "(E - U) g degenerates. Give it a nonzero velocity v0."
         )
-    samples = np.asarray(s, dtype=np.float64)
-    samples = np.array([0.0, float(samples)]) if samples.ndim == 0 else samples
     method = DormandPrince853(rtol=1e-12, atol=1e-12) if method is None else method
-    y0 = np.concatenate([X0, V0, np.zeros((N, 1)), E[:, None], (E - U0)[:, None]], axis=1)
-    geo = integrate(rhs, y0, (samples[0], samples[-1]), method, t_eval=samples)
+    with np.errstate(invalid="ignore"):
+        y0 = np.concatenate([X0, V0, np.zeros((N, 1)), E[:, None], (E - U0)[:, None]], axis=1)
+    geo = integrate(rhs, y0, (sampled[0], sampled[-1]), method, t_eval=sampled)
     clock = geo.y[..., 2 * n]
     ok = geo.success & np.all(np.isfinite(clock), axis=1)
-    x_newton = np.full((N, samples.size, n), np.nan)
+    x_newton = np.full((N, sampled.size, n), np.nan)
     status = geo.status.copy()
     if np.any(ok):
         rows = np.flatnonzero(ok)
@@ -197,7 +213,7 @@ def newton_vs_jacobi(
         status[rows] = np.maximum(status[rows], newton.status)
     return JacobiComparison(
         coords=tuple(q.name for q in kinetic.coords),
-        s=np.broadcast_to(samples, (N, samples.size)).copy(),
+        s=np.broadcast_to(sampled, (N, sampled.size)).copy(),
         t=clock,
         x_jacobi=geo.y[..., :n],
         x_newton=x_newton,

@@ -14,24 +14,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from extremal.errors import InputError
+from extremal.numerics._checks import count, positive
 from extremal.numerics.tableaux import DOP853, DOPRI5, ButcherTableau
 
 __all__ = ["DormandPrince54", "DormandPrince853", "FixedStep", "Method"]
 
-
-def _check_positive(name: str, value: float, hint: str) -> None:
-    if not (isinstance(value, int | float) and value > 0):
-        raise InputError(f"{name} must be a positive number; got {value!r}. {hint}")
+_STEPS_HINT = "Pass the number of steps allowed per trajectory, e.g. max_steps=100_000."
 
 
 def _check_adaptive(method: DormandPrince54 | DormandPrince853) -> None:
     hint = "Typical values are 1e-6 to 1e-12."
-    _check_positive("rtol", method.rtol, hint)
-    _check_positive("atol", method.atol, hint)
+    positive("rtol", method.rtol, hint, at_most=1.0)
+    positive("atol", method.atol, hint)
     if method.rtol < 1e-15:
         raise InputError(f"rtol={method.rtol!r} is below double precision; pass rtol >= 1e-15.")
-    if not (isinstance(method.max_steps, int) and method.max_steps > 0):
-        raise InputError(f"max_steps must be a positive int; got {method.max_steps!r}.")
+    count("max_steps", method.max_steps, _STEPS_HINT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +38,15 @@ class DormandPrince54:
     Parameters
     ----------
     rtol, atol : float
-        Relative and absolute tolerance of the local error estimate.
+        Relative and absolute tolerance of the local error estimate: finite, ``atol > 0`` and
+        ``1e-15 <= rtol <= 1``.
     max_steps : int
-        Accepted plus rejected steps allowed per trajectory before ``Status.MAX_STEPS``.
+        Accepted plus rejected steps allowed per trajectory before ``Status.MAX_STEPS`` (at least 1).
+
+    Raises
+    ------
+    InputError
+        For a tolerance or step count out of range (booleans are not numbers).
 
     Examples
     --------
@@ -71,9 +74,15 @@ class DormandPrince853:
     Parameters
     ----------
     rtol, atol : float
-        Relative and absolute tolerance of the local error estimate.
+        Relative and absolute tolerance of the local error estimate: finite, ``atol > 0`` and
+        ``1e-15 <= rtol <= 1``.
     max_steps : int
-        Accepted plus rejected steps allowed per trajectory before ``Status.MAX_STEPS``.
+        Accepted plus rejected steps allowed per trajectory before ``Status.MAX_STEPS`` (at least 1).
+
+    Raises
+    ------
+    InputError
+        For a tolerance or step count out of range (booleans are not numbers).
 
     Examples
     --------
@@ -100,6 +109,20 @@ class FixedStep:
 
     Useful to measure a method's order: the global error scales as ``dt**tableau.order``.
 
+    Parameters
+    ----------
+    tableau : ButcherTableau
+        ``DOPRI5``, ``DOP853`` or another explicit tableau.
+    dt : float
+        The step, finite and > 0.
+    max_steps : int
+        Steps allowed per trajectory before ``Status.MAX_STEPS`` (at least 1).
+
+    Raises
+    ------
+    InputError
+        For a non-finite or non-positive ``dt``, a bad ``max_steps`` or a tableau of the wrong type.
+
     Examples
     --------
     >>> FixedStep(DOPRI5, dt=0.1).max_steps
@@ -111,7 +134,8 @@ class FixedStep:
     max_steps: int = 100_000
 
     def __post_init__(self) -> None:
-        _check_positive("dt", self.dt, "Pass the step of the independent variable, e.g. dt=0.01.")
+        positive("dt", self.dt, "Pass the step of the independent variable, e.g. dt=0.01.")
+        count("max_steps", self.max_steps, _STEPS_HINT)
         if not isinstance(self.tableau, ButcherTableau):
             raise InputError(
                 f"tableau must be a ButcherTableau such as DOPRI5 or DOP853; got {type(self.tableau).__name__}."

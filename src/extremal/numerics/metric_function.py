@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from extremal._optional import require
 from extremal.errors import InputError
+from extremal.numerics._checks import count
 from extremal.symbolic.metric import Metric
 
 __all__ = [
@@ -51,8 +52,12 @@ _BINARY: dict[str, Callable[[sp.Expr, sp.Expr], sp.Expr]] = {
 def _unwrap(value: Any) -> sp.Expr:
     if isinstance(value, _Traced):
         return value.expr
-    if isinstance(value, int | float | np.integer | np.floating):
+    if isinstance(value, bool | np.bool_):
+        raise TypeError("cannot trace a bool; a metric entry must be a number")
+    if isinstance(value, int | float | complex | np.integer | np.floating | np.complexfloating):
         return sp.sympify(value.item() if isinstance(value, np.generic) else value)
+    if isinstance(value, sp.Expr):
+        return value
     raise TypeError(f"cannot trace a value of type {type(value).__name__}")
 
 
@@ -139,7 +144,7 @@ class CentralDifference:
     step: float = 1e-5
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.step, int | float) and 0 < self.step < 1):
+        if isinstance(self.step, bool) or not (isinstance(self.step, int | float) and 0 < self.step < 1):
             raise InputError(f"step must be a number in (0, 1); got {self.step!r}. A typical value is 1e-5.")
 
 
@@ -177,8 +182,7 @@ class MetricFunction:
     def __post_init__(self) -> None:
         if not callable(self.function):
             raise InputError(f"function must be callable as function(x) -> g; got {type(self.function).__name__}.")
-        if not (isinstance(self.dim, int) and self.dim >= 1):
-            raise InputError(f"dim must be a positive int (the number of coordinates); got {self.dim!r}.")
+        count("dim", self.dim, "Pass the number of coordinates, e.g. dim=2.")
         if self.differentiation is not None and not isinstance(
             self.differentiation, SymbolicTrace | TorchAutodiff | CentralDifference
         ):
@@ -233,10 +237,25 @@ def trace_metric(metric: MetricFunction) -> Metric:
     _check_shape(g, n)
     if g.ndim != 2:
         raise InputError(f"the metric function returned an array of shape {g.shape}; expected ({n}, {n}).")
-    entries = [[_unwrap(g[i, j]) for j in range(n)] for i in range(n)]
+    try:
+        entries = [[_unwrap(g[i, j]) for j in range(n)] for i in range(n)]
+    except TypeError as exc:
+        raise InputError(
+            f"the metric function returned an entry that is not a number or an expression of x ({exc}); "
+            "each g[i][j] must be a real number or built from x with arithmetic and NumPy functions."
+        ) from None
     matrix = sp.ImmutableMatrix(entries)
     constant = not any(matrix.has(s) for s in symbols)
     return Metric(symbols, matrix, constant=constant)
+
+
+def _not_real(i: int, j: int, entry: Any, why: str) -> InputError:
+    shown = repr(entry)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return InputError(
+        f"the metric function returned g[{i}][{j}] = {shown} ({type(entry).__name__}), {why}; each entry must be "
+        "real numbers: a number or an array of shape (k,) for points x of shape (n, k)."
+    )
 
 
 def _stack_numpy(g: Any, n: int, k: int) -> NDArray[np.float64]:
@@ -244,7 +263,16 @@ def _stack_numpy(g: Any, n: int, k: int) -> NDArray[np.float64]:
     out = np.empty((n, n, k))
     for i in range(n):
         for j in range(n):
-            out[i, j] = np.broadcast_to(np.asarray(g[i][j], dtype=np.float64), (k,))
+            entry = g[i][j]
+            try:
+                value = np.asarray(entry)
+                if value.dtype.kind not in "iuf":
+                    raise _not_real(i, j, entry, f"of dtype {value.dtype}")
+                out[i, j] = np.broadcast_to(value.astype(np.float64), (k,))
+            except (TypeError, ValueError) as exc:
+                if isinstance(exc, InputError):
+                    raise
+                raise _not_real(i, j, entry, str(exc)) from None
     return out
 
 
@@ -255,7 +283,13 @@ def _stack_torch(torch: Any, g: Any, n: int, k: int) -> Any:
         row = []
         for j in range(n):
             e = g[i][j]
-            e = e if isinstance(e, torch.Tensor) else torch.tensor(float(e), dtype=torch.float64)
+            if isinstance(e, bool) or (isinstance(e, torch.Tensor) and (e.is_complex() or e.dtype == torch.bool)):
+                raise _not_real(i, j, e, "not real")
+            if not isinstance(e, torch.Tensor):
+                try:
+                    e = torch.tensor(float(e), dtype=torch.float64)
+                except (TypeError, ValueError) as exc:
+                    raise _not_real(i, j, e, str(exc)) from None
             row.append(e.expand(k) if e.dim() == 0 else e)
         rows.append(torch.stack(row))
     return torch.stack(rows)

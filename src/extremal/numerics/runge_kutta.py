@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError, IntegrationError
+from extremal.numerics._checks import check_size, flag, real_array, sequence_of
 from extremal.numerics.compile import CompiledFunction, NumPyBackend, _second_order_part
 from extremal.numerics.events import Event
 from extremal.numerics.methods import DormandPrince54, DormandPrince853, FixedStep, Method
@@ -34,6 +35,8 @@ RHS = Callable[[NDArray[np.float64], NDArray[np.float64]], NDArray[np.float64]]
 
 _SAFETY, _MIN_FACTOR, _MAX_FACTOR = 0.9, 0.2, 10.0
 _ROOT_ITERATIONS = 80
+# An adaptive step below this fraction of the span means a singularity ahead (STEP_TOO_SMALL).
+_REL_FLOOR = 2.0**-40
 _WORKING_SET = 12288
 _REFILL = 0.75
 
@@ -79,43 +82,50 @@ class ODESolution:
 
 
 def _as_states(y0: ArrayLike) -> NDArray[np.float64]:
-    try:
-        arr = np.array(y0, dtype=np.float64, ndmin=1)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"y0 must be a real array of shape (d,) or (N, d); could not read it ({exc}).") from None
+    arr = real_array("y0", y0, "shape (d,) or (N, d)")
     if arr.ndim == 1:
         arr = arr[None, :]
     if arr.ndim != 2 or arr.shape[1] == 0 or arr.shape[0] == 0:
-        raise InputError(f"y0 must have shape (d,) or (N, d) with N, d >= 1; got shape {arr.shape}.")
+        raise InputError(f"y0 must have shape (d,) or (N, d) with N, d >= 1; got shape {np.shape(arr)}.")
     return arr
 
 
 def _as_span(t_span: Sequence[ArrayLike], n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    try:
-        start, end = t_span
-        t0 = np.broadcast_to(np.asarray(start, dtype=np.float64), (n,)).copy()
-        t1 = np.broadcast_to(np.asarray(end, dtype=np.float64), (n,)).copy()
-    except (TypeError, ValueError) as exc:
-        raise InputError(
-            f"t_span must be a pair (t0, t1) of numbers or arrays of shape (N,) with N={n}; "
-            f"got {t_span!r} ({exc})."
-        ) from None
+    hint = f"pass t_span=(t0, t1) with numbers or arrays of shape (N,), N={n}, and t1 != t0"
+    if isinstance(t_span, str | bytes) or not isinstance(t_span, Sequence | np.ndarray) or len(t_span) != 2:
+        raise InputError(f"t_span must be a pair (t0, t1); got {t_span!r}; {hint}.")
+    ends = []
+    for name, value in zip(("t_span[0]", "t_span[1]"), t_span, strict=True):
+        arr = real_array(name, value, f"a number or shape ({n},)")
+        try:
+            ends.append(np.broadcast_to(arr, (n,)).copy())
+        except ValueError:
+            raise InputError(f"{name} has shape {arr.shape}; {hint}.") from None
+    t0, t1 = ends
     if not (np.all(np.isfinite(t0)) and np.all(np.isfinite(t1))):
-        raise InputError(f"t_span must be finite; got {t_span!r}.")
+        raise InputError(f"t_span must be finite; got {t_span!r}; {hint}.")
+    empty = np.flatnonzero(t0 == t1)
+    if empty.size:
+        raise InputError(
+            f"t_span has zero length (t0 = t1 = {float(t0[empty[0]])!r}) for {empty.size} of {n} rows, the first row "
+            f"{int(empty[0])}: there is nothing to integrate; {hint}."
+        )
     return t0, t1
 
 
 def _as_t_eval(
-    t_eval: ArrayLike | None, t0: NDArray[np.float64], t1: NDArray[np.float64]
+    t_eval: ArrayLike | None, t0: NDArray[np.float64], t1: NDArray[np.float64], d: int
 ) -> NDArray[np.float64]:
     n = t0.size
     if t_eval is None:
         return np.empty((n, 0))
-    te = np.asarray(t_eval, dtype=np.float64)
+    te = real_array("t_eval", t_eval, f"shape (m,) or (N, m) with N={n}")
     if te.ndim == 1:
+        check_size("the output", rows=n, samples=te.size, components=d)
         te = np.broadcast_to(te, (n, te.size))
     if te.ndim != 2 or te.shape[0] != n:
         raise InputError(f"t_eval must have shape (m,) or (N, m) with N={n}; got shape {te.shape}.")
+    check_size("the output", rows=n, samples=te.shape[1], components=d)
     direction = np.sign(t1 - t0)[:, None]
     steps = np.diff(te, axis=1) * direction
     lo, hi = np.minimum(t0, t1)[:, None], np.maximum(t0, t1)[:, None]
@@ -123,7 +133,8 @@ def _as_t_eval(
     if np.any(steps < 0) or np.any(te < lo - tol) or np.any(te > hi + tol) or not np.all(np.isfinite(te)):
         raise InputError(
             "t_eval must be finite, inside t_span and ordered in the direction of integration; "
-            f"got values in [{te.min()}, {te.max()}] for spans from {t0.min()} to {t1.max()}."
+            f"got values in [{np.nanmin(te) if te.size else 'none'}, {np.nanmax(te) if te.size else 'none'}] "
+            f"for spans from {t0.min()} to {t1.max()}."
         )
     return np.ascontiguousarray(te)
 
@@ -310,7 +321,15 @@ def _crossed(g0: NDArray[np.float64], g1: NDArray[np.float64], direction: float)
 def _eval_events(events: Sequence[Event], t: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
     out = np.empty((len(events), t.size))
     for i, ev in enumerate(events):
-        value = np.asarray(ev.function(t, y), dtype=np.float64)
+        raw = ev.function(t, y)
+        try:
+            if np.iscomplexobj(raw):
+                raise TypeError("complex values")
+            value = np.asarray(raw, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InputError(
+                f"event {ev.name!r} must return real numbers, one per trajectory; got {type(raw).__name__} ({exc})."
+            ) from None
         if value.shape != t.shape:
             raise InputError(
                 f"event {ev.name!r} returned shape {value.shape}; it must return one value per "
@@ -340,6 +359,7 @@ def integrate(
     *,
     t_eval: ArrayLike | None = None,
     events: Sequence[Event] = (),
+    boundaries: Sequence[Event] = (),
     strict: bool = False,
 ) -> ODESolution:
     r"""Integrate :math:`\dot y = f(t, y)` for a batch of initial states at once.
@@ -347,6 +367,11 @@ def integrate(
     Each trajectory ``i`` runs from ``t_span[0][i]`` to ``t_span[1][i]`` with its own adaptive
     step (or ``FixedStep``); dense output fills ``t_eval``; an :class:`Event` stops a
     trajectory at the first root of its function.
+
+    An adaptive step that falls below :math:`2^{-40}\,|t_1 - t_0|` (about ``1e-12`` of the span)
+    or below 10 units in the last place of ``t`` ends the trajectory with ``STEP_TOO_SMALL``
+    (``NONFINITE`` if the right-hand side was not finite there): the solution has a singularity
+    ahead, and a step that small would need far more than ``max_steps`` steps to go on.
 
     Parameters
     ----------
@@ -364,6 +389,9 @@ def integrate(
         Output times, inside the span and ordered in the direction of integration.
     events : sequence of Event
         Terminal events.
+    boundaries : sequence of Event
+        Functions whose sign change marks the edge of the domain (a chart boundary): a
+        trajectory reaching one stops there with ``Status.OUTSIDE_CHART``; ``direction`` is ignored.
     strict : bool
         Raise :class:`IntegrationError` if any trajectory did not succeed.
 
@@ -374,7 +402,10 @@ def integrate(
     Raises
     ------
     InputError
-        For inputs of the wrong shape, or an ``rhs`` returning the wrong shape.
+        For inputs of the wrong shape, type or value (a zero-length span, non-finite times,
+        strings, booleans), or an ``rhs`` returning the wrong shape or complex values.
+    LimitError
+        If the output, N × m × d values, would exceed ``extremal.limits(max_size=...)``.
     IntegrationError
         If ``strict`` and a trajectory failed.
 
@@ -392,16 +423,19 @@ def integrate(
         raise InputError(
             f"method must be DormandPrince54(...), DormandPrince853(...) or FixedStep(...); got {method!r}."
         )
+    if not callable(rhs):
+        raise InputError(f"rhs must be callable as rhs(t, y) -> dy; got {type(rhs).__name__}.")
+    strict = flag("strict", strict)
     Y0 = _as_states(y0)
     n, d = Y0.shape
     t0, t1 = _as_span(t_span, n)
-    te = _as_t_eval(t_eval, t0, t1)
+    te = _as_t_eval(t_eval, t0, t1, d)
     m = te.shape[1]
     te_pad = np.concatenate([te, np.full((n, 1), np.nan)], axis=1)
-    events = tuple(events)
-    for ev in events:
-        if not isinstance(ev, Event):
-            raise InputError(f"events must be Event objects; got {type(ev).__name__}. Wrap functions in Event(f).")
+    example = "[crossing(0, 1.0)]; wrap functions in Event(f)"
+    n_user = len(sequence_of("events", events, Event, example))
+    events = (*sequence_of("events", events, Event, example), *sequence_of("boundaries", boundaries, Event, example))
+    floor_all = _REL_FLOOR * np.abs(t1 - t0)
 
     tab = method.tableau
     coef = _stage_coefficients(tab)
@@ -430,7 +464,16 @@ def integrate(
 
     def start(rows: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
         y_start = np.ascontiguousarray(Y0[rows].T)
-        f_start = np.asarray(_call(rhs, t0[rows], y_start, counter), dtype=np.float64)
+        value = _call(rhs, t0[rows], y_start, counter)
+        try:
+            if np.iscomplexobj(value):
+                raise TypeError("complex values")
+            f_start = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InputError(
+                f"rhs(t, y) must return real numbers, an array of shape {y_start.shape}; got "
+                f"{type(value).__name__} ({exc}). A compiled or hand-written right-hand side must be real-valued."
+            ) from None
         if f_start.shape != y_start.shape:
             raise InputError(
                 f"rhs(t, y) returned shape {f_start.shape} for y of shape {y_start.shape}; it must return the "
@@ -443,11 +486,12 @@ def integrate(
     f_all = np.empty((d, n))
     for lo in range(0, n, capacity):
         rows = np.arange(lo, min(n, lo + capacity))
-        y_start, f_start, bad = start(rows)
-        f_all[:, rows] = f_start
-        status[rows[bad]] = Status.NONFINITE
-        span = np.abs(t1[rows] - t0[rows])
-        h_all[rows] = _initial_step(rhs, t0[rows], y_start, f_start, direction_all[rows], span, method, counter)
+        with np.errstate(all="ignore"):
+            y_start, f_start, bad = start(rows)
+            f_all[:, rows] = f_start
+            status[rows[bad]] = Status.NONFINITE
+            span = np.abs(t1[rows] - t0[rows])
+            h_all[rows] = _initial_step(rhs, t0[rows], y_start, f_start, direction_all[rows], span, method, counter)
         h_all[rows[bad | (span == 0)]] = np.inf
     order = np.argsort(h_all / np.maximum(np.abs(t1 - t0), np.finfo(float).tiny), kind="stable")
     order = order[np.isfinite(h_all[order])]
@@ -532,7 +576,9 @@ def integrate(
         stop_event = np.full(k, -1, dtype=np.int16)
         if events:
             g_new = _eval_events(events, t_new, y_new)
-            crossed = np.stack([_crossed(g_prev[i], g_new[i], ev.direction) for i, ev in enumerate(events)]) & accept
+            crossed = np.stack(
+                [_crossed(g_prev[i], g_new[i], ev.direction if i < n_user else 0) for i, ev in enumerate(events)]
+            ) & accept
             dense_rows = crossed.any(axis=0)
         else:
             dense_rows = np.zeros(k, dtype=bool)
@@ -593,8 +639,8 @@ def integrate(
 
         hit_event = stop_event >= 0
         finished = accept & last & ~hit_event
-        min_step = 10 * np.abs(np.spacing(t))
-        collapsed = ~accept & (h < min_step) if adaptive else ~finite
+        min_step = np.maximum(10 * np.abs(np.spacing(t)), floor_all[idx])
+        collapsed = ~finished & ~hit_event & (h < min_step) if adaptive else ~finite
         out_of_steps = (n_steps[idx] + n_rejected[idx] >= method.max_steps) & ~finished & ~hit_event
         done = finished | hit_event | collapsed | out_of_steps
         if np.any(done):
@@ -604,8 +650,10 @@ def integrate(
             code[collapsed[rows] & ~finite[rows]] = Status.NONFINITE
             code[hit_event[rows]] = Status.EVENT
             code[finished[rows]] = Status.SUCCESS
+            boundary = stop_event[rows] >= n_user
+            code[boundary] = Status.OUTSIDE_CHART
             status[idx[rows]] = code
-            event_index[idx[rows]] = stop_event[rows]
+            event_index[idx[rows]] = np.where(boundary, -1, stop_event[rows])
             t_final[idx[rows]] = t[rows]
             y_final[idx[rows]] = y[:, rows].T
         state = (idx, t, t_end, direction, h, ptr, t_next, y, f, g_prev, rejected_last)

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError
+from extremal.numerics._checks import check_size, pair_rows, rows, samples
 from extremal.numerics.compile import (
     Backend,
     CompiledFunction,
@@ -93,17 +94,6 @@ def _energy(lagrangian: Lagrangian) -> CompiledFunction | None:
     return None if L.expr.has(L.time) else compile_function((*L.coords, *L.velocities), [energy(L)], L.time)
 
 
-def _rows(value: ArrayLike, n: int, name: str) -> Array:
-    arr = np.array(value, dtype=np.float64, ndmin=1)
-    if arr.ndim == 1:
-        arr = arr[None, :]
-    if arr.ndim != 2 or arr.shape[1] != n:
-        raise InputError(
-            f"{name} must have shape ({n},) or (N, {n}) for the {n} coordinates; got shape {np.shape(value)}."
-        )
-    return arr
-
-
 def trajectories(
     lagrangian: Lagrangian,
     q0: ArrayLike,
@@ -138,11 +128,16 @@ def trajectories(
     Returns
     -------
     TrajectoryBatch
+        A row whose ``q0`` or ``qdot0`` is not finite gets ``Status.NONFINITE``; the others are
+        integrated as usual.
 
     Raises
     ------
     InputError
-        For wrongly shaped inputs or a Lagrangian with free parameters.
+        For wrongly shaped or non-numeric inputs, a zero or non-finite ``t``, an option out of
+        range, or a Lagrangian with free parameters.
+    LimitError
+        If N × m × 2n values would exceed ``extremal.limits(max_size=...)``.
 
     Examples
     --------
@@ -161,15 +156,12 @@ def trajectories(
     backend = NumPyBackend() if backend is None else backend
     rhs, H = with_backend(compile_lagrangian(lagrangian), backend), _energy(lagrangian)
     n = len(lagrangian.coords)
-    Q0, V0 = _rows(q0, n, "q0"), _rows(qdot0, n, "qdot0")
-    if Q0.shape[0] != V0.shape[0] and 1 not in (Q0.shape[0], V0.shape[0]):
-        raise InputError(f"q0 has {Q0.shape[0]} rows and qdot0 has {V0.shape[0]}; pass equal counts or one row.")
-    N = max(Q0.shape[0], V0.shape[0])
-    y0 = np.concatenate([np.broadcast_to(Q0, (N, n)), np.broadcast_to(V0, (N, n))], axis=1)
-    times = np.asarray(t, dtype=np.float64)
-    times = np.array([0.0, float(times)]) if times.ndim == 0 else times
-    if times.ndim != 1 or times.size < 2:
-        raise InputError(f"t must be an end time or a 1-D array of at least 2 times; got {t!r}.")
+    coords = tuple(q.name for q in lagrangian.coords)
+    Q0, V0 = pair_rows(("q0", "qdot0"), rows("q0", q0, n, coords), rows("qdot0", qdot0, n, coords))
+    N = Q0.shape[0]
+    y0 = np.concatenate([Q0, V0], axis=1)
+    times = samples("t", t, "time")
+    check_size("trajectories", rows=N, samples=times.size, components=2 * n)
     method = DormandPrince853(rtol=1e-10, atol=1e-12) if method is None else method
     sol = integrate(rhs, y0, (times[0], times[-1]), method, t_eval=times, events=events, strict=strict)
     H_along = H_drift = None
