@@ -67,7 +67,7 @@ def test_end_point_outside_chart():
 
 
 def test_wrong_shape():
-    with pytest.raises(InputError, match="x_a and x_b"):
+    with pytest.raises(InputError, match=r"x_a has shape \(3,\) but there are 2 coords \(th, ph\)"):
         geodesic_between(SPHERE, [1.0, 0.0, 0.0], [1.0, 1.0])
 
 

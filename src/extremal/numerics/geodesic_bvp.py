@@ -26,6 +26,8 @@ import scipy.optimize
 from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError, IntegrationError
+from extremal.numerics._checks import check_size, count, flag, pair_rows, positive
+from extremal.numerics._checks import rows as read_rows
 from extremal.numerics.collocation import (
     Collocation,
     collocate,
@@ -33,9 +35,9 @@ from extremal.numerics.collocation import (
     interpolation_matrix,
     length_and_velocity,
 )
-from extremal.numerics.geodesic_ivp import chart_defects
+from extremal.numerics.geodesic_ivp import _boundaries, chart_defects
 from extremal.numerics.geodesic_system import GeodesicSystem, geodesic_system
-from extremal.numerics.methods import DormandPrince853, Method
+from extremal.numerics.methods import DormandPrince54, DormandPrince853, FixedStep, Method
 from extremal.numerics.metric_function import MetricFunction
 from extremal.numerics.runge_kutta import integrate
 from extremal.numerics.status import Status, status_counts
@@ -48,6 +50,8 @@ Array = NDArray[np.float64]
 _SHOOTING_METHOD = DormandPrince853(rtol=1e-13, atol=1e-13)
 # Newton stops for a pair whose residual fell by less than this factor over the last iterations.
 _STALL_WINDOW, _STALL_FACTOR = 5, 0.9
+# Pairs collocated together: their Newton matrices, (m n)^2 values each, stay below this many values.
+_COLLOCATION_VALUES = 2**22
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,11 @@ class Shooting:
         End points count as conjugate when the smallest singular value of the Jacobian,
         relative to the largest, is below this.
 
+    Raises
+    ------
+    InputError
+        For a tolerance outside (0, 1), a count below 1 or a method of the wrong type.
+
     Examples
     --------
     >>> Shooting().tol
@@ -78,10 +87,31 @@ class Shooting:
     method: Method = _SHOOTING_METHOD
     conjugate_tol: float = 1e-6
 
+    def __post_init__(self) -> None:
+        positive("tol", self.tol, "A typical value is 1e-11.", at_most=0.5)
+        count("max_iterations", self.max_iterations, "A typical value is 40.")
+        positive("conjugate_tol", self.conjugate_tol, "A typical value is 1e-6.", at_most=0.5)
+        if not isinstance(self.method, DormandPrince54 | DormandPrince853 | FixedStep):
+            raise InputError(
+                f"method must be DormandPrince54(...), DormandPrince853(...) or FixedStep(...); got {self.method!r}."
+            )
+
 
 @dataclass(frozen=True, slots=True)
 class PathEnergy:
     """Minimise the discrete path energy over ``points`` interior points (the fallback).
+
+    Parameters
+    ----------
+    points : int
+        Interior points of the discrete path (at least 1).
+    max_iterations : int
+        L-BFGS iterations (at least 1).
+
+    Raises
+    ------
+    InputError
+        For a count that is not an int >= 1.
 
     Examples
     --------
@@ -91,6 +121,10 @@ class PathEnergy:
 
     points: int = 48
     max_iterations: int = 500
+
+    def __post_init__(self) -> None:
+        count("points", self.points, "A typical value is 48.")
+        count("max_iterations", self.max_iterations, "A typical value is 500.")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -131,7 +165,7 @@ class GeodesicPath:
 
 
 def _endpoints(system: GeodesicSystem, x_a: Array, v: Array, method: Method) -> tuple[Array, NDArray[np.bool_]]:
-    sol = integrate(system.rhs, np.concatenate([x_a, v], axis=1), (0.0, 1.0), method)
+    sol = integrate(system.rhs, np.concatenate([x_a, v], axis=1), (0.0, 1.0), method, boundaries=_boundaries(system))
     return sol.y_final[:, : system.dim], sol.status == Status.SUCCESS
 
 
@@ -273,11 +307,17 @@ def geodesic_between(
     Returns
     -------
     GeodesicPath
+        A pair with a non-finite end point gets ``Status.NONFINITE``, one with an end point outside
+        the chart ``Status.OUTSIDE_CHART``; the other pairs are solved as usual.
 
     Raises
     ------
     InputError
-        For wrongly shaped end points.
+        For wrongly shaped or non-numeric end points, ``samples`` not an int >= 2, or options of
+        the wrong type.
+    LimitError
+        If N × ``samples`` × n values, or the path-energy fallback's N × ``points`` × n, would
+        exceed ``extremal.limits(max_size=...)``.
     IntegrationError
         If ``strict`` and a pair did not converge or lies outside the chart.
 
@@ -295,21 +335,22 @@ def geodesic_between(
     collocation = Collocation() if collocation is None else collocation
     shooting = Shooting() if shooting is None else shooting
     fallback = PathEnergy() if fallback is None else fallback
-    A, B = np.array(x_a, dtype=np.float64, ndmin=1), np.array(x_b, dtype=np.float64, ndmin=1)
-    A, B = (A[None] if A.ndim == 1 else A), (B[None] if B.ndim == 1 else B)
-    if A.ndim != 2 or B.ndim != 2 or A.shape[1] != n or B.shape[1] != n:
-        raise InputError(
-            f"x_a and x_b must have shape ({n},) or (N, {n}) for the coords {system.coords}; "
-            f"got {np.shape(x_a)} and {np.shape(x_b)}."
-        )
-    if not isinstance(samples, int) or samples < 2:
-        raise InputError(f"samples must be an int >= 2; got {samples!r}.")
-    N = max(A.shape[0], B.shape[0])
-    A, B = np.broadcast_to(A, (N, n)).copy(), np.broadcast_to(B, (N, n)).copy()
+    for name, value, kind in (
+        ("collocation", collocation, Collocation), ("shooting", shooting, Shooting), ("fallback", fallback, PathEnergy)
+    ):
+        if not isinstance(value, kind):
+            raise InputError(f"{name} must be {kind.__name__}(...) or None; got {value!r}.")
+    strict = flag("strict", strict)
+    A, B = pair_rows(("x_a", "x_b"), read_rows("x_a", x_a, n, system.coords), read_rows("x_b", x_b, n, system.coords))
+    samples = count("samples", samples, "Pass the number of points returned along each geodesic, e.g. 33.", minimum=2)
+    N = A.shape[0]
+    check_size("geodesic_between", rows=N, samples=samples, components=n)
+    check_size("the path-energy fallback", rows=N, points=fallback.points + 2, components=n)
 
     status = np.full(N, Status.NOT_CONVERGED, dtype=np.int8)
-    outside = chart_defects(system, A) | chart_defects(system, B)
-    status[outside] = Status.OUTSIDE_CHART
+    nonfinite = ~np.all(np.isfinite(A), axis=1) | ~np.all(np.isfinite(B), axis=1)
+    outside = chart_defects(system, A) | chart_defects(system, B) | nonfinite
+    status[outside] = np.where(nonfinite[outside], Status.NONFINITE, Status.OUTSIDE_CHART)
     v = B - A
     residual = np.full(N, np.inf)
     J = np.full((N, n, n), np.nan)
@@ -321,14 +362,15 @@ def geodesic_between(
     length = np.full(N, np.nan)
     attempts = [(collocate, m) for m in collocation.nodes] + [(collocate_by_continuation, collocation.nodes[0])]
     for solve, m in attempts:
-        rows = np.flatnonzero(~outside & ~collocated)
-        if rows.size == 0:
-            break
-        X, ok, res, Jc = solve(system, A[rows], B[rows], collocation, m)
-        done = rows[ok]
-        length[done], v[done] = length_and_velocity(system, X[ok])
-        paths[done] = interpolation_matrix(m, s) @ X[ok]
-        residual[done], J[done], collocated[done] = res[ok], Jc[ok], True
+        pending = np.flatnonzero(~outside & ~collocated)
+        chunk = max(1, _COLLOCATION_VALUES // (m * n) ** 2)
+        for lo in range(0, pending.size, chunk):
+            rows = pending[lo : lo + chunk]
+            X, ok, res, Jc = solve(system, A[rows], B[rows], collocation, m)
+            done = rows[ok]
+            length[done], v[done] = length_and_velocity(system, X[ok])
+            paths[done] = interpolation_matrix(m, s) @ X[ok]
+            residual[done], J[done], collocated[done] = res[ok], Jc[ok], True
     converged |= collocated
     inside = np.flatnonzero(~outside & ~collocated)
     if inside.size:
@@ -357,7 +399,10 @@ def geodesic_between(
 
     good = np.flatnonzero(converged & ~collocated)
     if good.size:
-        sol = integrate(system.rhs, np.concatenate([A[good], v[good]], axis=1), (0.0, 1.0), shooting.method, t_eval=s)
+        sol = integrate(
+            system.rhs, np.concatenate([A[good], v[good]], axis=1), (0.0, 1.0), shooting.method, t_eval=s,
+            boundaries=_boundaries(system),
+        )
         paths[good] = sol.y[..., :n]
     with np.errstate(all="ignore"):
         sv = np.linalg.svd(np.where(np.isfinite(J), J, 0.0), compute_uv=False)

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError, IntegrationError, SingularMetricError
+from extremal.numerics._checks import check_size, flag, pair_rows, rows, samples
 from extremal.numerics.compile import Backend, CompiledFunction, NumPyBackend, check_backend, with_backend
 from extremal.numerics.events import Event
 from extremal.numerics.geodesic_system import GeodesicSystem, geodesic_system
@@ -111,37 +112,6 @@ class GeodesicBatch:
         }
 
 
-def _rows(value: ArrayLike, n: int, name: str) -> Array:
-    try:
-        arr = np.array(value, dtype=np.float64, ndmin=1)
-    except (TypeError, ValueError) as exc:
-        raise InputError(
-            f"{name} must be a real array of shape ({n},) or (N, {n}); could not read it ({exc})."
-        ) from None
-    if arr.ndim == 1:
-        arr = arr[None, :]
-    if arr.ndim != 2 or arr.shape[1] != n:
-        raise InputError(
-            f"{name} must have shape ({n},) or (N, {n}) for the {n} coordinates; got shape {np.shape(value)}. "
-            f"Give one value per coordinate."
-        )
-    return arr
-
-
-def _samples(s: ArrayLike) -> Array:
-    arr = np.asarray(s, dtype=np.float64)
-    if arr.ndim == 0:
-        arr = np.array([0.0, float(arr)])
-    if arr.ndim != 1 or arr.size < 2 or not np.all(np.isfinite(arr)):
-        raise InputError(
-            f"s must be the end parameter (a number) or a 1-D array of at least 2 finite samples; got {s!r}."
-        )
-    steps = np.diff(arr)
-    if not (np.all(steps > 0) or np.all(steps < 0)):
-        raise InputError("s must be strictly monotonic (the first sample is the start of every geodesic).")
-    return arr
-
-
 def chart_defects(system: GeodesicSystem, x: Array) -> NDArray[np.bool_]:
     r"""``True`` for points outside the chart: :math:`\det g` zero (to rounding), NaN or infinite.
 
@@ -166,6 +136,15 @@ def chart_defects(system: GeodesicSystem, x: Array) -> NDArray[np.bool_]:
         det = np.linalg.det(np.where(finite[:, None, None], g, 0.0))
         scale = np.max(np.abs(g), axis=(1, 2)) ** system.dim
     return ~finite | (np.abs(det) <= 8 * np.finfo(float).eps * scale)
+
+
+def _boundaries(system: GeodesicSystem) -> tuple[Event, ...]:
+    """The chart's edge as a boundary event of :func:`integrate` on the state ``(x, v)``."""
+    edge = system.boundary
+    if edge is None:
+        return ()
+    n = system.dim
+    return (Event(lambda t, y: edge(y[:n]), name="chart boundary"),)
 
 
 def _check_symmetric(system: GeodesicSystem, x: Array) -> None:
@@ -239,12 +218,20 @@ def geodesics(
     Returns
     -------
     GeodesicBatch
+        ``status`` per geodesic: ``SUCCESS``, ``EVENT``; ``OUTSIDE_CHART`` where ``x0`` is outside
+        the chart or the geodesic left it (it then stops on the edge: a zero of a factor of
+        :math:`\det g` or of a denominator of ``g``, e.g. ``r = 0`` or a pole ``theta = 0``);
+        ``NONFINITE`` where ``x0`` or ``v0`` is not finite or the equations became NaN or infinite;
+        ``STEP_TOO_SMALL`` before a singularity; ``MAX_STEPS``. One bad row never stops the others.
 
     Raises
     ------
     InputError
-        If ``x0`` or ``v0`` has the wrong shape, ``s`` is not monotonic, or the metric is not
-        symmetric at ``x0``.
+        If ``x0`` or ``v0`` has the wrong shape or is not real numbers, ``s`` is zero, not finite
+        or not monotonic, the metric is complex or not symmetric at ``x0``, or an option is
+        out of range.
+    LimitError
+        If N × m × 2n values would exceed ``extremal.limits(max_size=...)``.
     SingularMetricError
         If ``strict`` and an initial point is outside the chart.
     IntegrationError
@@ -261,38 +248,43 @@ def geodesics(
     """
     system = geodesic_system(metric)
     rhs = _rhs_for(system, NumPyBackend() if backend is None else backend)
+    strict = flag("strict", strict)
     n = system.dim
-    X0, V0 = _rows(x0, n, "x0"), _rows(v0, n, "v0")
-    if X0.shape[0] != V0.shape[0] and 1 not in (X0.shape[0], V0.shape[0]):
-        raise InputError(
-            f"x0 has {X0.shape[0]} rows and v0 has {V0.shape[0]}; pass the same number of rows, or one row of either."
-        )
-    N = max(X0.shape[0], V0.shape[0])
-    X0, V0 = np.broadcast_to(X0, (N, n)).copy(), np.broadcast_to(V0, (N, n)).copy()
-    samples = _samples(s)
-    m = samples.size
+    X0, V0 = pair_rows(("x0", "v0"), rows("x0", x0, n, system.coords), rows("v0", v0, n, system.coords))
+    N = X0.shape[0]
+    sampled = samples("s", s, "parameter")
+    m = sampled.size
+    check_size("geodesics", rows=N, samples=m, components=2 * n + len(system.momenta) + 1)
     method = DormandPrince853(rtol=1e-10, atol=1e-12) if method is None else method
 
-    outside = chart_defects(system, X0) | ~np.all(np.isfinite(V0), axis=1)
+    nonfinite = ~np.all(np.isfinite(X0), axis=1) | ~np.all(np.isfinite(V0), axis=1)
+    outside = chart_defects(system, X0) & ~nonfinite
+    if strict and np.any(nonfinite):
+        first = int(np.flatnonzero(nonfinite)[0])
+        raise InputError(
+            f"x0[{first}] = {X0[first].tolist()}, v0[{first}] = {V0[first].tolist()} is not finite; pass finite "
+            "numbers, or strict=False to get Status.NONFINITE for that row."
+        )
     if strict and np.any(outside):
         first = int(np.flatnonzero(outside)[0])
         raise SingularMetricError(
             f"x0[{first}] = {X0[first].tolist()} is outside the chart of {system.coords}: det g is zero, NaN or "
-            "infinite there (or v0 is not finite). Move the point inside the chart or change coordinates."
+            "infinite there. Move the point inside the chart or change coordinates."
         )
-    good = np.flatnonzero(~outside)
+    good = np.flatnonzero(~outside & ~nonfinite)
     if good.size:
         _check_symmetric(system, X0[good[:1]])
 
     y = np.full((N, m, 2 * n), np.nan)
     y_final = np.concatenate([X0, V0], axis=1)
-    s_final = np.full(N, samples[0])
-    status = np.full(N, Status.OUTSIDE_CHART, dtype=np.int8)
+    s_final = np.full(N, sampled[0])
+    status = np.where(nonfinite, Status.NONFINITE, Status.OUTSIDE_CHART).astype(np.int8)
     event = np.full(N, -1, dtype=np.int16)
     n_steps = np.zeros(N, dtype=np.int64)
     if good.size:
         sol = integrate(
-            rhs, y_final[good], (samples[0], samples[-1]), method, t_eval=samples, events=events
+            rhs, y_final[good], (sampled[0], sampled[-1]), method, t_eval=sampled, events=events,
+            boundaries=_boundaries(system),
         )
         y[good], y_final[good], s_final[good] = sol.y, sol.y_final, sol.t_final
         status[good], event[good], n_steps[good] = sol.status, sol.event, sol.n_steps
@@ -306,7 +298,7 @@ def geodesics(
     names = ("g(v,v)", *(name for name, _ in system.momenta))
     batch = GeodesicBatch(
         coords=system.coords,
-        s=np.broadcast_to(samples, (N, m)).copy(),
+        s=np.broadcast_to(sampled, (N, m)).copy(),
         x=x,
         v=v,
         s_final=s_final,

@@ -10,6 +10,14 @@ For a symbolic :class:`~extremal.symbolic.Metric` the right-hand side is generat
 :math:`g\,a = -(\partial_i g_{lj} - \tfrac12\partial_l g_{ij})v^iv^j` with numeric derivatives.
 Coordinates absent from :math:`g` are Killing directions; their momenta
 :math:`p_k = g_{kj}v^j` are conserved and reported.
+
+The chart ends where :math:`g` degenerates, blows up or jumps. For a symbolic metric these
+places are the zeros of the irreducible factors of :math:`\det g` and of the denominators of
+the components (``r`` and ``sin(theta)`` in spherical coordinates, ``r - 2`` in
+Schwarzschild's), and of the arguments of ``Heaviside``, ``sign``, ``floor`` and of the
+conditions of ``Piecewise``; for a metric function, the zeros of :math:`\det g`. Their signs
+along a path, combined into one function :attr:`GeodesicSystem.boundary`, change exactly
+when the path leaves the chart, even where :math:`\det g = r^4\sin^2\theta` itself keeps its sign.
 """
 
 from __future__ import annotations
@@ -59,6 +67,9 @@ class GeodesicSystem:
     momenta : tuple of (str, callable)
         Conserved momenta ``p_q(x, v)`` of the coordinates ``q`` absent from ``g``; each
         callable takes ``x, v`` of shape (n, k) and returns shape (k,).
+    boundary : callable or None
+        ``boundary(x)`` with ``x`` of shape (n, k) returns shape (k,): a function that changes
+        sign, or vanishes, exactly where a path leaves the chart (``None`` when nothing bounds it).
     """
 
     coords: tuple[str, ...]
@@ -66,6 +77,7 @@ class GeodesicSystem:
     metric: Callable[[Array], Array]
     jet: Callable[[Array], tuple[Array, Array]]
     momenta: tuple[tuple[str, Callable[[Array, Array], Array]], ...]
+    boundary: Callable[[Array], Array] | None = None
 
     @property
     def dim(self) -> int:
@@ -77,28 +89,132 @@ class GeodesicSystem:
         return np.einsum("ijk,ik,jk->k", self.metric(x), v, v)
 
 
+# Functions whose derivative needs real arguments (d|x|/dx = sign(x) only for real x).
+_NEEDS_REAL = (sp.Abs, sp.sign, sp.re, sp.im, sp.arg, sp.conjugate)
+_STEPS = (sp.floor, sp.ceiling, sp.frac)
+
+
+def _real_coords(metric: Metric) -> tuple[tuple[sp.Symbol, ...], sp.ImmutableMatrix]:
+    """The coordinates as real symbols where ``g`` needs them to be differentiated, and ``g`` in them."""
+    if not metric.g.has(*_NEEDS_REAL):
+        return metric.coords, metric.g
+    real = {q: sp.Symbol(q.name, real=True) for q in metric.coords if q.is_real is None}
+    return tuple(real.get(q, q) for q in metric.coords), sp.ImmutableMatrix(metric.g.xreplace(real))
+
+
+def _check_real(metric: Metric) -> None:
+    """Refuse complex components and infinite constants: a metric of the numerics must be real."""
+    for (i, j), c in np.ndenumerate(np.array(metric.g.tolist(), dtype=object)):
+        if c.has(sp.I):
+            raise InputError(
+                f"the metric component g[{i},{j}] = {c} is complex (it contains I); numerical geodesics need a real "
+                "metric. Pass real components, e.g. the real part sp.re(...) or a rewritten expression."
+            )
+        if c.has(sp.zoo, sp.oo, sp.nan, -sp.oo):
+            raise InputError(
+                f"the metric component g[{i},{j}] = {c} is infinite or undefined; pass finite components."
+            )
+
+
+def _factors(expr: sp.Expr) -> list[sp.Expr]:
+    """Irreducible factors (with a coordinate in them) of the numerator and denominator of ``expr``."""
+    try:
+        num, den = sp.fraction(sp.cancel(sp.together(expr)))
+    except (sp.PolynomialError, NotImplementedError, TypeError, ValueError):
+        num, den = sp.fraction(expr)
+    found: list[sp.Expr] = []
+    for part in (num, den):
+        try:
+            bases = [b for b, _ in sp.factor_list(part)[1]]
+        except (sp.PolynomialError, NotImplementedError, TypeError, ValueError):
+            bases = list(sp.Mul.make_args(part))
+        found.extend(b for b in bases if b.free_symbols)
+    return found
+
+
+def _edges(g: sp.ImmutableMatrix, coords: tuple[sp.Symbol, ...]) -> list[sp.Expr]:
+    """Expressions whose zeros bound the chart: factors of det g and of the denominators, and jumps."""
+    edges = _factors(g.det(method="berkowitz"))
+    for c in set(g):
+        edges.extend(_factors(sp.denom(sp.together(c))))
+        edges.extend(a.args[0] for a in c.atoms(sp.Heaviside, sp.sign))
+        edges.extend(sp.sin(sp.pi * a.args[0]) for a in c.atoms(*_STEPS))
+        for piecewise in c.atoms(sp.Piecewise):
+            for _, condition in piecewise.args:
+                edges.extend(
+                    r.lhs - r.rhs for r in sp.preorder_traversal(condition) if isinstance(r, sp.Rel)
+                )
+    unique: list[sp.Expr] = []
+    for e in edges:
+        if e.free_symbols & set(coords) and e not in unique and -e not in unique:
+            unique.append(e)
+    return unique
+
+
+def _smooth_part(expr: sp.Expr) -> sp.Expr:
+    """``expr`` away from the jumps of ``g``: DiracDelta and derivatives of step functions are zero there."""
+    expr = expr.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero)
+    return expr.replace(
+        lambda e: isinstance(e, sp.Derivative) and isinstance(e.expr, _STEPS), lambda e: sp.S.Zero
+    )
+
+
+def _boundary(
+    edges: list[sp.Expr], coords: tuple[sp.Symbol, ...], time: sp.Symbol
+) -> Callable[[Array], Array] | None:
+    if not edges:
+        return None
+    f = compile_function(coords, edges, time)
+
+    def boundary(x: Array) -> Array:
+        with np.errstate(all="ignore"):
+            values = f(0.0, x)
+            return np.prod(np.sign(values), axis=0) * np.min(np.abs(values), axis=0)
+
+    return boundary
+
+
+def _fresh(name: str, taken: tuple[sp.Symbol, ...]) -> sp.Symbol:
+    names = {q.name for q in taken}
+    while name in names:
+        name += "_"
+    return sp.Symbol(name)
+
+
 def _symbolic(metric: Metric) -> GeodesicSystem:
+    _check_real(metric)
     n = metric.dim
-    x = metric.coords
+    x, g = _real_coords(metric)
+    real_metric = metric if x == metric.coords else Metric(x, g)
     v = tuple(velocity_symbol(q) for q in x)
-    gamma = christoffel(metric).array
+    gamma = christoffel(real_metric).array
     acceleration = [
-        -sum(
-            (gamma[k, i, j] * (1 if i == j else 2)) * v[i] * v[j]
-            for i in range(n)
-            for j in range(i, n)
+        _smooth_part(
+            -sum(
+                (gamma[k, i, j] * (1 if i == j else 2)) * v[i] * v[j]
+                for i in range(n)
+                for j in range(i, n)
+            )
         )
         for k in range(n)
     ]
-    s = sp.Dummy("s")
+    for a in acceleration:
+        left = a.atoms(sp.Derivative, sp.Subs)
+        if left:
+            raise InputError(
+                f"the geodesic equations of this metric contain {sorted(map(str, left))[0]}, which cannot be "
+                "evaluated numerically: the metric is not differentiable in closed form. Write it with "
+                "differentiable functions (or declare the coordinates real, e.g. sp.symbols('x', real=True))."
+            )
+    s = _fresh("s", (*x, *v))
     rhs = compile_rhs((*x, *v), (*v, *acceleration), s)
-    g = compile_function(x, list(metric.g), s)
+    g_function = compile_function(x, list(g), s)
 
-    derivatives = [sp.diff(metric.g[i, j], q) for i in range(n) for j in range(n) for q in x]
-    dg = compile_function(x, [*metric.g, *derivatives], s)
+    derivatives = [_smooth_part(sp.diff(g[i, j], q)) for i in range(n) for j in range(n) for q in x]
+    dg = compile_function(x, [*g, *derivatives], s)
 
     def metric_at(points: Array) -> Array:
-        return g(0.0, points).reshape((n, n, *np.shape(points)[1:]))
+        return g_function(0.0, points).reshape((n, n, *np.shape(points)[1:]))
 
     def jet(points: Array) -> tuple[Array, Array]:
         values = dg(0.0, points)
@@ -107,10 +223,11 @@ def _symbolic(metric: Metric) -> GeodesicSystem:
 
     momenta = []
     for k, q in enumerate(x):
-        if not metric.g.has(q):
-            p = compile_function((*x, *v), [sum(metric.g[k, j] * v[j] for j in range(n))], s)
+        if not g.has(q):
+            p = compile_function((*x, *v), [sum(g[k, j] * v[j] for j in range(n))], s)
             momenta.append((f"p_{q.name}", lambda xx, vv, p=p: p(0.0, np.concatenate([xx, vv]))[0]))
-    return GeodesicSystem(tuple(q.name for q in x), rhs, metric_at, jet, tuple(momenta))
+    boundary = _boundary(_edges(g, x), x, s)
+    return GeodesicSystem(tuple(q.name for q in x), rhs, metric_at, jet, tuple(momenta), boundary)
 
 
 def _numeric(metric: MetricFunction) -> GeodesicSystem:
@@ -136,7 +253,11 @@ def _numeric(metric: MetricFunction) -> GeodesicSystem:
     def jet(points: Array) -> tuple[Array, Array]:
         return metric_jet(metric, points)
 
-    return GeodesicSystem(tuple(f"x{i}" for i in range(n)), rhs, metric_at, jet, ())
+    def boundary(points: Array) -> Array:
+        with np.errstate(all="ignore"):
+            return np.asarray(np.linalg.det(np.moveaxis(metric_at(points), -1, 0)), dtype=np.float64)
+
+    return GeodesicSystem(tuple(f"x{i}" for i in range(n)), rhs, metric_at, jet, (), boundary)
 
 
 @lru_cache(maxsize=64)
@@ -169,9 +290,10 @@ def geodesic_system(metric: Metric | MetricFunction) -> GeodesicSystem:
     if isinstance(metric, Metric):
         parameters = sorted(s.name for s in metric.g.free_symbols if s not in metric.coords)
         if parameters:
+            imaginary = " (I is a symbol here, not the imaginary unit; a metric must be real)" * ("I" in parameters)
             raise InputError(
-                f"the metric has free parameters {', '.join(parameters)}; numerical geodesics need numbers. "
-                f"Substitute them first, e.g. Metric(m.coords, m.g.subs({{'{parameters[0]}': 1}}))."
+                f"the metric has free parameters {', '.join(parameters)}{imaginary}; numerical geodesics need "
+                f"numbers. Substitute them first, e.g. Metric(m.coords, m.g.subs({{'{parameters[0]}': 1}}))."
             )
         return _symbolic(metric)
     if not isinstance(metric, MetricFunction):
