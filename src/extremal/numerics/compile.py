@@ -16,10 +16,20 @@ With ``backend=NumbaBackend()`` (extra ``fast``) the same CSE becomes the body o
 batch, compiled by numba: each row is read once and every component is written in the same
 pass, instead of one whole-array NumPy operation per node of the expression tree. Compiling
 takes about a second, so it pays for batches of thousands of trajectories.
+
+Special functions map to NumPy and ``scipy.special``: ``Abs``, ``sign``, ``Heaviside``,
+``floor``, ``ceiling``, ``Min``, ``Max``, ``Piecewise``, ``KroneckerDelta``, ``erf``,
+``erfc``, ``erfinv``, ``gamma``, ``loggamma``, ``polygamma``, ``factorial``, ``beta``, the
+Bessel functions ``besselj``, ``bessely``, ``besseli``, ``besselk``, ``jn``, ``yn``, Airy,
+Fresnel, elliptic and orthogonal-polynomial functions. The numba backend compiles those the
+``math`` module has (``erf``, ``gamma``, ...) and refuses the others by name; anything else
+that cannot be evaluated numerically (an undefined function ``f(x)``, ``DiracDelta``, an
+unevaluated ``Derivative``, the imaginary unit) is refused with an :class:`InputError`.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,7 +39,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 from numpy.typing import ArrayLike, NDArray
-from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.numpy import SciPyPrinter
 from sympy.printing.pycode import PythonCodePrinter
 
 from extremal._optional import require
@@ -59,12 +69,104 @@ class _ExactPowers:
         return repr(float(expr))
 
 
-class _Printer(_ExactPowers, NumPyPrinter):
-    """Whole-array NumPy code."""
+class _RealArguments:
+    """Printer mixin for functions of real arguments (the inputs are real arrays)."""
+
+    def _print_conjugate(self, expr: sp.Expr) -> str:
+        return self._print(expr.args[0])  # type: ignore[attr-defined,no-any-return]
+
+    def _print_factorial(self, expr: sp.Expr) -> str:
+        return self._print(sp.gamma(expr.args[0] + 1, evaluate=False))  # type: ignore[attr-defined,no-any-return]
 
 
-class _ScalarPrinter(_ExactPowers, PythonCodePrinter):
+class _Printer(_ExactPowers, _RealArguments, SciPyPrinter):
+    """Whole-array NumPy code; special functions from ``scipy.special``."""
+
+    def _special(self, name: str, expr: sp.Expr) -> str:
+        return f"scipy.special.{name}({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_KroneckerDelta(self, expr: sp.Expr) -> str:
+        a, b = (self._print(x) for x in expr.args)
+        return f"numpy.where(numpy.equal({a}, {b}), 1.0, 0.0)"
+
+    def _print_LambertW(self, expr: sp.Expr) -> str:
+        return f"_real({self._special('lambertw', expr)})"
+
+    def _print_erfinv(self, expr: sp.Expr) -> str:
+        return self._special("erfinv", expr)
+
+    def _print_erfcinv(self, expr: sp.Expr) -> str:
+        return self._special("erfcinv", expr)
+
+    def _print_elliptic_k(self, expr: sp.Expr) -> str:
+        return self._special("ellipk", expr)
+
+    def _print_jn(self, expr: sp.Expr) -> str:
+        return self._special("spherical_jn", expr)
+
+    def _print_yn(self, expr: sp.Expr) -> str:
+        return self._special("spherical_yn", expr)
+
+    def _print_zeta(self, expr: sp.Expr) -> str:
+        if len(expr.args) != 1:
+            return super()._print_Function(expr)  # type: ignore[no-any-return]
+        return self._special("zeta", expr)
+
+
+class _ScalarPrinter(_ExactPowers, _RealArguments, PythonCodePrinter):
     """``math``-module code for one row, the body of the numba loop."""
+
+
+def _real(z: Any) -> Any:
+    """The real part where the imaginary part is zero, NaN elsewhere (for complex-valued SciPy functions)."""
+    z = np.asarray(z)
+    return np.where(np.imag(z) == 0, np.real(z), np.nan)
+
+
+def _check_numeric(exprs: Sequence[sp.Expr]) -> None:
+    """Refuse what has no real floating-point value: I, DiracDelta, Derivative, undefined functions."""
+    for i, e in enumerate(exprs):
+        if e.has(sp.I):
+            raise InputError(
+                f"expression {i}, {e}, is complex (it contains I); compiled functions return real arrays. "
+                "Pass real expressions, e.g. the parts from expr.as_real_imag()."
+            )
+        bad = e.atoms(sp.DiracDelta, sp.Derivative, sp.Subs, sp.Integral, sp.Sum, sp.Product)
+        bad |= {f for f in e.atoms(sp.Function) if isinstance(f, sp.core.function.AppliedUndef)}
+        if bad:
+            first = sorted(map(str, bad))[0]
+            raise InputError(
+                f"expression {i} contains {first}, which has no numerical value here (an undefined function, a "
+                "delta function or an unevaluated derivative, integral or sum). Replace it by a closed form first."
+            )
+
+
+def _unsupported(printer: Any, exprs: Sequence[sp.Expr]) -> str | None:
+    """The first function in ``exprs`` that ``printer`` cannot print, or ``None``."""
+    for e in exprs:
+        for f in sorted(e.atoms(sp.Function), key=sp.default_sort_key):
+            try:
+                printer.doprint(f)
+            except NotImplementedError:
+                return str(f)
+    return None
+
+
+def _refuse(culprit: str, backend: str) -> InputError:
+    hint = (
+        "use NumPyBackend(), which evaluates it with NumPy and SciPy"
+        if backend == "numba"
+        else "rewrite it with NumPy/SciPy functions (exp, log, sin, erf, gamma, besselj, ...)"
+    )
+    return InputError(f"the {backend} backend cannot compile {culprit}: it has no numerical function there; {hint}.")
+
+
+def _print_all(printer: Any, exprs: Sequence[sp.Expr], backend: str) -> list[str]:
+    """``printer.doprint`` of each expression; an unsupported function becomes an :class:`InputError` naming it."""
+    try:
+        return [printer.doprint(e) for e in exprs]
+    except NotImplementedError:
+        raise _refuse(_unsupported(printer, exprs) or "these expressions", backend) from None
 
 
 def _expanded_power(printer: Any, expr: sp.Pow) -> str | None:
@@ -173,9 +275,10 @@ def _source(exprs: Sequence[sp.Expr], names: dict[sp.Symbol, str]) -> str:
     for symbol, name in names.items():
         if symbol in used and name != "t":
             lines.append(f"    {name} = y[{name[2:]}]")
-    for lhs, rhs in replacements:
-        lines.append(f"    {lhs} = {printer.doprint(rhs)}")
-    outputs = [printer.doprint(rhs) for rhs in reduced]
+    printed = _print_all(printer, [rhs for _, rhs in replacements] + list(reduced), "NumPy")
+    for (lhs, _), text in zip(replacements, printed, strict=False):
+        lines.append(f"    {lhs} = {text}")
+    outputs = printed[len(replacements) :]
     lines.append("    if scale is None:")
     lines.extend(f"        out[{i}] = {rhs}" for i, rhs in enumerate(outputs))
     lines.append("    else:")
@@ -198,28 +301,35 @@ def _loop_source(exprs: Sequence[sp.Expr], names: dict[sp.Symbol, str]) -> str:
     lines = ["def _tangents(t, y):", f"    a = numpy.empty(({len(tangents)},) + y.shape[1:])"]
     in_tangents = set().union(*(a.free_symbols for a in tangents))
     lines.extend(f"    {name} = y[{name[2:]}]" for q, name in names.items() if q in in_tangents and name != "t")
-    lines.extend(f"    a[{j}] = {array_printer.doprint(a)}" for j, a in enumerate(tangents))
+    lines.extend(f"    a[{j}] = {text}" for j, text in enumerate(_print_all(array_printer, tangents, "NumPy")))
     lines += ["    return a", "", "", "def _generated(times, y, a, out, scale):", "    for i in range(y.shape[1]):"]
     for symbol, name in names.items():
         if symbol in used:
             lines.append(f"        {name} = times[i]" if name == "t" else f"        {name} = y[{name[2:]}, i]")
     lines.extend(f"        {symbol} = a[{j}, i]" for j, symbol in enumerate(hoisted.values()) if symbol in used)
-    lines.extend(f"        {lhs} = {printer.doprint(rhs)}" for lhs, rhs in replacements)
+    printed = _print_all(printer, [rhs for _, rhs in replacements] + list(reduced), "numba")
+    lines.extend(f"        {lhs} = {text}" for (lhs, _), text in zip(replacements, printed, strict=False))
     lines.append("        s = scale[i]")
-    lines.extend(f"        out[{i}, i] = s*({printer.doprint(rhs)})" for i, rhs in enumerate(reduced))
+    lines.extend(f"        out[{i}, i] = s*({text})" for i, text in enumerate(printed[len(replacements) :]))
     return "\n".join(lines) + "\n"
 
 
 def _numba_function(source: str, n_out: int, uses_time: bool) -> Any:
     """Compile ``_loop_source`` output with numba; wrap it to take ``f(t, y, out, scale)`` like the NumPy one."""
     numba = require("numba", "fast")
-    namespace: dict[str, Any] = {"math": math, "numpy": np}
+    namespace = _namespace(source)
     exec(compile(source, "<extremal.compile>", "exec"), namespace)
     tangents = namespace["_tangents"]
     vector = numba.types.Array(numba.float64, 1, "C", readonly=True)
     matrix = numba.types.Array(numba.float64, 2, "C", readonly=True)
     signature = numba.void(vector, matrix, matrix, numba.float64[:, ::1], vector)
-    kernel = numba.njit(signature, error_model="numpy", nogil=True)(namespace["_generated"])
+    try:
+        kernel = numba.njit(signature, error_model="numpy", nogil=True)(namespace["_generated"])
+    except numba.core.errors.NumbaError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(
+            f"numba could not compile these expressions ({first}); use NumPyBackend() for them."
+        ) from None
     no_times = np.zeros(0)
 
     def call(t: ArrayLike, y: NDArray[np.float64], out: NDArray[np.float64] | None, scale: ArrayLike | None) -> Any:
@@ -236,6 +346,16 @@ def _numba_function(source: str, n_out: int, uses_time: bool) -> Any:
         return result
 
     return call
+
+
+def _namespace(source: str) -> dict[str, Any]:
+    """The modules the generated ``source`` refers to (``scipy.special`` only when it is used)."""
+    namespace: dict[str, Any] = {"math": math, "numpy": np, "functools": functools, "_real": _real}
+    if "scipy." in source:
+        import scipy.special
+
+        namespace["scipy"] = scipy
+    return namespace
 
 
 def _flat(value: ArrayLike, batch: tuple[int, ...]) -> NDArray[np.float64]:
@@ -275,7 +395,9 @@ def compile_function(
     Raises
     ------
     InputError
-        If an expression uses a symbol that is neither an input nor ``time``, or the backend is unknown.
+        If an expression uses a symbol that is neither an input nor ``time``, is complex, or uses a
+        function with no numerical counterpart for the backend (named in the message), or the
+        backend is unknown.
     MissingDependencyError
         For ``NumbaBackend()`` without numba installed.
 
@@ -292,7 +414,19 @@ def compile_function(
     symbols = as_symbols(inputs, "inputs")
     t = as_symbols([time], "time")[0]
     names = {q.name: q for q in (*symbols, t)}
-    exprs = tuple(parse(e if isinstance(e, str) else sp.sympify(e), names, "expression") for e in expressions)
+    if isinstance(expressions, str | sp.Basic) or not isinstance(expressions, Sequence):
+        raise InputError(
+            f"expressions must be a list of expressions or strings; got {type(expressions).__name__}. "
+            "Pass e.g. ['x**2', 'sin(x)'], even for one expression."
+        )
+    exprs = tuple(parse(e if isinstance(e, str) else _sympify(e), names, "expression") for e in expressions)
+    _check_numeric(exprs)
+    for printer, label in ((_Printer(_PRINTER_SETTINGS), "NumPy"), (_ScalarPrinter(_PRINTER_SETTINGS), "numba")):
+        culprit = _unsupported(printer, exprs)
+        if culprit is not None:
+            raise _refuse(culprit, label)
+        if not isinstance(backend, NumbaBackend):
+            break
     allowed = set(symbols) | {t}
     unknown = sorted({s.name for e in exprs for s in e.free_symbols if s not in allowed})
     if unknown:
@@ -309,9 +443,20 @@ def compile_function(
         uses_time = any(e.has(t) for e in exprs)
         return CompiledFunction(symbols, t, exprs, source, backend, _numba_function(source, len(exprs), uses_time))
     source = _source(renamed, names)
-    namespace: dict[str, Any] = {"numpy": np}
+    namespace = _namespace(source)
     exec(compile(source, "<extremal.compile>", "exec"), namespace)
     return CompiledFunction(symbols, t, exprs, source, backend, namespace["_generated"])
+
+
+def _sympify(e: object) -> sp.Expr:
+    if isinstance(e, bool | np.bool_):
+        raise InputError(f"expressions must be SymPy expressions, numbers or strings; got {e!r} (bool).")
+    try:
+        return sp.sympify(e, strict=True)
+    except (sp.SympifyError, TypeError, ValueError):
+        raise InputError(
+            f"expressions must be SymPy expressions, numbers or strings; got {e!r} ({type(e).__name__})."
+        ) from None
 
 
 def check_backend(backend: object) -> None:
