@@ -22,15 +22,16 @@ NS_BF16 = NewtonSchulz()
 def reference_newton_schulz(G: torch.Tensor, steps: int = 5) -> torch.Tensor:
     """The loop of Jordan et al. (2024), written out plainly in float32.
 
-    The scaling floors the norm at 1e-7, as ``NewtonSchulz.eps`` does, instead of adding 1e-7
-    to it: with the added form a matrix of norm 2e-3 starts 5e-5 below norm 1, which the five
-    steps carry into the result."""
+    The scaling divides by the norm itself (zero stays zero), as ``NewtonSchulz`` does, instead
+    of adding 1e-7 to it: with the added form a matrix of norm 2e-3 starts 5e-5 below norm 1,
+    which the five steps carry into the result, and the result depends on the scale of ``G``."""
     a, b, c = JORDAN_QUINTIC
     X = G.clone()
     transpose = X.shape[0] > X.shape[1]
     if transpose:
         X = X.T
-    X = X / X.norm().clamp_min(1e-7)
+    norm = X.norm()
+    X = X / norm if norm > 0 else X
     for _ in range(steps):
         A = X @ X.T
         B = b * A + c * A @ A
@@ -220,7 +221,8 @@ def test_bad_input(M: object, method: object, match: str) -> None:
         ({"coeffs": ()}, "coeffs"),
         ({"coeffs": ((1.0, 2.0),)}, "triples"),
         ({"dtype": torch.int32}, "dtype"),
-        ({"eps": 0.0}, "eps"),
+        ({"coeffs": ((1.0, 2.0, True),)}, "not booleans"),
+        ({"coeffs": ((1.0, float("nan"), 0.0),)}, "finite"),
     ],
 )
 def test_bad_newton_schulz(kwargs: dict[str, object], match: str) -> None:
@@ -228,9 +230,10 @@ def test_bad_newton_schulz(kwargs: dict[str, object], match: str) -> None:
         NewtonSchulz(**kwargs)  # type: ignore[arg-type]
 
 
-def test_bad_svd_rtol() -> None:
+@pytest.mark.parametrize("rtol", [1.5, -0.1, False, float("nan"), "0.1"])
+def test_bad_svd_rtol(rtol: object) -> None:
     with pytest.raises(InputError, match="rtol"):
-        SVDPolar(rtol=1.5)
+        SVDPolar(rtol=rtol)  # type: ignore[arg-type]
 
 
 def test_methods_are_frozen_values() -> None:

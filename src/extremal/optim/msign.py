@@ -8,6 +8,12 @@ with the pseudo-inverse square root, so a zero singular value stays zero. It is 
 factor of ``M``, the nearest semi-orthogonal matrix to ``M`` in Frobenius norm, and the
 steepest-descent direction under the spectral norm (see :mod:`extremal.optim.steepest`).
 
+Both methods first rescale each matrix by an exact power of two so that its largest entry
+lies in ``[1/2, 1)``, so the result is the same for ``M`` and ``2^k M`` bit for bit, and for
+``cM`` up to the rounding of the input, over the whole finite range of every floating dtype
+(subnormal entries included). A matrix with an ``inf`` or ``nan`` entry gives an all-``nan``
+result; the other matrices of a batch are computed as usual.
+
 Two methods, passed as values:
 
 - :class:`SVDPolar`: exact, through ``torch.linalg.svd``;
@@ -33,11 +39,13 @@ view), 2026, https://kexue.fm/archives/11549 (the definition ``M (M^T M)^{-1/2}`
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from extremal._optional import require
 from extremal.errors import InputError
+from extremal.optim._validate import is_real
 
 if TYPE_CHECKING:
     import torch
@@ -90,16 +98,17 @@ class SVDPolar:
     rtol: float | None = None
 
     def __post_init__(self) -> None:
-        if self.rtol is not None and not (0.0 <= self.rtol < 1.0):
-            raise InputError(f"SVDPolar.rtol must lie in [0, 1) or be None; got {self.rtol!r}.")
+        if self.rtol is not None and not (is_real(self.rtol) and 0.0 <= self.rtol < 1.0):
+            raise InputError(f"SVDPolar.rtol must be a float in [0, 1) or None; got {self.rtol!r}.")
 
 
 @dataclass(frozen=True, slots=True)
 class NewtonSchulz:
     r"""Newton–Schulz iteration for ``msign`` with an odd quintic polynomial per step.
 
-    After scaling :math:`X_0 = M/\lVert M\rVert_F` (so every singular value is at most 1),
-    each step applies
+    After scaling :math:`X_0 = M/\lVert M\rVert_F` (so every singular value is at most 1;
+    the norm is taken after an exact power-of-two rescaling, so it neither overflows nor
+    underflows, and ``M = 0`` maps to ``0``), each step applies
 
     .. math:: A = X X^\top,\qquad X \leftarrow a X + (b A + c A^2) X ,
 
@@ -127,8 +136,6 @@ class NewtonSchulz:
     dtype : torch.dtype or None
         Working dtype of the iteration (``torch.bfloat16`` by default, as in Muon); ``None``
         keeps the input dtype. The result is returned in the input dtype.
-    eps : float
-        Floor on :math:`\lVert M\rVert_F` in the scaling, so ``M = 0`` maps to ``0``.
 
     Examples
     --------
@@ -141,7 +148,6 @@ class NewtonSchulz:
     coeffs: tuple[tuple[float, float, float], ...] = (JORDAN_QUINTIC,)
     steps: int = 5
     dtype: torch.dtype | None = torch.bfloat16
-    eps: float = 1e-7
 
     def __post_init__(self) -> None:
         if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1:
@@ -154,13 +160,16 @@ class NewtonSchulz:
         for triple in self.coeffs:
             if not isinstance(triple, tuple) or len(triple) != 3:
                 raise InputError(f"NewtonSchulz.coeffs must hold (a, b, c) triples; got {triple!r} in {self.coeffs!r}.")
+            if not all(is_real(x) and math.isfinite(x) for x in triple):
+                raise InputError(
+                    "NewtonSchulz.coeffs must hold finite real numbers (not booleans); "
+                    f"got {triple!r} in {self.coeffs!r}."
+                )
         if self.dtype is not None and self.dtype not in _FLOAT_DTYPES:
             raise InputError(
                 f"NewtonSchulz.dtype must be a floating torch dtype or None; got {self.dtype!r}. "
                 "Use torch.bfloat16, torch.float32 or None."
             )
-        if not self.eps > 0.0:
-            raise InputError(f"NewtonSchulz.eps must be positive; got {self.eps!r}.")
 
     def flops(self, rows: int, cols: int) -> int:
         """Floating-point operations of the matrix products for one ``rows × cols`` input.
@@ -192,7 +201,12 @@ def msign(M: torch.Tensor, method: NewtonSchulz | SVDPolar = SVDPolar()) -> torc
     -------
     torch.Tensor
         Shape ``(..., m, n)``, same dtype and device as ``M``. Invariant under ``M -> cM``
-        for ``c > 0``. Zero and rank-deficient matrices give finite results.
+        for ``c > 0`` over the whole finite range of the dtype: exactly for ``c = 2^k``
+        (while ``cM`` stays normal), up to the rounding of ``cM`` otherwise. Zero and
+        rank-deficient matrices give finite results (``msign(0) = 0``). A matrix with a
+        non-finite entry gives ``nan`` in every entry of its own result only, with either
+        method, so one bad matrix never discards the rest of a batch; check
+        ``out.isnan().flatten(-2).any(-1)`` to find such matrices.
 
     Raises
     ------
@@ -210,6 +224,17 @@ def msign(M: torch.Tensor, method: NewtonSchulz | SVDPolar = SVDPolar()) -> torc
     >>> msign(torch.zeros(2, 3), NewtonSchulz())
     tensor([[0., 0., 0.],
             [0., 0., 0.]])
+
+    Scale does not matter, down to subnormal entries and up to the largest float:
+
+    >>> torch.equal(msign(M * 1e-40), msign(M)), torch.equal(msign(M * 1e38), msign(M))
+    (True, True)
+
+    A non-finite matrix spoils only its own result:
+
+    >>> msign(torch.stack([M, torch.full((2, 2), float("nan"))]))[:, 0]
+    tensor([[1., 0.],
+            [nan, nan]])
     """
     if not isinstance(M, torch.Tensor):
         raise InputError(f"M must be a torch.Tensor; got {type(M).__name__}. Wrap it with torch.as_tensor(M).")
@@ -229,13 +254,41 @@ def msign(M: torch.Tensor, method: NewtonSchulz | SVDPolar = SVDPolar()) -> torc
     raise InputError(f"method must be SVDPolar(...) or NewtonSchulz(...); got {method!r} ({type(method).__name__}).")
 
 
+def _pow2(k: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """``2**k`` exactly, from the bits, for integer ``k`` in [-126, 127] (float32) or [-1022, 1023] (float64)."""
+    if dtype == torch.float64:
+        return ((k.to(torch.int64) + 1023) << 52).view(torch.float64)
+    return ((k.to(torch.int32) + 127) << 23).view(torch.float32)
+
+
+def _unit_max(M: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``M`` times an exact power of two per matrix, so its largest entry lies in ``[1/2, 1)``.
+
+    Returns the rescaled matrices (zero stays zero) and a boolean of shape ``M.shape[:-2]``
+    that marks the matrices with only finite entries. The factor ``2^-e`` is applied in two
+    halves, each a normal number in every dtype, so subnormal and huge inputs are exact.
+    """
+    wide = torch.float64 if M.dtype == torch.float64 else torch.float32
+    amax = M.abs().amax(dim=(-2, -1), keepdim=True)
+    finite = torch.isfinite(amax)
+    _, e = torch.frexp(amax.to(wide))
+    e = torch.where(finite, -e, 0)
+    half = torch.div(e, 2, rounding_mode="floor")
+    scaled = M * _pow2(half, wide).to(M.dtype) * _pow2(e - half, wide).to(M.dtype)
+    return scaled, finite[..., 0, 0]
+
+
 def _svd_polar(M: torch.Tensor, method: SVDPolar) -> torch.Tensor:
-    work = M if M.dtype in (torch.float32, torch.float64) else M.float()
+    scaled, finite = _unit_max(M)
+    work = scaled if M.dtype in (torch.float32, torch.float64) else scaled.float()
+    ok = finite[..., None, None]
+    work = torch.where(ok, work, 0.0)
     U, S, Vh = torch.linalg.svd(work, full_matrices=False)
     rtol = method.rtol if method.rtol is not None else max(M.shape[-2:]) * torch.finfo(M.dtype).eps
     smax = S[..., :1]
     keep = (rtol * smax < S).to(work.dtype)
-    return ((U * keep.unsqueeze(-2)) @ Vh).to(M.dtype)
+    out = (U * keep.unsqueeze(-2)) @ Vh
+    return torch.where(ok, out, math.nan).to(M.dtype)
 
 
 def _newton_schulz(M: torch.Tensor, method: NewtonSchulz) -> torch.Tensor:
@@ -244,10 +297,12 @@ def _newton_schulz(M: torch.Tensor, method: NewtonSchulz) -> torch.Tensor:
     X = M.mT if tall else M
     batch_shape = X.shape[:-2]
     m, n = X.shape[-2:]
-    X = X.reshape(-1, m, n)
+    X, finite = _unit_max(X.reshape(-1, m, n))
     wide = torch.float64 if X.dtype == torch.float64 else torch.float32
     norm = torch.linalg.vector_norm(X, dim=(-2, -1), keepdim=True, dtype=wide)
-    X = X.to(dtype) / norm.clamp_min(method.eps).to(dtype)
+    norm = torch.where(norm > 0, norm, 1.0)
+    X = X.to(dtype) / norm.to(dtype)
+    X = torch.where(finite[:, None, None], X, math.nan)
     single = X.shape[0] == 1
     if single:
         X = X[0]
