@@ -39,7 +39,7 @@ def test_numpy_parts_work_without_torch() -> None:
         sys.modules["torch"] = None
         import extremal.optim as optim
         from extremal.errors import MissingDependencyError
-        print(optim.refined([1.0, 1.0, 1.0, 1.0], radius=8.0).tolist())
+        print([round(x, 12) for x in optim.refined([1.0, 1.0, 1.0, 1.0], radius=8.0).tolist()])
         print(round(optim.weighted_average_bound([0.5, 0.5], [1.0, 1.0], 1.0), 6))
         for stmt in ("from extremal.optim import Muon", "from extremal import msign"):
             try:

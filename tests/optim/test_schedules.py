@@ -104,13 +104,15 @@ def test_refined_closed_forms() -> None:
 
 
 def _refined_capped_reference(g: np.ndarray, radius: float, cap: float) -> np.ndarray:
+    """The capped rule written out; ``1 - Q_t/Q_T`` as the sum of the later terms over ``Q_T``,
+    since subtracting from 1 loses digits when ``G_1`` is much smaller than the other norms."""
     out = np.empty(g.size)
     q_total = sum(x**-2 for x in g)
-    q = v = 0.0
+    v = 0.0
     for t, x in enumerate(g):
-        q += x**-2
         v += x**2
-        plain = radius * x**-2 * (1 - q / q_total) / np.sqrt(q_total)
+        rest = sum(y**-2 for y in g[t + 1 :])
+        plain = radius * x**-2 * (rest / q_total) / np.sqrt(q_total)
         out[t] = min(plain, cap * radius / np.sqrt(v))
     return out
 

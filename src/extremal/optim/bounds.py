@@ -10,7 +10,14 @@ plus convexity. Each function below evaluates a right-hand side for any schedule
 are written :math:`η_{a:b} = \sum_{k=a}^{b} η_k`.
 
 Bounds derived for non-increasing schedules raise :class:`~extremal.errors.InputError`
-when given an increasing one: the value would not bound anything.
+when given an increasing one: the value would not bound anything. So do negative, ``nan``,
+``inf``, boolean and empty inputs.
+
+Scale. Every bound is homogeneous: with ``(lrs, norms, R) -> (a lrs, b norms, a b R)`` it
+is multiplied by :math:`a b^2`. The terms are formed in log space, so any finite inputs give
+the right value, whatever their magnitudes (``R = 1e300`` with ``G_t = 1e-300``, say); the
+result is ``inf`` only where a denominator vanishes or the bound itself exceeds the float64
+range, and it is never ``nan``.
 
 References
 ----------
@@ -25,6 +32,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq
 
 from extremal.errors import InputError
+from extremal.optim._logs import exp, log, log_ratio, log_sum, log_tails
+from extremal.optim._validate import real, real_vector
 
 __all__ = [
     "average_bound",
@@ -37,13 +46,18 @@ __all__ = [
 
 
 def _vector(values: ArrayLike, name: str) -> NDArray[np.float64]:
-    v = np.asarray(values, dtype=np.float64)
-    if v.ndim != 1 or v.size == 0:
-        raise InputError(f"{name} must be a non-empty 1-D sequence; got shape {v.shape}.")
-    if not np.all(np.isfinite(v)) or np.any(v < 0):
-        bad = int(np.flatnonzero(~(np.isfinite(v) & (v >= 0)))[0])
+    v = real_vector(values, name)
+    if np.any(v < 0):
+        bad = int(np.flatnonzero(v < 0)[0])
         raise InputError(f"{name} must be finite and non-negative; {name}[{bad}] = {v[bad]}.")
     return v
+
+
+def _radius(radius: float) -> float:
+    r = real(radius, "radius")
+    if not r > 0:
+        raise InputError(f"radius must be a positive finite number; got {radius!r}.")
+    return r
 
 
 def _inputs(
@@ -55,10 +69,7 @@ def _inputs(
         raise InputError(
             f"lrs and norms must have the same length T; got {eta.size} and {g.size}."
         )
-    r = float(radius)
-    if not (np.isfinite(r) and r > 0):
-        raise InputError(f"radius must be a positive finite number; got {radius!r}.")
-    return eta, g, r
+    return eta, g, _radius(radius)
 
 
 def _non_increasing(eta: NDArray[np.float64], label: str) -> None:
@@ -70,12 +81,6 @@ def _non_increasing(eta: NDArray[np.float64], label: str) -> None:
             f"lrs[{t}] = {eta[t]}. Use weighted_average_bound or last_iterate_bound_2, "
             "which allow any schedule."
         )
-
-
-def _ratio(num: NDArray[np.float64], den: NDArray[np.float64]) -> NDArray[np.float64]:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = num / den
-    return np.where(num == 0, 0.0, np.where(den == 0, np.inf, out))
 
 
 def old_average_bound(lrs: ArrayLike, norms: ArrayLike, radius: float) -> float:
@@ -116,9 +121,10 @@ def old_average_bound(lrs: ArrayLike, norms: ArrayLike, radius: float) -> float:
     """
     eta, g, r = _inputs(lrs, norms, radius)
     _non_increasing(eta, "(leq:old-avg)")
-    t = eta.size
-    first = _ratio(np.array([r**2]), np.array([2 * t * eta[-1]]))[0]
-    return float(first + np.sum(eta * g**2) / (2 * t))
+    log_2t = np.log(2 * eta.size)
+    first = 2 * np.log(r) - log_2t - log(eta[-1])
+    second = log_sum(log(eta) + 2 * log(g)) - log_2t
+    return float(exp(np.logaddexp(first, second)))
 
 
 def average_bound(lrs: ArrayLike, norms: ArrayLike, radius: float) -> float:
@@ -158,9 +164,8 @@ def average_bound(lrs: ArrayLike, norms: ArrayLike, radius: float) -> float:
     """
     eta, g, r = _inputs(lrs, norms, radius)
     _non_increasing(eta, "the average-loss bound")
-    t = eta.size
-    num = np.array([r**2 + np.sum(eta**2 * g**2)])
-    return float(_ratio(num, np.array([2 * t * eta[-1]]))[0])
+    num = np.logaddexp(2 * np.log(r), log_sum(2 * log(eta) + 2 * log(g)))
+    return float(exp(log_ratio(num, np.log(2 * eta.size) + log(eta[-1]))))
 
 
 def weighted_average_bound(lrs: ArrayLike, norms: ArrayLike, radius: float) -> float:
@@ -194,8 +199,8 @@ def weighted_average_bound(lrs: ArrayLike, norms: ArrayLike, radius: float) -> f
     Su (2026), (leq:avg-weighted), https://kexue.fm/archives/11530
     """
     eta, g, r = _inputs(lrs, norms, radius)
-    num = np.array([r**2 + np.sum(eta**2 * g**2)])
-    return float(_ratio(num, np.array([2 * np.sum(eta)]))[0])
+    num = np.logaddexp(2 * np.log(r), log_sum(2 * log(eta) + 2 * log(g)))
+    return float(exp(log_ratio(num, np.log(2) + log_sum(log(eta)))))
 
 
 def last_iterate_bound_1(lrs: ArrayLike, norms: ArrayLike, radius: float) -> float:
@@ -237,14 +242,9 @@ def last_iterate_bound_1(lrs: ArrayLike, norms: ArrayLike, radius: float) -> flo
     eta, g, r = _inputs(lrs, norms, radius)
     _non_increasing(eta, "(leq:last-1)")
     t = eta.size
-    weights = 1.0 / np.maximum(1.0, t - np.arange(1, t + 1, dtype=np.float64))
-    num = np.array([r**2 / t + np.sum(weights * eta**2 * g**2)])
-    return float(_ratio(num, np.array([2 * eta[-1]]))[0])
-
-
-def _tails(eta: NDArray[np.float64]) -> NDArray[np.float64]:
-    tail = np.cumsum(eta[::-1])[::-1]
-    return np.append(tail[1:], tail[-1])
+    log_weights = -np.log(np.maximum(1.0, t - np.arange(1, t + 1, dtype=np.float64)))
+    num = np.logaddexp(2 * np.log(r) - np.log(t), log_sum(log_weights + 2 * log(eta) + 2 * log(g)))
+    return float(exp(log_ratio(num, np.log(2) + log(eta[-1]))))
 
 
 def last_iterate_bound_2(lrs: ArrayLike, norms: ArrayLike, radius: float) -> float:
@@ -279,8 +279,13 @@ def last_iterate_bound_2(lrs: ArrayLike, norms: ArrayLike, radius: float) -> flo
     Su (2026), (leq:last-2), https://kexue.fm/archives/11530
     """
     eta, g, r = _inputs(lrs, norms, radius)
-    first = _ratio(np.array([r**2]), np.array([2 * np.sum(eta)]))[0]
-    return float(first + 0.5 * np.sum(_ratio(eta**2 * g**2, _tails(eta))))
+    log_eta = log(eta)
+    first = log_ratio(2 * np.log(r), np.log(2) + log_sum(log_eta))
+    tails = log_tails(log_eta)
+    # η_{min(t+1,T):T}: the tail after step t, and η_T itself for t = T.
+    after = np.append(tails[1:], tails[-1])
+    second = log_sum(log_ratio(2 * log_eta + 2 * log(g), after)) - np.log(2)
+    return float(exp(np.logaddexp(first, second)))
 
 
 def last_iterate_bound_2_best_final(lrs: ArrayLike, norms: ArrayLike, radius: float) -> float:
@@ -333,33 +338,43 @@ def last_iterate_bound_2_best_final(lrs: ArrayLike, norms: ArrayLike, radius: fl
         )
     if g[-1] == 0:
         raise InputError("norms[-1] = G_T is 0: the bound then has no minimum over η_T.")
-    r = float(radius)
-    if not (np.isfinite(r) and r > 0):
-        raise InputError(f"radius must be a positive finite number; got {radius!r}.")
-    head = float(np.sum(eta))
-    tail = np.cumsum(eta[::-1])[::-1]
-    after = np.append(tail[1:], 0.0)
-    coef = eta**2 * g[:-1] ** 2
-    keep = coef > 0
+    log_r2 = 2 * np.log(_radius(radius))
+    log_eta = log(eta)
+    log_head = log_sum(log_eta)
+    log_after = np.append(log_tails(log_eta)[1:], -np.inf)
+    log_coef = 2 * log_eta + 2 * log(g[:-1])
+    keep = log_coef > -np.inf
+    log_coef, log_after = log_coef[keep], log_after[keep]
+    log_g2 = 2 * float(np.log(g[-1]))
+    log_2 = float(np.log(2))
 
-    def value(x: float) -> float:
-        return float(
-            r**2 / (2 * (head + x))
-            + 0.5 * np.sum(coef[keep] / (after[keep] + x))
-            + 0.5 * x * g[-1] ** 2
+    # Everything in log space, with u = log x: no term overflows at any input scale.
+    def log_value(u: float) -> float:
+        return log_sum(
+            np.concatenate(
+                ([log_r2 - np.logaddexp(log_head, u), u + log_g2], log_coef - np.logaddexp(log_after, u))
+            )
+        ) - log_2
+
+    def excess(u: float) -> float:
+        """log of (minus the falling part of the slope) minus log of its rising part G_T^2/2."""
+        falling = log_sum(
+            np.concatenate(([log_r2 - 2 * np.logaddexp(log_head, u)], log_coef - 2 * np.logaddexp(log_after, u)))
         )
+        return falling - log_g2
 
-    def slope(log_x: float) -> float:
-        x = np.exp(log_x)
-        return float(
-            -(r**2) / (2 * (head + x) ** 2)
-            - 0.5 * np.sum(coef[keep] / (after[keep] + x) ** 2)
-            + 0.5 * g[-1] ** 2
-        )
-
-    lo, hi = -60.0, 60.0
-    if slope(lo) >= 0:
-        return value(0.0)
-    if slope(hi) <= 0:
-        return value(float(np.exp(hi)))
-    return value(float(np.exp(brentq(slope, lo, hi, xtol=1e-12, rtol=1e-14))))
+    # The falling part is at most (R^2 + Σ coef)/(2x^2), so the slope is positive above x_hi.
+    u_hi = 0.5 * log_sum(np.append(log_coef, log_r2)) - 0.5 * log_g2 + 1.0
+    # Terms with a zero denominator give at least Z/(2x^2): the slope is negative below x_lo.
+    log_z = log_sum(np.append(log_coef[log_after == -np.inf], log_r2 if log_head == -np.inf else -np.inf))
+    if log_z > -np.inf:
+        u_lo = 0.5 * (log_z - log_g2) - 1.0
+    else:
+        if excess(-np.inf) <= 0:
+            return float(exp(log_value(-np.inf)))
+        # Far below every positive denominator the slope equals its value at 0 to rounding.
+        u_lo = min(u_hi, float(np.min(np.append(log_after[log_after > -np.inf], log_head)))) - 40.0
+        if excess(u_lo) <= 0:
+            return float(exp(log_value(u_lo)))
+    root = brentq(excess, u_lo, u_hi, xtol=1e-12, rtol=4 * np.finfo(float).eps)
+    return float(exp(log_value(root)))

@@ -29,6 +29,12 @@ under a smaller estimate of ``R``.
   (eq:last-2-opt-lr);
 - :class:`RefinedCausal`: :math:`R G_t^{-2}(1 - t/T)/\sqrt{Q_t}`.
 
+Scale. Every rule is homogeneous: scaling the norms by ``c`` and ``R`` by ``r`` scales the
+rates by ``r/c``. The sums are formed in log space, so any finite positive norms and radius
+give the right rates (``G = 1e300`` is as good as ``G = 1``); a rate is ``inf`` or ``0`` only
+if the true rate leaves the float64 range. Invalid input (negative, ``nan``, ``inf``, booleans,
+an empty sequence) raises :class:`~extremal.errors.InputError` naming the argument.
+
 The non-causal rules need the norms of the whole run: record them in a first run (see
 :class:`extremal.optim.GradNormRecorder`), refine, and retrain with the fixed rates.
 
@@ -72,6 +78,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError
+from extremal.optim._logs import exp, log, log_cumsum, log_sum, log_tails
+from extremal.optim._validate import is_real, real, real_vector
 
 __all__ = [
     "AdaGradNorm",
@@ -90,22 +98,7 @@ __all__ = [
 
 
 def _norms(norms: ArrayLike, *, positive: bool) -> NDArray[np.float64]:
-    g = np.asarray(norms, dtype=np.float64)
-    if g.ndim != 1:
-        raise InputError(
-            f"norms must be a 1-D sequence of gradient norms G_1..G_t; got shape {g.shape}."
-        )
-    if g.size == 0:
-        raise InputError(
-            "norms is empty: a schedule needs at least one gradient norm. Record at least "
-            "one step (GradNormRecorder) before asking for a rate."
-        )
-    if not np.all(np.isfinite(g)):
-        bad = int(np.flatnonzero(~np.isfinite(g))[0])
-        raise InputError(
-            f"norms must be finite; norms[{bad}] = {g[bad]}. Drop or skip non-finite steps "
-            "before computing a schedule."
-        )
+    g = real_vector(norms, "norms")
     if positive and np.any(g <= 0):
         bad = int(np.flatnonzero(g <= 0)[0])
         raise InputError(
@@ -119,8 +112,8 @@ def _norms(norms: ArrayLike, *, positive: bool) -> NDArray[np.float64]:
 
 
 def _radius(radius: float) -> float:
-    r = float(radius)
-    if not (np.isfinite(r) and r > 0):
+    r = real(radius, "radius R")
+    if not r > 0:
         raise InputError(
             f"radius R must be a positive finite number (the distance ||θ_1 - θ*||); "
             f"got {radius!r}. Estimate it online with the parameter-free mode if unknown."
@@ -139,15 +132,34 @@ def _total_steps(total_steps: int, name: str = "total_steps") -> int:
     return int(total_steps)
 
 
-def _weights(weights: ArrayLike | None, size: int) -> NDArray[np.float64]:
+def _log_weights(weights: ArrayLike | None, size: int) -> NDArray[np.float64]:
     if weights is None:
-        return np.ones(size)
-    w = np.asarray(weights, dtype=np.float64)
+        return np.zeros(size)
+    w = real_vector(weights, "weights")
     if w.shape != (size,):
         raise InputError(f"weights must have shape ({size},) like norms; got {w.shape}.")
-    if not np.all(np.isfinite(w)) or np.any(w < 0):
+    if np.any(w < 0):
         raise InputError("weights must be finite and non-negative.")
-    return w
+    return log(w)
+
+
+def _log_recency_weighted_sq(log_sq: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``log Ṽ_1..log Ṽ_t`` from ``log G_k^2``."""
+    t = log_sq.size
+    log_w = -log(np.maximum(1.0, np.arange(t, dtype=np.float64)))
+    top = float(np.max(log_sq))
+    shift = top if np.isfinite(top) else 0.0
+    out = log_sq - shift
+    base = out.copy()
+    for lag in range(1, t):
+        out[lag:] = np.logaddexp(out[lag:], log_w[lag] + base[:-lag])
+    return out + shift
+
+
+def _log_recency_last(log_sq: NDArray[np.float64]) -> float:
+    """``log Ṽ_t`` for the last step only, in ``O(t)``."""
+    recency = -log(np.maximum(1.0, np.arange(log_sq.size, dtype=np.float64)))
+    return log_sum(recency + log_sq[::-1])
 
 
 def _within(g: NDArray[np.float64], total_steps: int) -> None:
@@ -174,20 +186,16 @@ def recency_weighted_sq(norms: ArrayLike) -> NDArray[np.float64]:
     Returns
     -------
     ndarray, shape (t,)
-        ``Ṽ_1..Ṽ_t``.
+        ``Ṽ_1..Ṽ_t`` (``inf`` where a value exceeds the float64 range; use the rules, which
+        work with its logarithm, for such norms).
 
     Examples
     --------
     >>> recency_weighted_sq([1.0, 1.0, 1.0, 2.0])
     array([1.        , 2.        , 2.5       , 5.83333333])
     """
-    sq = _norms(norms, positive=False) ** 2
-    t = sq.size
-    weights = 1.0 / np.maximum(1.0, np.arange(t, dtype=np.float64))
-    out = sq.copy()
-    for lag in range(1, t):
-        out[lag:] += weights[lag] * sq[:-lag]
-    return out
+    g = _norms(norms, positive=False)
+    return exp(_log_recency_weighted_sq(2 * log(g)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,8 +210,13 @@ class AdaGradNorm:
     --------
     >>> AdaGradNorm().rates([3.0, 4.0], radius=10.0)
     array([3.33333333, 2.        ])
-    >>> AdaGradNorm().rate([3.0, 4.0], radius=10.0)
+    >>> round(AdaGradNorm().rate([3.0, 4.0], radius=10.0), 12)
     2.0
+
+    Only the ratio of ``R`` to the norms matters, at any scale:
+
+    >>> AdaGradNorm().rates([3e300, 4e300], radius=10.0)
+    array([3.33333333e-300, 2.00000000e-300])
 
     References
     ----------
@@ -214,20 +227,20 @@ class AdaGradNorm:
     def rates(self, norms: ArrayLike, radius: float = 1.0) -> NDArray[np.float64]:
         """Rates ``η_1..η_t`` for the norms ``G_1..G_t``, shape ``(t,)``."""
         g = _norms(norms, positive=False)
-        v = np.cumsum(g**2)
-        if v[0] == 0:
+        log_v = log_cumsum(2 * log(g))
+        if log_v[0] == -np.inf:
             raise InputError("norms[0] is 0: V_1 = 0 makes R/sqrt(V_1) infinite.")
-        return _radius(radius) / np.sqrt(v)
+        return exp(np.log(_radius(radius)) - 0.5 * log_v)
 
     def rate(
         self, norms: ArrayLike, radius: float = 1.0, weights: ArrayLike | None = None
     ) -> float:
         """Rate of the current step ``t = len(norms)``; ``weights`` scale each step's term."""
         g = _norms(norms, positive=False)
-        v = float(np.dot(_weights(weights, g.size), g**2))
-        if v == 0:
+        log_v = log_sum(_log_weights(weights, g.size) + 2 * log(g))
+        if log_v == -np.inf:
             raise InputError("all norms are 0: V_t = 0 makes R/sqrt(V_t) infinite.")
-        return _radius(radius) / float(np.sqrt(v))
+        return float(exp(np.log(_radius(radius)) - 0.5 * log_v))
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,16 +263,16 @@ class InverseSquare:
 
     def rates(self, norms: ArrayLike, radius: float = 1.0) -> NDArray[np.float64]:
         """Rates ``η_1..η_t`` for the norms ``G_1..G_t``, shape ``(t,)``."""
-        inv = _norms(norms, positive=True) ** -2
-        return _radius(radius) * inv / np.sqrt(np.cumsum(inv))
+        log_inv = -2 * log(_norms(norms, positive=True))
+        return exp(np.log(_radius(radius)) + log_inv - 0.5 * log_cumsum(log_inv))
 
     def rate(
         self, norms: ArrayLike, radius: float = 1.0, weights: ArrayLike | None = None
     ) -> float:
         """Rate of the current step ``t = len(norms)``; ``weights`` scale each step's term."""
-        inv = _norms(norms, positive=True) ** -2
-        q = float(np.dot(_weights(weights, inv.size), inv))
-        return _radius(radius) * float(inv[-1] / np.sqrt(q))
+        log_inv = -2 * log(_norms(norms, positive=True))
+        log_q = log_sum(_log_weights(weights, log_inv.size) + log_inv)
+        return float(exp(np.log(_radius(radius)) + log_inv[-1] - 0.5 * log_q))
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,10 +307,10 @@ class LastIterate:
         """Rates ``η_1..η_t`` for the norms ``G_1..G_t``, shape ``(t,)``."""
         g = _norms(norms, positive=False)
         _within(g, self.total_steps)
-        v = recency_weighted_sq(g)
-        if v[0] == 0:
+        log_v = _log_recency_weighted_sq(2 * log(g))
+        if log_v[0] == -np.inf:
             raise InputError("norms[0] is 0: Ṽ_1 = 0 makes the rate infinite.")
-        return _radius(radius) / np.sqrt(self.total_steps * v)
+        return exp(np.log(_radius(radius)) - 0.5 * (np.log(self.total_steps) + log_v))
 
     def rate(
         self, norms: ArrayLike, radius: float = 1.0, weights: ArrayLike | None = None
@@ -305,12 +318,10 @@ class LastIterate:
         """Rate of the current step ``t = len(norms)``; ``weights`` scale each step's term."""
         g = _norms(norms, positive=False)
         _within(g, self.total_steps)
-        sq = (_weights(weights, g.size) * g**2)[::-1]
-        recency = 1.0 / np.maximum(1.0, np.arange(g.size, dtype=np.float64))
-        v = float(np.dot(recency, sq))
-        if v == 0:
+        log_v = _log_recency_last(_log_weights(weights, g.size) + 2 * log(g))
+        if log_v == -np.inf:
             raise InputError("all norms are 0: Ṽ_t = 0 makes the rate infinite.")
-        return _radius(radius) / float(np.sqrt(self.total_steps * v))
+        return float(exp(np.log(_radius(radius)) - 0.5 * (np.log(self.total_steps) + log_v)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,10 +355,10 @@ class RefinedCausal:
         """Rates ``η_1..η_t`` for the norms ``G_1..G_t``, shape ``(t,)``."""
         g = _norms(norms, positive=True)
         _within(g, self.total_steps)
-        inv = g**-2
+        log_inv = -2 * log(g)
         steps = np.arange(1, g.size + 1, dtype=np.float64)
-        decay = 1.0 - steps / self.total_steps
-        return _radius(radius) * inv * decay / np.sqrt(np.cumsum(inv))
+        log_decay = log(1.0 - steps / self.total_steps)
+        return exp(np.log(_radius(radius)) + log_inv + log_decay - 0.5 * log_cumsum(log_inv))
 
     def rate(
         self, norms: ArrayLike, radius: float = 1.0, weights: ArrayLike | None = None
@@ -355,10 +366,10 @@ class RefinedCausal:
         """Rate of the current step ``t = len(norms)``; ``weights`` scale each step's term."""
         g = _norms(norms, positive=True)
         _within(g, self.total_steps)
-        inv = g**-2
-        decay = 1.0 - g.size / self.total_steps
-        q = float(np.dot(_weights(weights, inv.size), inv))
-        return _radius(radius) * float(inv[-1] * decay / np.sqrt(q))
+        log_inv = -2 * log(g)
+        log_decay = float(log(1.0 - g.size / self.total_steps))
+        log_q = log_sum(_log_weights(weights, log_inv.size) + log_inv)
+        return float(exp(np.log(_radius(radius)) + log_inv[-1] + log_decay - 0.5 * log_q))
 
 
 def constant_optimal(norms: ArrayLike, radius: float = 1.0) -> NDArray[np.float64]:
@@ -388,7 +399,7 @@ def constant_optimal(norms: ArrayLike, radius: float = 1.0) -> NDArray[np.float6
     Su (2026), (leq:old-avg-optimal), https://kexue.fm/archives/11530
     """
     g = _norms(norms, positive=True)
-    return np.full(g.size, _radius(radius) / np.sqrt(np.sum(g**2)))
+    return np.full(g.size, exp(np.log(_radius(radius)) - 0.5 * log_sum(2 * log(g))))
 
 
 def inverse_square_optimal(norms: ArrayLike, radius: float = 1.0) -> NDArray[np.float64]:
@@ -417,8 +428,8 @@ def inverse_square_optimal(norms: ArrayLike, radius: float = 1.0) -> NDArray[np.
     ----------
     Su (2026), section 梯度反比, (leq:avg-weighted), https://kexue.fm/archives/11530
     """
-    inv = _norms(norms, positive=True) ** -2
-    return _radius(radius) * inv / np.sqrt(inv.sum())
+    log_inv = -2 * log(_norms(norms, positive=True))
+    return exp(np.log(_radius(radius)) + log_inv - 0.5 * log_sum(log_inv))
 
 
 def last_iterate_constant(norms: ArrayLike, radius: float = 1.0) -> NDArray[np.float64]:
@@ -448,8 +459,8 @@ def last_iterate_constant(norms: ArrayLike, radius: float = 1.0) -> NDArray[np.f
     Su (2026), section 关注当下, (leq:last-1), https://kexue.fm/archives/11530
     """
     g = _norms(norms, positive=True)
-    v = recency_weighted_sq(g)[-1]
-    return np.full(g.size, _radius(radius) / np.sqrt(g.size * v))
+    log_v = _log_recency_last(2 * log(g))
+    return np.full(g.size, exp(np.log(_radius(radius)) - 0.5 * (np.log(g.size) + log_v)))
 
 
 def refined(
@@ -518,22 +529,25 @@ def refined(
     Su (2026), (eq:last-2-opt-lr), https://kexue.fm/archives/11530
     """
     g = _norms(norms, positive=True)
-    r = _radius(radius)
-    inv = g**-2
-    q = np.cumsum(inv)
-    q_total = q[-1]
-    rates = r * inv * (1.0 - q / q_total) / np.sqrt(q_total)
-    if cap is None:
-        return rates
-    c = float(cap)
-    if not (np.isfinite(c) and c > 0):
-        raise InputError(f"cap must be a positive finite multiple of R/sqrt(V_t), or None; got {cap!r}.")
-    return np.minimum(rates, c * r / np.sqrt(np.cumsum(g**2)))
+    log_r = np.log(_radius(radius))
+    log_inv = -2 * log(g)
+    tails = log_tails(log_inv)
+    # 1 - Q_t/Q_T = (G_{t+1}^-2 + ... + G_T^-2)/Q_T, summed directly: no cancellation.
+    log_rest = np.append(tails[1:], -np.inf)
+    log_rates = log_r + log_inv + log_rest - 1.5 * tails[0]
+    if cap is not None:
+        if not (is_real(cap) and 0 < cap < np.inf):
+            raise InputError(
+                f"cap must be a positive finite float (a multiple of R/sqrt(V_t)), or None; got {cap!r}."
+            )
+        log_cap = np.log(float(cap)) + log_r - 0.5 * log_cumsum(2 * log(g))
+        log_rates = np.minimum(log_rates, log_cap)
+    return exp(log_rates)
 
 
 def _baseline_args(lr: float, total_steps: int) -> tuple[float, int]:
-    value = float(lr)
-    if not (np.isfinite(value) and value > 0):
+    value = real(lr, "lr")
+    if not value > 0:
         raise InputError(f"lr must be a positive finite number; got {lr!r}.")
     return value, _total_steps(total_steps)
 
@@ -576,4 +590,4 @@ def cosine(lr: float, total_steps: int) -> NDArray[np.float64]:
     array([1.    , 0.8536, 0.5   , 0.1464])
     """
     value, steps = _baseline_args(lr, total_steps)
-    return 0.5 * value * (1.0 + np.cos(np.pi * np.arange(steps, dtype=np.float64) / steps))
+    return value * (0.5 * (1.0 + np.cos(np.pi * np.arange(steps, dtype=np.float64) / steps)))
