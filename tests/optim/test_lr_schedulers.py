@@ -252,6 +252,9 @@ def test_global_grad_norm_without_gradients_is_zero() -> None:
         ({"rule": AdaGradNorm(), "radius": 0.0}, "radius"),
         ({"rule": AdaGradNorm(), "radius": float("nan")}, "radius"),
         ({"rule": AdaGradNorm(), "reps_rel": -1.0}, "reps_rel"),
+        ({"rule": AdaGradNorm(), "radius": True}, "radius"),
+        ({"rule": AdaGradNorm(), "radius": "1.0"}, "radius"),
+        ({"rule": AdaGradNorm(), "reps_rel": True}, "reps_rel"),
     ],
 )
 def test_constructor_errors(kwargs, match: str) -> None:

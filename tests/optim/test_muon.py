@@ -408,6 +408,14 @@ def test_shapes_muon_cannot_orthogonalise(param: torch.Tensor, match: str) -> No
         ({"method": "newton-schulz"}, "method"),
         ({"scale": "moonlight"}, "scale"),
         ({"nonfinite": "ignore"}, "nonfinite"),
+        ({"lr": True}, "lr"),
+        ({"lr": float("nan")}, "lr"),
+        ({"lr": float("inf")}, "lr"),
+        ({"momentum": False}, "momentum"),
+        ({"weight_decay": True}, "weight_decay"),
+        ({"eps": True}, "eps"),
+        ({"betas": (True, 0.9)}, "betas"),
+        ({"split": True}, "split"),
     ],
 )
 def test_bad_hyperparameters(kwargs: dict[str, object], match: str) -> None:
@@ -431,6 +439,8 @@ def test_bad_group_and_parameter_kinds() -> None:
         muon_update(torch.zeros(3), torch.zeros(3))
     with pytest.raises(InputError, match="rms"):
         MatchAdamWRMS(0.0)
+    with pytest.raises(InputError, match="rms"):
+        MatchAdamWRMS(True)  # type: ignore[arg-type]
 
 
 def test_learns_digits_to_a_loss_target() -> None:

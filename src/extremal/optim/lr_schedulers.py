@@ -53,6 +53,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from extremal._optional import require
 from extremal.errors import InputError, IntegrationError
+from extremal.optim._validate import is_real
 
 if TYPE_CHECKING:
     import torch
@@ -79,7 +80,13 @@ def _params(optimizer: Any) -> list[Any]:
 def global_grad_norm(params: Iterable[Any]) -> float:
     r"""The norm of all gradients taken as one vector, :math:`\sqrt{\sum_p \|\nabla_p\|^2}`.
 
-    Parameters with ``grad is None`` are left out; with none at all the result is 0.
+    Parameters with ``grad is None`` are left out; with none at all the result is 0. The
+    norm neither overflows nor underflows: each tensor's norm is accumulated in float32
+    (float64 for float64 tensors), a tensor whose sum of squares would leave that range is
+    first rescaled by its largest entry, and the per-tensor norms are combined with
+    :func:`math.hypot`. So every finite float32, bfloat16 or float16 gradient has a finite
+    norm, tiny gradients (even subnormal ones) have a positive one, and only a float64
+    gradient whose norm exceeds the float64 maximum (about 1.8e308) gives ``inf``.
 
     Parameters
     ----------
@@ -98,22 +105,56 @@ def global_grad_norm(params: Iterable[Any]) -> float:
     >>> b = torch.zeros(1, requires_grad=True); b.grad = torch.tensor([4.0])
     >>> global_grad_norm([a, b])
     5.0
+    >>> a.grad = torch.tensor([3e30, 3e30]); b.grad = torch.tensor([1e-30])
+    >>> global_grad_norm([a, b]) / 1e30
+    4.242640...
     """
-    grads = [p.grad.detach() for p in params if p.grad is not None]
-    if not grads:
+    return _total_norm([p.grad for p in params if p.grad is not None])
+
+
+def _total_norm(tensors: list[Any]) -> float:
+    """The 2-norm of ``tensors`` taken as one vector, free of overflow and underflow."""
+    if not tensors:
         return 0.0
-    return float(torch.nn.utils.get_total_norm(grads, norm_type=2.0))
+    with torch.no_grad():
+        tensors = [t.detach() for t in tensors]
+        wides = [torch.float64 if t.dtype == torch.float64 else torch.float32 for t in tensors]
+        fast = torch.stack(
+            [torch.linalg.vector_norm(t, dtype=w).to(torch.float64) for t, w in zip(tensors, wides, strict=True)]
+        ).tolist()
+        norms = []
+        for t, w, n in zip(tensors, wides, fast, strict=True):
+            info = torch.finfo(w)
+            # Inside (sqrt(tiny) * 2^20, sqrt(max) / 2^20) the sum of squares neither overflowed
+            # nor lost precision to subnormal squares; nan means a nan entry.
+            if n == 0.0 or math.isnan(n) or math.sqrt(info.tiny) * 2.0**20 < n < math.sqrt(info.max) / 2.0**20:
+                if n == 0.0 and bool(t.any()):
+                    n = _rescaled_norm(t)
+                norms.append(n)
+            else:
+                norms.append(_rescaled_norm(t))
+        return math.hypot(*norms)
+
+
+def _rescaled_norm(t: Any) -> float:
+    """``2^e * ||t / 2^e||`` with ``2^e`` near ``max|t|``, in float64: exact, no overflow or underflow."""
+    amax = float(t.abs().max())
+    if not math.isfinite(amax):
+        return amax
+    exponent = math.frexp(amax)[1]
+    half = 2.0 ** (-exponent // 2)
+    rest = 2.0 ** (-exponent - (-exponent // 2))
+    inner = float(torch.linalg.vector_norm(t.to(torch.float64) * half * rest))
+    return inner / half / rest
 
 
 def _distance(params: list[Any], initial: list[Any]) -> float:
     with torch.no_grad():
-        diffs = [(p.detach() - p0).to(torch.float64) for p, p0 in zip(params, initial, strict=True)]
-        return float(torch.nn.utils.get_total_norm(diffs)) if diffs else 0.0
+        return _total_norm([p.detach() - p0 for p, p0 in zip(params, initial, strict=True)])
 
 
 def _norm(tensors: list[Any]) -> float:
-    with torch.no_grad():
-        return float(torch.nn.utils.get_total_norm([t.detach() for t in tensors])) if tensors else 0.0
+    return _total_norm(tensors)
 
 
 def _nonfinite(step: int, value: float) -> IntegrationError:
@@ -277,8 +318,10 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
     reps_rel : float
         Relative size of the initial estimate :math:`r_\epsilon` (parameter-free mode).
     error_if_nonfinite : bool
-        On a non-finite gradient norm, raise :class:`~extremal.errors.IntegrationError`
-        (``True``) or skip the step (``False``, default): the gradients are dropped
+        On a non-finite gradient norm (a gradient holding ``inf`` or ``nan``, or a float64
+        gradient whose norm exceeds the float64 maximum), raise
+        :class:`~extremal.errors.IntegrationError` (``True``) or skip the step (``False``,
+        default): the gradients are dropped
         (``grad = None``) so the optimizer leaves parameters and its state untouched, and
         nothing is recorded. Skipped steps are counted in :attr:`skipped`. A step whose
         gradients are all zero is not recorded either and keeps the previous rates.
@@ -288,7 +331,15 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
     Raises
     ------
     InputError
-        If ``rule`` has no ``rate`` method, or ``radius`` or ``reps_rel`` is not positive.
+        If ``rule`` has no ``rate`` method, or ``radius`` or ``reps_rel`` is not a positive
+        finite float (booleans are refused).
+
+    Notes
+    -----
+    ``G_t`` comes from :func:`global_grad_norm`, which neither overflows nor underflows, and
+    the rules work in log space, so a finite gradient is never skipped for its size: a
+    gradient scaled by ``c > 0`` gives the norms scaled by ``c`` and, with a given
+    ``radius``, the rates scaled by ``1/c`` (AdaGrad-norm: ``R/sqrt(V_t)``).
 
     Examples
     --------
@@ -324,12 +375,12 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
                 f"rule must have a rate(norms, radius) method; got {type(rule).__name__}. "
                 "Pass a rule from extremal.optim.schedules such as AdaGradNorm()."
             )
-        if radius is not None and not (math.isfinite(radius) and radius > 0):
+        if radius is not None and not (is_real(radius) and 0 < radius < math.inf):
             raise InputError(
-                f"radius must be positive and finite, or None to estimate it; got {radius!r}."
+                f"radius must be a positive finite float (not a boolean), or None to estimate it; got {radius!r}."
             )
-        if not (math.isfinite(reps_rel) and reps_rel > 0):
-            raise InputError(f"reps_rel must be positive and finite; got {reps_rel!r}.")
+        if not (is_real(reps_rel) and 0 < reps_rel < math.inf):
+            raise InputError(f"reps_rel must be a positive finite float (not a boolean); got {reps_rel!r}.")
         self.rule = rule
         self.radius = None if radius is None else float(radius)
         self.reps_rel = float(reps_rel)

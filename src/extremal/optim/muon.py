@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from extremal._optional import require
 from extremal.errors import InputError
+from extremal.optim._validate import is_real
 from extremal.optim.msign import NewtonSchulz, SVDPolar, msign
 
 if TYPE_CHECKING:
@@ -84,8 +85,8 @@ class MatchAdamWRMS:
     rms: float = 0.2
 
     def __post_init__(self) -> None:
-        if not self.rms > 0.0:
-            raise InputError(f"MatchAdamWRMS.rms must be positive; got {self.rms!r}.")
+        if not (is_real(self.rms) and 0.0 < self.rms < math.inf):
+            raise InputError(f"MatchAdamWRMS.rms must be a positive finite float; got {self.rms!r}.")
 
     def factor(self, rows: int, cols: int) -> float:
         """The factor ``rms * sqrt(max(rows, cols))``."""
@@ -161,6 +162,15 @@ def muon_update(
     InputError
         If ``grad`` has fewer than 2 dimensions, or ``split`` does not divide ``m``.
 
+    Notes
+    -----
+    The direction is invariant under ``(grad, momentum_buffer) -> c (grad, momentum_buffer)``
+    for ``c > 0`` over the whole finite range (see :func:`~extremal.optim.msign`). As in
+    ``torch.optim``, non-finite values propagate instead of raising: a block whose
+    :math:`\tilde B` holds ``inf`` or ``nan`` gets an all-``nan`` direction, and the other
+    blocks are unaffected. :class:`Muon` checks the gradients before calling this (its
+    ``nonfinite`` option), so such a direction never reaches the parameters there.
+
     Examples
     --------
     >>> import torch
@@ -186,8 +196,10 @@ def muon_update(
             "Use adamw_update for vectors."
         )
     _check_split(split, grad.shape, "muon_update")
-    buf = momentum_buffer.lerp(grad, 1.0 - momentum)
-    mixed = grad.lerp(buf, momentum) if nesterov else buf
+    # Convex combinations written as two products: lerp forms grad - buffer, which overflows
+    # for finite entries of opposite signs near the largest float.
+    buf = momentum_buffer.mul(momentum).add_(grad, alpha=1.0 - momentum)
+    mixed = grad.mul(1.0 - momentum).add_(buf, alpha=momentum) if nesterov else buf
     rows = mixed.shape[0] // split
     blocks = mixed.reshape(rows, -1) if split == 1 else mixed.reshape(split, rows, -1)
     direction = msign(blocks, method) * scale.factor(rows, blocks.shape[-1])
@@ -288,6 +300,13 @@ class Muon(torch.optim.Optimizer):
         What to do when any gradient holds ``inf`` or ``nan``: ``"skip"`` leaves every
         parameter and buffer untouched and counts the step in ``skipped_steps``;
         ``"raise"`` raises :class:`~extremal.errors.InputError` naming the parameter.
+        Unlike ``torch.optim``, which would write ``nan`` into the parameters, the step
+        never applies a non-finite update (and never raises a raw ``LinAlgError`` with
+        :class:`SVDPolar`). A finite gradient of any size is fine on the Muon path: the
+        update does not change when all gradients are scaled by ``c > 0``. The AdamW path
+        follows ``torch.optim.AdamW`` exactly, so its squared gradients overflow to ``inf``
+        (and that parameter stops moving) once entries exceed the square root of the
+        largest float of the dtype (about 1.8e19 in float32).
 
     Notes
     -----
@@ -528,18 +547,33 @@ def _uses_muon(group: Mapping[str, Any], p: torch.Tensor) -> bool:
     return bool(group["use_muon"])
 
 
+def _in_range(x: object, low: float, high: float, *, open_low: bool = False, open_high: bool = False) -> bool:
+    """Whether ``x`` is a real number (not a bool, not nan) in the interval from ``low`` to ``high``."""
+    if not is_real(x):
+        return False
+    value = float(x)  # type: ignore[arg-type]
+    above = value > low if open_low else value >= low
+    below = value < high if open_high else value <= high
+    return above and below
+
+
 def _check_hyperparameters(group: Mapping[str, Any], where: str) -> None:
     lr, mu, wd, eps, betas = group["lr"], group["momentum"], group["weight_decay"], group["eps"], group["betas"]
-    if not (isinstance(lr, int | float) and lr >= 0.0):
-        raise InputError(f"{where}: lr must be a float >= 0; got {lr!r}.")
-    if not (isinstance(mu, int | float) and 0.0 <= mu < 1.0):
-        raise InputError(f"{where}: momentum must lie in [0, 1); got {mu!r}.")
-    if not (isinstance(wd, int | float) and wd >= 0.0):
-        raise InputError(f"{where}: weight_decay must be >= 0; got {wd!r}.")
-    if not (isinstance(eps, int | float) and eps > 0.0):
-        raise InputError(f"{where}: eps must be > 0; got {eps!r}.")
-    if not (isinstance(betas, tuple | list) and len(betas) == 2 and all(0.0 <= b < 1.0 for b in betas)):
-        raise InputError(f"{where}: betas must be two floats in [0, 1); got {betas!r}.")
+    hint = "Pass a float; booleans are refused."
+    if not _in_range(lr, 0.0, math.inf, open_high=True):
+        raise InputError(f"{where}: lr must be a finite float >= 0; got {lr!r}. {hint}")
+    if not _in_range(mu, 0.0, 1.0, open_high=True):
+        raise InputError(f"{where}: momentum must be a float in [0, 1); got {mu!r}. {hint}")
+    if not _in_range(wd, 0.0, math.inf, open_high=True):
+        raise InputError(f"{where}: weight_decay must be a finite float >= 0; got {wd!r}. {hint}")
+    if not _in_range(eps, 0.0, math.inf, open_low=True, open_high=True):
+        raise InputError(f"{where}: eps must be a finite float > 0; got {eps!r}. {hint}")
+    if not (
+        isinstance(betas, tuple | list)
+        and len(betas) == 2
+        and all(_in_range(b, 0.0, 1.0, open_high=True) for b in betas)
+    ):
+        raise InputError(f"{where}: betas must be two floats in [0, 1); got {betas!r}. {hint}")
     if not isinstance(group["nesterov"], bool):
         raise InputError(f"{where}: nesterov must be a bool; got {group['nesterov']!r}.")
     if not isinstance(group["method"], NewtonSchulz | SVDPolar):
