@@ -7,8 +7,9 @@ Instead of transforming equations of motion, transform the action and vary again
 * a field density becomes :math:`\mathcal L(u, J^{-T}\partial_q u)\,|\det J|` — the
   volume element :math:`dx\,dy = |\det J|\,dq^1dq^2` must not be forgotten (seed 002, eq. 7).
 
-Coordinates are taken in the region where the factors of ``det J`` are positive
-(``r > 0``, ``0 < θ < π``), so ``sqrt(r**2)`` simplifies to ``r``.
+The coordinates that ``det J`` depends on are taken positive, as in the textbook charts
+(``r > 0``, ``0 < θ < π``), so ``sqrt(r**2)`` simplifies to ``r``; any other coordinate keeps
+its sign (``sqrt(q**2)`` stays ``|q|``).
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def leading_sign(expr: sp.Expr) -> int:
     return -1 if coeff.is_negative else 1
 
 
-def simplify_in_chart(expr: sp.Expr, coords: Sequence[sp.Symbol]) -> sp.Expr:
+def simplify_in_chart(expr: sp.Expr | str, coords: str | Iterable[str | sp.Symbol]) -> sp.Expr:
     """Simplify, taking ``coords`` positive: roots are simplified inside, then the whole.
 
     Examples
@@ -97,6 +98,8 @@ def simplify_in_chart(expr: sp.Expr, coords: Sequence[sp.Symbol]) -> sp.Expr:
     >>> simplify_in_chart(1/sp.sqrt(r**2*sp.cos(th)**2 + r**2*sp.sin(th)**2), (r, th))
     1/r
     """
+    coords = as_symbols(coords, "coords", within=expr.free_symbols if isinstance(expr, sp.Basic) else ())
+    expr = parse(expr, {q.name: q for q in coords}, "expr")
     expr = expr.replace(
         lambda e: e.is_Pow and not e.exp.is_Integer,
         lambda e: readable(e.base) ** e.exp,
@@ -104,6 +107,14 @@ def simplify_in_chart(expr: sp.Expr, coords: Sequence[sp.Symbol]) -> sp.Expr:
     positive = {q: sp.Dummy(q.name, positive=True) for q in coords}
     expr = expr.xreplace(positive).xreplace({v: k for k, v in positive.items()})
     return readable(expr)
+
+
+def _chart_coords(jacobian_det: sp.Expr, new: Sequence[sp.Symbol]) -> tuple[sp.Symbol, ...]:
+    """The new coordinates that ``det J`` depends on: those taken positive (r > 0, 0 < θ < π).
+
+    A coordinate the Jacobian does not involve keeps its sign, so ``sqrt(q**2)`` stays ``|q|``.
+    """
+    return tuple(q for q in new if jacobian_det.has(q))
 
 
 def change_coordinates(
@@ -137,13 +148,13 @@ def change_coordinates(
     new = as_symbols(new_coords, "new_coords")
     X = point_transformation(lagrangian.coords, mapping, new)
     J = sp.Matrix(X).jacobian(new)
-    jacobian_determinant(J, new)
+    chart = _chart_coords(jacobian_determinant(J, new), new)
     new_velocities = sp.Matrix([velocity_symbol(q) for q in new])
     old_velocities = J * new_velocities
     replace = dict(zip(lagrangian.coords, X, strict=True))
     replace |= dict(zip(lagrangian.velocities, old_velocities, strict=True))
     expr = lagrangian.expr.subs(replace, simultaneous=True)
-    return Lagrangian(simplify_in_chart(expr, new), new, lagrangian.time)
+    return Lagrangian(simplify_in_chart(expr, chart) if chart else readable(expr), new, lagrangian.time)
 
 
 def change_field_coordinates(
@@ -168,7 +179,8 @@ def change_field_coordinates(
     X = point_transformation(old, mapping, new)
     J = sp.Matrix(X).jacobian(new)
     volume = jacobian_determinant(J, new)
-    inverse = J.inv(method="LU").applyfunc(lambda e: simplify_in_chart(e, new))
+    chart = _chart_coords(volume, new)
+    inverse = J.inv(method="LU").applyfunc(lambda e: simplify_in_chart(e, chart) if chart else readable(e))
     replace: dict[sp.Expr, sp.Expr] = {}
     new_fields = []
     for u in lagrangian.fields:
@@ -186,5 +198,5 @@ def change_field_coordinates(
             "Integrate by parts to a first-order density first."
         )
     density = lagrangian.density.xreplace(replace).subs(dict(zip(old, X, strict=True)))
-    density = sp.expand(simplify_in_chart(density * volume, new))
+    density = sp.expand(simplify_in_chart(density * volume, chart) if chart else readable(density * volume))
     return FieldLagrangian(density, tuple(new_fields), new)

@@ -15,7 +15,7 @@ import sympy as sp
 from sympy.calculus.euler import euler_equations
 
 from extremal.errors import InputError
-from extremal.symbolic.parsing import as_symbols, parse
+from extremal.symbolic.parsing import as_symbols, check_name_clashes, parse
 from extremal.symbolic.simplification import readable
 
 __all__ = ["FieldLagrangian", "field_equations"]
@@ -79,16 +79,23 @@ class FieldLagrangian:
         -c**2*Derivative(u(t, x), x)**2/2 + Derivative(u(t, x), t)**2/2
         """
         xs = as_symbols(variables, "variables")
+        field_names = as_symbols(fields, "fields")
         names: dict[str, sp.Basic] = {v.name: v for v in xs}
+        meaning = {v.name: f"the variable {v.name}" for v in xs}
+        generated: list[tuple[str, str]] = []
         funcs = []
-        for name in as_symbols(fields, "fields"):
+        for name in field_names:
             u = sp.Function(name.name)(*xs)
             funcs.append(u)
             names[name.name] = u
+            generated.append((name.name, f"the field {name.name}"))
             for a in xs:
                 names[f"{name.name}_{a.name}"] = sp.Derivative(u, a)
+                generated.append((f"{name.name}_{a.name}", f"∂{name.name}/∂{a.name}"))
                 for b in xs:
                     names[f"{name.name}_{a.name}{b.name}"] = sp.Derivative(u, a, b)
+                    generated.append((f"{name.name}_{a.name}{b.name}", f"∂²{name.name}/∂{a.name}∂{b.name}"))
+        check_name_clashes(meaning, generated)
         return cls(parse(text, names, "Lagrangian density"), tuple(funcs), xs)
 
     def _repr_latex_(self) -> str:

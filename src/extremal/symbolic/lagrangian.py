@@ -19,7 +19,7 @@ import sympy as sp
 
 from extremal.errors import InputError, SingularMetricError
 from extremal.symbolic._rational import Unsupported, solve_linear
-from extremal.symbolic.parsing import as_symbols, parse
+from extremal.symbolic.parsing import as_symbols, check_name_clashes, check_same_symbols, parse
 from extremal.symbolic.simplification import is_zero, probably_nonzero, readable
 
 __all__ = [
@@ -32,14 +32,20 @@ __all__ = [
 ]
 
 
+_GENERATED = (("dot", "velocity"), ("ddot", "acceleration"))
+
+
 def velocity_symbol(q: sp.Symbol) -> sp.Symbol:
-    """The velocity symbol of coordinate ``q``: ``x -> xdot`` (printed as ẋ)."""
-    return sp.Symbol(f"{q.name}dot", **q.assumptions0)
+    """The velocity symbol of coordinate ``q``: ``x -> xdot`` (printed as ẋ); real if ``q`` is.
+
+    A velocity keeps no sign assumption of its coordinate: ``r > 0`` does not make ``ṙ > 0``.
+    """
+    return sp.Symbol(f"{q.name}dot", real=True) if q.is_real else sp.Symbol(f"{q.name}dot")
 
 
 def acceleration_symbol(q: sp.Symbol) -> sp.Symbol:
-    """The acceleration symbol of coordinate ``q``: ``x -> xddot`` (printed as ẍ)."""
-    return sp.Symbol(f"{q.name}ddot", **q.assumptions0)
+    """The acceleration symbol of coordinate ``q``: ``x -> xddot`` (printed as ẍ); real if ``q`` is."""
+    return sp.Symbol(f"{q.name}ddot", real=True) if q.is_real else sp.Symbol(f"{q.name}ddot")
 
 
 @dataclass(frozen=True)
@@ -68,15 +74,26 @@ class Lagrangian:
     time: sp.Symbol = field(default=sp.Symbol("t"))
 
     def __post_init__(self) -> None:
-        coords = as_symbols(self.coords, "coords")
-        time = as_symbols([self.time], "time")[0]
-        if time in coords:
-            raise InputError(f"time {time} is also listed in coords {coords}; pick another name.")
         if not isinstance(self.expr, sp.Expr):
             raise InputError(
                 f"expr must be a SymPy expression; got {type(self.expr).__name__}. "
                 "Use Lagrangian.parse(text, coords) for strings."
             )
+        expr = parse(self.expr, {}, "Lagrangian")
+        free = expr.free_symbols
+        coords = as_symbols(self.coords, "coords", within=free)
+        raw_time = "t" if self.time == sp.Symbol("t") else self.time
+        time = as_symbols([raw_time], "time", within=free)[0]
+        if time in coords:
+            raise InputError(f"time {time} is also listed in coords {coords}; pick another name.")
+        check_name_clashes(
+            {q.name: "a coordinate" for q in coords} | {time.name: "the time"},
+            [(f"{q.name}{suffix}", f"the {kind} of {q.name}") for q in coords for suffix, kind in _GENERATED],
+        )
+        check_same_symbols((*coords, time), expr, "Lagrangian")
+        velocities = {velocity_symbol(q).name: velocity_symbol(q) for q in coords}
+        expr = expr.xreplace({s: velocities[s.name] for s in free if s.name in velocities})
+        object.__setattr__(self, "expr", expr)
         object.__setattr__(self, "coords", coords)
         object.__setattr__(self, "time", time)
         known = {s.name for s in (*self.velocities, *self.accelerations)}

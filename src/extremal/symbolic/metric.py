@@ -17,7 +17,7 @@ import sympy as sp
 from extremal.errors import InputError, SingularMetricError
 from extremal.symbolic.coordinates import Mapping_, jacobian_determinant, leading_sign, point_transformation
 from extremal.symbolic.lagrangian import Lagrangian, velocity_symbol
-from extremal.symbolic.parsing import as_symbols, parse
+from extremal.symbolic.parsing import as_symbols, check_name_clashes, check_same_symbols, parse
 from extremal.symbolic.simplification import is_zero, probably_nonzero, readable
 
 __all__ = ["Metric", "euclidean"]
@@ -25,11 +25,23 @@ __all__ = ["Metric", "euclidean"]
 _EQUATION_PREFIX = re.compile(r"^\s*ds\s*(\*\*|\^)\s*2\s*=")
 
 
-def _matrix(components: object, n: int) -> sp.ImmutableMatrix:
+def _matrix(components: object, names: dict[str, sp.Symbol]) -> sp.ImmutableMatrix:
+    """The components as a matrix; strings and numbers in them are read by :func:`parse`."""
+    n = len(names)
+    if isinstance(components, str | sp.Basic) and not isinstance(components, sp.MatrixBase):
+        raise InputError(
+            f"g must be a square {n}x{n} matrix; got {type(components).__name__}. For a line element use "
+            "Metric.from_line_element(text, coords)."
+        )
     try:
-        matrix = sp.ImmutableMatrix(components)
+        rows = components.tolist() if hasattr(components, "tolist") else [list(row) for row in components]  # type: ignore[attr-defined]
+        matrix = sp.ImmutableMatrix(
+            [[parse(c, names, f"g[{i},{j}]") for j, c in enumerate(row)] for i, row in enumerate(rows)]
+        )
     except (TypeError, ValueError) as exc:
-        raise InputError(f"g must be a square matrix of expressions; could not read it ({exc}).") from None
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"g must be a square {n}x{n} matrix of expressions; could not read it ({exc}).") from None
     if matrix.shape != (n, n):
         raise InputError(
             f"g has shape {matrix.shape} but there are {n} coords; pass an {n}x{n} matrix."
@@ -37,13 +49,44 @@ def _matrix(components: object, n: int) -> sp.ImmutableMatrix:
     return matrix
 
 
-def _sqrt_positive(expr: sp.Expr) -> sp.Expr:
-    """Square root of a product, taking every factor as positive."""
-    root = sp.S.One
+def _free_symbols(components: object) -> set[sp.Symbol]:
+    """Free symbols of the SymPy entries of a matrix or nested rows (strings have none yet)."""
+    if isinstance(components, sp.Basic):
+        return set(components.free_symbols)
+    if isinstance(components, Sequence) and not isinstance(components, str):
+        return set().union(*(_free_symbols(c) for c in components)) if components else set()
+    return set()
+
+
+def _chart_positive(base: sp.Expr, coords: Sequence[sp.Symbol]) -> bool:
+    """A coordinate, the sine of one (r > 0, 0 < θ < π in the textbook chart), or non-negative
+    for every real value of its symbols (``x**2 + y**2``)."""
+    if base in coords or (isinstance(base, sp.sin) and base.args[0] in coords):
+        return True
+    real = {s: sp.Dummy(s.name, real=True) for s in base.free_symbols}
+    return bool(base.xreplace(real).is_nonnegative)
+
+
+def _sqrt_abs(expr: sp.Expr, coords: Sequence[sp.Symbol]) -> sp.Expr:
+    """:math:`\\sqrt{|e|}` of a product: even powers come out as ``|f|`` (``f`` for a radius or a
+    polar sine), the odd-power factors stay under one root."""
+    root, rest = sp.S.One, sp.S.One
     for factor in sp.Mul.make_args(sp.factor(expr)):
         base, power = factor.as_base_exp()
-        root *= base ** (power / 2)
-    return root
+        if power.is_Integer and power.is_even:
+            root *= (base if _chart_positive(base, coords) else sp.Abs(base)) ** (power / 2)
+        else:
+            rest *= factor
+    rest = sp.expand(rest)
+    return root * (sp.sqrt(rest) if leading_sign(rest) > 0 else sp.sqrt(-rest))
+
+
+def _check_generated_names(coords: Sequence[sp.Symbol]) -> None:
+    check_name_clashes(
+        {q.name: "a coordinate" for q in coords},
+        [(f"d{q.name}", f"the differential of {q.name}") for q in coords]
+        + [(velocity_symbol(q).name, f"the velocity of {q.name}") for q in coords],
+    )
 
 
 @dataclass(frozen=True)
@@ -79,16 +122,14 @@ class Metric:
     constant: bool = False
 
     def __post_init__(self) -> None:
-        coords = as_symbols(self.coords, "coords")
-        names = {q.name: q for q in coords}
-        raw = self.g
-        if isinstance(raw, Sequence) and not isinstance(raw, str):
-            raw = [
-                [parse(c, names, "metric component") if isinstance(c, str) else c for c in row]
-                if isinstance(row, Sequence) and not isinstance(row, str) else row
-                for row in raw
-            ]
-        g = _matrix(raw, len(coords))
+        coords = as_symbols(self.coords, "coords", within=_free_symbols(self.g))
+        _check_generated_names(coords)
+        g = _matrix(self.g, {q.name: q for q in coords})
+        if any(c.has(sp.I) for c in g):
+            raise InputError(
+                f"g has complex components ({next(c for c in g if c.has(sp.I))}); a metric must be real. "
+                "For a Lorentzian signature write the sign, e.g. -dt**2 + dx**2."
+            )
         object.__setattr__(self, "coords", coords)
         object.__setattr__(self, "g", g)
         self._check_symbols()
@@ -106,16 +147,7 @@ class Metric:
             )
 
     def _check_symbols(self) -> None:
-        free = self.g.free_symbols
-        by_name = {s.name: s for s in free}
-        for q in self.coords:
-            other = by_name.get(q.name)
-            if other is not None and other != q:
-                raise InputError(
-                    f"g uses a symbol {other.name!r} with assumptions {other.assumptions0} "
-                    f"that differ from the coordinate {q.name!r} ({q.assumptions0}); create both "
-                    "with the same sympy.Symbol(...) call."
-                )
+        check_same_symbols(self.coords, self.g, "metric g")
         depends = any(self.g.has(q) for q in self.coords)
         if not depends and not self.constant:
             raise InputError(
@@ -139,6 +171,7 @@ class Metric:
         [0, r**2]])
         """
         symbols = as_symbols(coords, "coords")
+        _check_generated_names(symbols)
         differentials = [sp.Symbol(f"d{q.name}") for q in symbols]
         names = {q.name: q for q in symbols} | {d.name: d for d in differentials}
         if isinstance(line_element, str):
@@ -253,7 +286,8 @@ class Metric:
 
     @cached_property
     def volume_element(self) -> sp.Expr:
-        r""":math:`\sqrt{|\det g|}`, taking each factor of ``det g`` as positive (r > 0, 0 < θ < π).
+        r""":math:`\sqrt{|\det g|}`; a squared radius or polar sine comes out as itself (r > 0, 0 < θ < π),
+        any other squared factor ``f**2`` as ``|f|``.
 
         Examples
         --------
@@ -262,7 +296,7 @@ class Metric:
         r**2*sin(th)
         """
         det = self.det
-        return _sqrt_positive(leading_sign(det) * det)
+        return _sqrt_abs(leading_sign(det) * det, self.coords)
 
     def lagrangian(self, parameter: str | sp.Symbol = "s") -> Lagrangian:
         r"""The geodesic Lagrangian :math:`L = \tfrac12 g_{ij}\dot x^i\dot x^j` (seed 001, eq. 22).
