@@ -3,6 +3,7 @@
 import json
 import os
 import pathlib
+import signal
 import subprocess
 import sys
 import textwrap
@@ -89,10 +90,21 @@ def test_normalize_argv_attaches_values_and_keeps_options():
     assert normalize_argv(parser, ["geodesic", "--", "--v0", "-1"]) == ["geodesic", "--", "--v0", "-1"]
 
 
+def test_demo_folder_may_start_with_a_minus_sign():
+    parser = build_parser()
+    assert parser.parse_args(normalize_argv(parser, ["demo", "--figures", "-figs"])).figures == "-figs"
+
+
+def test_format_may_follow_a_symbolic_subcommand(capsys):
+    code, out, _ = run(capsys, "christoffel", "dr**2 + r**2*dth**2", "--coords", "r th", "--format", "json")
+    assert code == 0 and json.loads(out)["Christoffel symbols (formula)"]
+
+
 @pytest.mark.parametrize(
     ("argv", "word"),
     [
         (["christoffel", "dx**2", "--coords", "x", "--bogus"], "--bogus"),
+        (["geodesic", "dx**2", "--coords", "x", "--x0", "0", "--v0", "1", "--format", "json"], "--format"),
         (["jacobi", "dx**2", "--coords", "x", "--potential", "--energy", "1"], "--potential"),
         (["geodesic", "--coords", "x"], "required"),
         (["nonsense"], "invalid choice"),
@@ -174,6 +186,35 @@ def test_timeout_in_process_is_one_line(capsys):
     assert_one_error_line(err, "time limit")
 
 
+@pytest.mark.parametrize("seconds", ["1e-4", "1e-3", "0.01"])
+def test_a_tiny_timeout_is_one_line(capsys, seconds):
+    for _ in range(3):
+        code, out, err = run(capsys, "--timeout", seconds, "curvature", "--metric", "sphere")
+        assert (code, out) == (2, "")
+        assert_one_error_line(err, "time limit")
+
+
+def test_exceptions_python_ignores_are_one_line_and_the_time_limit_none(capsys, monkeypatch):
+    from extremal._limits import _Expired
+
+    class Noisy:
+        def __init__(self, exc):
+            self.exc = exc
+
+        def __del__(self):
+            raise self.exc
+
+    def handler(args):
+        Noisy(ValueError("boom\nagain"))
+        Noisy(_Expired())
+        return {}
+
+    monkeypatch.setattr(cli_main, "_curvature", handler)
+    code, _, err = run(capsys, "curvature", "--metric", "sphere")
+    assert code == 0
+    assert err == "extremal: warning: ignored ValueError: boom again\n"
+
+
 def subprocess_env():
     """The environment of a child that imports the same extremal as this test."""
     src = str(pathlib.Path(extremal.__file__).parents[1])
@@ -206,6 +247,30 @@ def test_watchdog_ends_work_stuck_outside_python():
     assert proc.returncode == 2
     assert_one_error_line(proc.stderr, "time limit")
     assert cli_main.WATCHDOG_GRACE < elapsed < 60
+
+
+def test_ctrl_c_exits_130_with_one_line():
+    script = textwrap.dedent("""
+        import sys, time
+        import extremal.cli.main as m
+        m._curvature = lambda args: (print("working", flush=True), time.sleep(60))
+        sys.exit(m.main(["curvature", "--metric", "sphere"]))
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=subprocess_env())
+    assert proc.stdout.readline() == "working\n"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err == "extremal: error: interrupted\n"
+
+
+def test_a_closed_stdout_exits_141_quietly():
+    proc = subprocess.Popen([sys.executable, "-m", "extremal.cli.main", "curvature", "--metric", "sphere"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=subprocess_env())
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert (proc.wait(timeout=60), err) == (141, b"")
 
 
 def test_watchdog_is_off_in_process_by_default(monkeypatch):

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from extremal._limits import Limits, limits
+from extremal._limits import Limits, _Expired, limits
 from extremal.cli import _exit, geodesic, newton_jacobi, shortest_path, trajectory
 from extremal.cli._argv import Parser, normalize_argv, one_line
 from extremal.cli._numbers import positive_int, timeout_seconds
@@ -329,19 +329,34 @@ def _dispatch(args: argparse.Namespace) -> int:
     return _exit.OK
 
 
+def _show_unraisable(info: Any) -> None:
+    """One line for an exception Python had to ignore (in ``__del__`` or a callback); none for the time limit.
+
+    The time limit is raised asynchronously; when it lands in such a callback, :func:`limits`
+    still reports it when its block ends.
+    """
+    if not isinstance(info.exc_value, _Expired):
+        print(f"extremal: warning: ignored {one_line(_describe(info.exc_value))}", file=sys.stderr)
+
+
 def _run(args: argparse.Namespace, watchdog: bool) -> int:
     bounds = {name: getattr(args, name) for name in LIMIT_NAMES if getattr(args, name) is not None}
     task = f"running '{args.command}'"
+    unraisablehook = sys.unraisablehook
     try:
         with _Watchdog(args.timeout if watchdog else None), warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.showwarning = _show_warning
             warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's NaN noise: failed rows report a status
+            sys.unraisablehook = _show_unraisable
             with limits(timeout=args.timeout, **bounds):
                 return _dispatch(args)
     except BrokenPipeError:
         raise
     except ExtremalError as exc:
         _error(str(exc))
+    except _Expired:  # the time limit, when it lands before limits() has entered its block
+        _error(f"the work ran past its time limit of {args.timeout:g} s; raise it with --timeout, or simplify "
+               "the input.")
     except OSError as exc:
         message = exc.strerror or str(exc) or type(exc).__name__
         _error(f"{exc.filename}: {message}" if exc.filename else message)
@@ -349,6 +364,8 @@ def _run(args: argparse.Namespace, watchdog: bool) -> int:
         _error(f"out of memory while {task}; lower --samples or the number of rows, or set --max-size.")
     except Exception as exc:
         _error(f"internal error while {task}: {_describe(exc)}; please report it.")
+    finally:
+        sys.unraisablehook = unraisablehook
     return _exit.ERROR
 
 
@@ -400,8 +417,11 @@ def main(argv: Sequence[str] | None = None, *, watchdog: bool | None = None) -> 
         try:
             args = parser.parse_args(normalize_argv(parser, sys.argv[1:] if argv is None else argv))
         except SystemExit as exc:
-            return exc.code if isinstance(exc.code, int) else (_exit.OK if exc.code is None else _exit.ERROR)
-        return _run(args, watchdog)
+            code = exc.code if isinstance(exc.code, int) else (_exit.OK if exc.code is None else _exit.ERROR)
+        else:
+            code = _run(args, watchdog)
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+        return code
     except KeyboardInterrupt:
         _error("interrupted")
         return _exit.INTERRUPTED
