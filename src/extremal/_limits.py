@@ -72,7 +72,9 @@ class Limits:
                 raise InputError(f"{f.name} must be a positive integer; got {value!r}.")
 
 
-_CURRENT: contextvars.ContextVar[Limits] = contextvars.ContextVar("extremal_limits", default=Limits())
+_CURRENT: contextvars.ContextVar[Limits] = contextvars.ContextVar(
+    "extremal_limits", default=Limits()  # noqa: B039 (Limits is frozen)
+)
 
 
 def current_limits() -> Limits:
@@ -141,7 +143,7 @@ class _Deadline:
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self.expired = type("_ExpiredHere", (_Expired,), {})
+        self.expired: type[_Expired] = type("_ExpiredHere", (_Expired,), {})
         self.thread_id = threading.get_ident()
         self.lock = threading.Lock()
         self.active = True

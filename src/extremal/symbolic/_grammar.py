@@ -30,7 +30,7 @@ from sympy.core.function import AppliedUndef
 from extremal._limits import Limits, current_limits
 from extremal.errors import LimitError, ParseError
 
-__all__ = ["FUNCTIONS", "CONSTANTS", "read_formula"]
+__all__ = ["CONSTANTS", "FUNCTIONS", "read_formula"]
 
 
 def _derivative(expr: sp.Expr, *spec: sp.Expr) -> sp.Expr:

@@ -34,7 +34,7 @@ def _matrix(components: object, names: dict[str, sp.Symbol]) -> sp.ImmutableMatr
             "Metric.from_line_element(text, coords)."
         )
     try:
-        rows = components.tolist() if hasattr(components, "tolist") else [list(row) for row in components]  # type: ignore[attr-defined]
+        rows = components.tolist() if hasattr(components, "tolist") else [list(row) for row in components]  # type: ignore[attr-defined, union-attr]
         matrix = sp.ImmutableMatrix(
             [[parse(c, names, f"g[{i},{j}]") for j, c in enumerate(row)] for i, row in enumerate(rows)]
         )
