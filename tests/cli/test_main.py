@@ -126,4 +126,4 @@ def test_geodesic_subcommand_writes_png(capsys, tmp_path):
 def test_geodesic_subcommand_bad_shape(capsys, tmp_path):
     code, _, err = run(capsys, "geodesic", "dth**2 + sin(th)**2*dph**2", "--coords", "th ph",
                        "--x0", "1,0,3", "--v0", "0,1", "--out", str(tmp_path / "g.png"))
-    assert code == 2 and "x0 must have shape" in err
+    assert code == 2 and "x0" in err and "shape" in err
