@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from extremal.errors import InputError, IntegrationError
-from extremal.numerics import Collocation, Status, geodesic_between, geodesic_system
+from extremal.numerics import Collocation, PathEnergy, Status, geodesic_between, geodesic_system
 from extremal.numerics.collocation import collocate
 from extremal.symbolic import Metric
 
@@ -58,7 +58,7 @@ def test_no_geodesic_in_the_chart_is_not_converged():
     assert p.status[0] == Status.NOT_CONVERGED
     assert p.fallback_used[0]
     with pytest.raises(IntegrationError, match="conjugate, outside the chart, or joined by no geodesic"):
-        geodesic_between(POLAR, [1.0, 0.0], [1.0, 4 * np.pi], strict=True)
+        geodesic_between(POLAR, [1.0, 0.0], [1.0, 4 * np.pi], strict=True, fallback=PathEnergy(points=8))
 
 
 def test_end_point_outside_chart():

@@ -41,7 +41,10 @@ def real(name: str, value: object, hint: str) -> float:
     """``value`` as a finite float, or an :class:`InputError` naming ``name``."""
     if not is_real_number(value):
         raise InputError(f"{name} must be a real number; got {_shown(value)}. {hint}")
-    number = float(value)  # type: ignore[arg-type]
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        number = math.inf
     if not math.isfinite(number):
         raise InputError(f"{name} must be finite; got {number!r}. {hint}")
     return number

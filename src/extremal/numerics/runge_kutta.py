@@ -92,7 +92,12 @@ def _as_states(y0: ArrayLike) -> NDArray[np.float64]:
 
 def _as_span(t_span: Sequence[ArrayLike], n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     hint = f"pass t_span=(t0, t1) with numbers or arrays of shape (N,), N={n}, and t1 != t0"
-    if isinstance(t_span, str | bytes) or not isinstance(t_span, Sequence | np.ndarray) or len(t_span) != 2:
+    if (
+        isinstance(t_span, str | bytes)
+        or not isinstance(t_span, Sequence | np.ndarray)
+        or (isinstance(t_span, np.ndarray) and t_span.ndim == 0)
+        or len(t_span) != 2
+    ):
         raise InputError(f"t_span must be a pair (t0, t1); got {t_span!r}; {hint}.")
     ends = []
     for name, value in zip(("t_span[0]", "t_span[1]"), t_span, strict=True):
@@ -428,6 +433,11 @@ def integrate(
     strict = flag("strict", strict)
     Y0 = _as_states(y0)
     n, d = Y0.shape
+    if isinstance(rhs, CompiledFunction) and d != len(rhs.inputs):
+        raise InputError(
+            f"y0 has {d} components but rhs takes {len(rhs.inputs)} ({', '.join(q.name for q in rhs.inputs)}); "
+            f"pass y0 of shape ({len(rhs.inputs)},) or (N, {len(rhs.inputs)})."
+        )
     t0, t1 = _as_span(t_span, n)
     te = _as_t_eval(t_eval, t0, t1, d)
     m = te.shape[1]
@@ -464,7 +474,14 @@ def integrate(
 
     def start(rows: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
         y_start = np.ascontiguousarray(Y0[rows].T)
-        value = _call(rhs, t0[rows], y_start, counter)
+        try:
+            value = _call(rhs, t0[rows], y_start, counter)
+        except (IndexError, ValueError, TypeError) as exc:
+            raise InputError(
+                f"rhs(t, y) failed on the initial states, y of shape {y_start.shape} (d = {d} components, "
+                f"component-major): {type(exc).__name__}: {exc}. Check that y0 has one value per state "
+                "component, of shape (d,) or (N, d)."
+            ) from None
         try:
             if np.iscomplexobj(value):
                 raise TypeError("complex values")

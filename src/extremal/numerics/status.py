@@ -26,11 +26,13 @@ class Status(IntEnum):
     MAX_STEPS = 2
     """Ran out of the method's ``max_steps``."""
     STEP_TOO_SMALL = 3
-    """The step size collapsed below the floating-point spacing of ``t``."""
+    """The step size collapsed (below ``2**-40`` of the span, or 10 ulps of ``t``): a singularity ahead."""
     NONFINITE = 4
-    """The right-hand side returned NaN or infinity: the path left the chart."""
+    """An initial value was NaN or infinite, or the right-hand side became so along the path."""
     OUTSIDE_CHART = 5
-    """The initial point is outside the chart: ``det g`` is zero, NaN or infinite there."""
+    """The initial point is outside the chart (``det g`` zero, NaN or infinite there), or the path left
+    the chart: it stopped on the edge, where a factor of ``det g`` or of a denominator of ``g``
+    changes sign (``r = 0``, a pole ``theta = 0``, a horizon), or where ``g`` jumps."""
     NOT_CONVERGED = 6
     """A boundary-value solve did not reach its tolerance."""
     CONJUGATE = 7
