@@ -20,6 +20,7 @@ from extremal.numerics import (
     Shooting,
     Status,
     compile_function,
+    compile_rhs,
     crossing,
     geodesic_between,
     geodesics,
@@ -236,6 +237,16 @@ def test_other_entries_read_their_arguments_by_name():
         integrate(lambda t, y: 1j * y, [1.0, 0.0], (0.0, 1.0))
     with pytest.raises(InputError, match="event 'e' must return real numbers"):
         integrate(oscillator, [1.0, 0.0], (0.0, 1.0), events=[Event(lambda t, y: np.array(["a"]), name="e")])
+    with pytest.raises(InputError, match="metric must be a Metric or a MetricFunction; got list"):
+        geodesics([[1.0, 0.0], [0.0, 1.0]], [1.0, 0.0], [0.0, 1.0], 1.0)
+    with pytest.raises(InputError, match="backend must be"):
+        trajectories(OSCILLATOR, [1.0], [0.0], 1.0, backend=["numba"])
+    with pytest.raises(InputError, match="derivatives must be a list"):
+        compile_rhs("x", 3)
+    with pytest.raises(InputError, match=r"y0 has 1 components but rhs takes 2 \(x, v\)"):
+        integrate(compile_rhs("x v", ["v", "-x"]), [1.0], (0.0, 1.0))
+    with pytest.raises(InputError, match=r"rhs\(t, y\) failed on the initial states, y of shape \(1, 1\)"):
+        integrate(oscillator, [1.0], (0.0, 1.0))
     with pytest.raises(InputError, match="expressions must be a list"):
         compile_function("x", "x**2")
     with pytest.raises(InputError, match="expressions must be SymPy expressions, numbers or strings; got True"):

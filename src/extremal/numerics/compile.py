@@ -523,6 +523,11 @@ def compile_rhs(
            [-1.]])
     """
     symbols = as_symbols(states, "states")
+    if isinstance(derivatives, str | sp.Basic) or not isinstance(derivatives, Sequence):
+        raise InputError(
+            f"derivatives must be a list of expressions or strings; got {type(derivatives).__name__}. "
+            "Pass e.g. ['v', '-x'], one per state."
+        )
     if len(derivatives) != len(symbols):
         raise InputError(
             f"there are {len(symbols)} states but {len(derivatives)} derivatives; give one derivative per state."

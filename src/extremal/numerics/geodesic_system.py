@@ -260,7 +260,6 @@ def _numeric(metric: MetricFunction) -> GeodesicSystem:
     return GeodesicSystem(tuple(f"x{i}" for i in range(n)), rhs, metric_at, jet, (), boundary)
 
 
-@lru_cache(maxsize=64)
 def geodesic_system(metric: Metric | MetricFunction) -> GeodesicSystem:
     """Compile ``metric`` for numerical geodesics (cached per metric).
 
@@ -287,6 +286,16 @@ def geodesic_system(metric: Metric | MetricFunction) -> GeodesicSystem:
     >>> [name for name, _ in system.momenta]
     ['p_ph']
     """
+    if not isinstance(metric, Metric | MetricFunction):
+        raise InputError(
+            f"metric must be a Metric or a MetricFunction; got {type(metric).__name__}. "
+            "Build one with Metric.from_line_element(...) or MetricFunction(f, dim)."
+        )
+    return _compiled(metric)
+
+
+@lru_cache(maxsize=64)
+def _compiled(metric: Metric | MetricFunction) -> GeodesicSystem:
     if isinstance(metric, Metric):
         parameters = sorted(s.name for s in metric.g.free_symbols if s not in metric.coords)
         if parameters:
@@ -296,15 +305,10 @@ def geodesic_system(metric: Metric | MetricFunction) -> GeodesicSystem:
                 f"numbers. Substitute them first, e.g. Metric(m.coords, m.g.subs({{'{parameters[0]}': 1}}))."
             )
         return _symbolic(metric)
-    if not isinstance(metric, MetricFunction):
-        raise InputError(
-            f"metric must be a Metric or a MetricFunction; got {type(metric).__name__}. "
-            "Build one with Metric.from_line_element(...) or MetricFunction(f, dim)."
-        )
     strategy = metric.differentiation
     if strategy is None or isinstance(strategy, SymbolicTrace):
         try:
-            return geodesic_system(trace_metric(metric))
+            return _compiled(trace_metric(metric))
         except TraceError:
             if strategy is not None:
                 raise

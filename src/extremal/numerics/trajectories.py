@@ -21,6 +21,7 @@ from extremal.numerics.compile import (
     Backend,
     CompiledFunction,
     NumPyBackend,
+    check_backend,
     compile_function,
     compile_rhs,
     with_backend,
@@ -154,6 +155,7 @@ def trajectories(
             "Use Lagrangian.parse('xdot**2/2 - x**2/2', 'x')."
         )
     backend = NumPyBackend() if backend is None else backend
+    check_backend(backend)
     rhs, H = with_backend(compile_lagrangian(lagrangian), backend), _energy(lagrangian)
     n = len(lagrangian.coords)
     coords = tuple(q.name for q in lagrangian.coords)
