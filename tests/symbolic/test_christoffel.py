@@ -87,3 +87,50 @@ def test_constant_metric_has_no_christoffel_symbols(entries):
 def test_unknown_method_is_refused():
     with pytest.raises(InputError, match="method"):
         christoffel(polar(), method="guess")
+
+
+def _numerically_equal(a, b, point) -> bool:
+    va, vb = (sp.N(sp.sympify(e).xreplace(point), 30) for e in (a, b))
+    return abs(va - vb) <= sp.Float("1e-12", 30) * (abs(va) + abs(vb))
+
+
+XP, YP = sp.symbols("x y", positive=True)
+OUTSIDE_RATIONAL = {
+    "log": sp.diag(1, sp.log(YP)),
+    "atan": sp.diag(sp.atan(YP) + 2, 1),
+    "float-and-log": sp.diag(sp.Float("2.5"), sp.log(YP)),
+    "abs": sp.diag(1, sp.Abs(XP - YP) + 1),
+    "root-of-sine": sp.diag(sp.sqrt(sp.sin(YP)), 1),
+}
+
+
+@pytest.mark.parametrize("name", OUTSIDE_RATIONAL)
+def test_methods_agree_outside_the_rational_engine(name):
+    metric = Metric((XP, YP), OUTSIDE_RATIONAL[name])
+    by_formula = christoffel(metric, "formula")
+    by_variation = christoffel(metric, "variational")
+    expected = reference(metric)
+    point = {XP: sp.Rational(3, 10), YP: sp.Rational(7, 10)}
+    for k, i, j in itertools.product(range(2), repeat=3):
+        assert _numerically_equal(by_formula[k, i, j], expected[k][i][j], point)
+        assert _numerically_equal(by_variation[k, i, j], expected[k][i][j], point)
+
+
+def test_si_schwarzschild_matches_symbols_substituted_afterwards():
+    # Floats as written in SI units, against the symbolic metric evaluated afterwards.
+    G, M, c = sp.symbols("G M c")
+    values = {G: sp.Float("6.674e-11"), M: sp.Float("1.989e30"), c: sp.Float("2.998e8")}
+    text = ("-(1 - 2*G*M/(c**2*r))*c**2*dt**2 + dr**2/(1 - 2*G*M/(c**2*r))"
+            " + r**2*dtheta**2 + r**2*sin(theta)**2*dphi**2")
+    symbolic = Metric.from_line_element(text, "t r theta phi")
+    si = Metric.from_line_element(text.replace("G", "6.674e-11").replace("M", "1.989e30")
+                                  .replace("c", "2.998e8"), "t r theta phi")
+    t_ = sp.Symbol("t")
+    point = {r: sp.Integer(7000), th: sp.Rational(1, 3), t_: 0}
+    for method in METHODS:
+        gamma_si = christoffel(si, method)
+        gamma = christoffel(symbolic, method).array.subs(values)
+        assert set(christoffel(si, method).nonzero()) == set(christoffel(symbolic, method).nonzero())
+        for idx in itertools.product(range(4), repeat=3):
+            assert _numerically_equal(gamma_si[idx], gamma[idx], point), idx
+            assert all(f._prec <= 64 for f in sp.sympify(gamma_si[idx]).atoms(sp.Float))

@@ -12,6 +12,7 @@ from _spacetimes import (
     k,
     kerr,
     off_diagonal,
+    ph,
     r,
     root_metric,
     schwarzschild,
@@ -19,6 +20,8 @@ from _spacetimes import (
     spherical,
     t,
     th,
+    x,
+    y,
 )
 
 from extremal.errors import InputError
@@ -132,3 +135,54 @@ def test_fallback_metric_gives_its_curvature():
 def test_gaussian_curvature_needs_two_dimensions():
     with pytest.raises(InputError, match="2-D"):
         gaussian_curvature(spherical())
+
+
+def plain_ricci_scalar(metric: Metric) -> sp.Expr:
+    """MTW eqs. 8.44 and 14.7 in plain SymPy, without any of extremal's simplification."""
+    g, q, n = metric.g, metric.coords, metric.dim
+    ginv = g.inv()
+    gamma = [[[sum(ginv[k, l] * (sp.diff(g[l, i], q[j]) + sp.diff(g[l, j], q[i]) - sp.diff(g[i, j], q[l]))
+                   for l in range(n)) / 2 for j in range(n)] for i in range(n)] for k in range(n)]
+    ricci = [[sum(
+        sp.diff(gamma[a_][d][b], q[a_]) - sp.diff(gamma[a_][a_][b], q[d])
+        + sum(gamma[a_][a_][e] * gamma[e][d][b] - gamma[a_][d][e] * gamma[e][a_][b] for e in range(n))
+        for a_ in range(n)) for d in range(n)] for b in range(n)]
+    return sum(ginv[b, d] * ricci[b][d] for b in range(n) for d in range(n))
+
+
+def test_root_of_sine_matches_plain_textbook_formula():
+    metric = Metric.from_line_element("sqrt(sin(y))*dx**2 + dy**2", "x y")
+    R = ricci_scalar(metric)
+    assert sp.simplify(R - (sp.Rational(1, 8) + sp.Rational(3, 8) / sp.sin(y) ** 2)) == 0
+    point = {y: sp.Rational(7, 10), x: sp.Rational(1, 3)}
+    assert abs(sp.N((R - plain_ricci_scalar(metric)).xreplace(point), 30)) < 1e-25
+
+
+def test_si_schwarzschild_is_ricci_flat_with_the_textbook_kretschmann():
+    G, M, c = sp.Float("6.674e-11"), sp.Float("1.989e30"), sp.Float("2.998e8")
+    rs = 2 * G * M / c**2
+    metric = Metric(
+        (t, r, th, ph),
+        sp.diag(-(1 - rs / r) * c**2, 1 / (1 - rs / r), r**2, r**2 * sp.sin(th) ** 2),
+    )
+    assert ricci_scalar(metric) == 0
+    assert ricci_tensor(metric).is_zero()
+    K = kretschmann_scalar(metric)
+    expected = 48 * G**2 * M**2 / (c**4 * r**6)
+    assert abs(K * r**6 / (expected * r**6) - 1) < 1e-12
+    assert len(str(K)) < 40
+
+
+@pytest.mark.parametrize("scale", ["1e300", "1e-300"])
+def test_extreme_coefficients_are_fast_and_short(scale):
+    c = sp.Float(float(scale))
+    metric = Metric(
+        (t, r, th, ph),
+        sp.diag(-(1 - c / r), 1 / (1 - c / r), r**2, r**2 * sp.sin(th) ** 2),
+    )
+    assert ricci_scalar(metric) == 0
+    K = kretschmann_scalar(metric)
+    assert abs(K * r**6 / (12 * c**2) - 1) < 1e-12
+    sphere = Metric((x, y), c * sp.diag(1, sp.sin(x) ** 2))
+    assert gaussian_curvature(sphere) == 1 / c
+    assert str(ricci_scalar(sphere)) == str(2 / c)

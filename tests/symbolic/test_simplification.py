@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+
 import pytest
 import sympy as sp
 from hypothesis import given
@@ -66,7 +68,7 @@ def test_inverse_clears_sines_from_denominators():
 
 
 def test_unsupported_atoms_are_reported():
-    for expr in (sp.sqrt(r), sp.Float(0.5) * r, sp.Abs(r), sp.sin(sp.sqrt(r))):
+    for expr in (sp.sqrt(r), sp.Abs(r), sp.sin(sp.sqrt(r)), sp.log(r)):
         with pytest.raises(Unsupported):
             RationalField([expr], (r,), 0)
 
@@ -76,3 +78,32 @@ def test_solve_linear():
     b = sp.Matrix([1, sp.cos(th)])
     residual = A * sp.Matrix(solve_linear(A, b)) - b
     assert all(is_zero(e) for e in residual)
+
+
+def test_floats_keep_their_magnitude():
+    assert canonical(sp.Float("1e-300") * r) == sp.Float("1e-300") * r
+    assert canonical(sp.Float(1e300)) == sp.Float(1e300)
+    assert readable(sp.Float("1.0546e-34") * (r**2 + r)) == sp.Float("1.0546e-34") * r * (r + 1)
+    assert not is_zero(sp.Float("1e-300") * r)
+    assert probably_nonzero(sp.Float("1.0546e-34"))
+
+
+def test_float_noise_is_zero_relative_to_the_terms():
+    # abd is the float product one unit in the last place off, as another order of rounding gives.
+    x, y = sp.symbols("x y")
+    a, b, d = sp.Float(1.234567), sp.Float(2.718281828), sp.Float(3.14159265)
+    abd = sp.Float(math.nextafter(float(a * b * d), 0))
+    product = (a * x + 1) * (b * y + 1) * (d * r + 1)
+    noise = product - abd * x * y * r - (sp.expand(product) - a * b * d * x * y * r)
+    assert is_zero(noise) and canonical(noise) == 0 and readable(noise) == 0
+    assert not probably_nonzero(noise)
+    assert not is_zero(noise + sp.Float("1e-300") * x**2)
+
+
+def test_trigonometry_inside_other_functions():
+    s = sp.sqrt(sp.sin(th))
+    assert canonical(s**3 - sp.sin(th) * s) == 0
+    assert canonical(sp.log(sp.sin(th) ** 2 + sp.cos(th) ** 2 + r)) == sp.log(r + 1)
+    assert canonical(sp.Abs(sp.cos(th)) * (sp.sin(th) ** 2 + sp.cos(th) ** 2)) == sp.Abs(sp.cos(th))
+    assert canonical(sp.exp(sp.sin(th)) * sp.cos(th) ** 2 + sp.exp(sp.sin(th)) * sp.sin(th) ** 2) == sp.exp(sp.sin(th))
+    assert is_zero(sp.diff(s, th) - sp.cos(th) / (2 * s))

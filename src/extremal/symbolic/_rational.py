@@ -14,9 +14,11 @@ the zero polynomial (Davenport, Siret & Tournier, *Computer Algebra*, §2.4; the
 Derivatives follow the chain rule on the generators
 (:math:`\partial\sin u = \cos u\,\partial u`, :math:`\partial e^u = e^u\,\partial u`,
 :math:`\partial f_\alpha = f_{\alpha + e_k}`) and the logarithmic derivative of the factored
-denominator, which never needs a polynomial gcd. Expressions with other atoms
-(non-integer powers, floats, ``Abs``, ...) raise :class:`Unsupported`, and callers then use
-plain SymPy.
+denominator, which never needs a polynomial gcd. Floats become positive parameters
+(:mod:`._floats`): the arithmetic stays exact, and :meth:`RationalField.to_sympy` evaluates
+them once, at the precision of the input, dropping sums that cancel to rounding level.
+Expressions with other atoms (non-integer powers, ``Abs``, ``log``, ...) raise
+:class:`Unsupported`, and callers then use plain SymPy.
 """
 
 from __future__ import annotations
@@ -25,12 +27,15 @@ import functools
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from fractions import Fraction
 from typing import Any, cast
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.polys.domains import QQ
 from sympy.polys.rings import PolyElement, ring
+
+from extremal.symbolic._floats import Magnitudes
 
 __all__ = ["Frac", "RationalField", "Unsupported", "field_for", "solve_linear"]
 
@@ -45,7 +50,9 @@ def _scan(expr: sp.Expr, found: dict[str, set]) -> None:
     """Collect the generators ``expr`` needs, or raise :class:`Unsupported`."""
     if expr.is_Rational:
         return
-    if expr.is_Symbol:
+    if expr.is_Float:
+        found["floats"].add(expr)
+    elif expr.is_Symbol:
         found["symbols"].add(expr)
     elif isinstance(expr, sp.NumberSymbol):
         found["constants"].add(expr)
@@ -118,6 +125,8 @@ class RationalField:
         atoms: list[sp.Expr] = list(self.coords)
         atoms += sorted(found["symbols"] - set(coords), key=sp.default_sort_key)
         atoms += sorted(found["constants"], key=sp.default_sort_key)
+        self.magnitudes = Magnitudes(found["floats"])
+        atoms += self.magnitudes.symbols
         trig_args = sorted(found["trig"], key=sp.default_sort_key)
         for u in trig_args:
             atoms += [sp.cos(u), sp.sin(u)]
@@ -133,6 +142,7 @@ class RationalField:
         atoms += [_derivative_atom(f, a) for f, alphas in functions.items() for a in alphas]
         self.atoms: tuple[sp.Expr, ...] = tuple(atoms)
         self._index = {a: i for i, a in enumerate(atoms)}
+        self._params = frozenset(self._index[p] for p in self.magnitudes.symbols)
         self.ring, *self.gens = ring([sp.Dummy(f"g{i}") for i in range(len(atoms))], QQ)
         self._quads: list[tuple[int, PolyElement]] = []
         for u in trig_args:
@@ -146,7 +156,7 @@ class RationalField:
     def _symbol_poly(self, expr: sp.Expr, what: str) -> PolyElement:
         """``expr`` as a polynomial in the plain symbols, or raise :class:`Unsupported`."""
         value = self.element(expr)
-        symbols = {self._index[s] for s in expr.free_symbols}
+        symbols = {self._index[s] for s in expr.free_symbols} | self._params
         if value.den or any(
             any(m[i] for i in range(len(m)) if i not in symbols) for m in value.num.itermonoms()
         ):
@@ -263,6 +273,8 @@ class RationalField:
     def _convert(self, expr: sp.Expr) -> Frac:
         if expr.is_Rational:
             return Frac(self, self.ring.ground_new(QQ(int(expr.p), int(expr.q))), ())
+        if expr.is_Float:
+            return self.zero if expr.is_zero else self._convert(self.magnitudes.hide(expr))
         if expr.is_Add:
             return self.sum(self._convert(a) for a in expr.args)
         if expr.is_Mul:
@@ -348,11 +360,74 @@ class RationalField:
         """The zero element."""
         return Frac(self, self.ring.zero, ())
 
+    def negligible(self, value: Frac) -> bool:
+        """True when ``value`` is zero, or zero to within the rounding of its float parameters."""
+        return not value.num or (bool(self._params) and not self._evaluate(value.num))
+
+    def _evaluate(self, p: PolyElement) -> dict[tuple[int, ...], tuple[Fraction, bool]]:
+        """Coefficients of ``p`` with the float parameters evaluated, keyed by the other exponents.
+
+        Each value comes with whether a parameter went into it; sums that cancel to rounding
+        level (:meth:`Magnitudes.negligible`) are dropped.
+        """
+        params = sorted(self._params)
+        groups: dict[tuple[int, ...], list] = {}
+        for m, c in p.items():
+            key = tuple(0 if i in self._params else e for i, e in enumerate(m))
+            used = [(self.atoms[i], m[i]) for i in params if m[i]]
+            rational = cast(Any, c)
+            v = Fraction(int(rational.numerator), int(rational.denominator)) * self.magnitudes.value(used)
+            group = groups.setdefault(key, [Fraction(0), Fraction(0), False])
+            group[0] += v
+            group[1] += abs(v)
+            group[2] = group[2] or bool(used)
+        return {
+            key: (total, inexact)
+            for key, (total, scale, inexact) in groups.items()
+            if total and not (inexact and self.magnitudes.negligible(total, scale))
+        }
+
+    def _monomial(self, key: tuple[int, ...]) -> sp.Expr:
+        return sp.Mul(*[a**k for a, k in zip(self.atoms, key, strict=True) if k])
+
+    def _float_form(self, value: Frac) -> sp.Expr:
+        """``value`` with its float parameters evaluated; each denominator factor made monic."""
+        number = self.magnitudes.number
+        constant, inexact = Fraction(1), False
+        exact_den, factors = [], []
+        for i, k in value.den:
+            if not any(self.base[i].degree(self.gens[p]) > 0 for p in self._params):
+                exact_den.append((i, k))
+                continue
+            groups = self._evaluate(self.base[i])
+            if not groups:
+                raise ZeroDivisionError(f"a denominator factor of {value} vanishes to rounding level")
+            lead = max(groups)
+            lc, lc_inexact = groups[lead]
+            constant /= lc**k
+            inexact = inexact or lc_inexact
+            if any(lead):
+                factors.append(sp.Add(*[
+                    number(v / lc, flag or lc_inexact) * self._monomial(key) for key, (v, flag) in groups.items()
+                ]) ** k)
+        num = sp.Add(*[
+            number(v * constant, flag or inexact) * self._monomial(key)
+            for key, (v, flag) in self._evaluate(value.num).items()
+        ])
+        if num == 0:
+            return sp.S.Zero
+        return num / (self._den_expr(tuple(exact_den), "sin") * sp.Mul(*factors))
+
     def to_sympy(self, value: Frac) -> sp.Expr:
-        """A readable SymPy expression for ``value``: the shortest of a few exact forms."""
+        """A readable SymPy expression for ``value``: the shortest of a few exact forms.
+
+        With float parameters the numbers are evaluated (:meth:`_float_form`).
+        """
         value = value.cancel()
         if not value.num:
             return sp.S.Zero
+        if self._params:
+            return self._float_form(value)
         candidates = []
         for eliminate in ("sin", "cos") if self._quads else ("sin",):
             num = value.num if eliminate == "sin" else self._cos_form(value.num)

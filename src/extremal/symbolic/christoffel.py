@@ -84,6 +84,17 @@ def _by_formula(metric: Metric) -> list[list[list[sp.Expr]]]:
              for i in range(n)] for k in range(n)]
 
 
+def _pair(monomial: tuple[int, ...]) -> tuple[int, int]:
+    """The velocity indices ``(i, j)``, ``i <= j``, of a quadratic monomial's exponents."""
+    indices = [m for m, p in enumerate(monomial) for _ in range(p)]
+    if len(indices) != 2:
+        raise RuntimeError(
+            f"the geodesic accelerations should be quadratic in the velocities; found a term of "
+            f"degree {len(indices)}. Please report this metric."
+        )
+    return indices[0], indices[1]
+
+
 def _by_variation(metric: Metric) -> list[list[list[sp.Expr]]]:
     L = metric.lagrangian()
     n, velocities = metric.dim, L.velocities
@@ -95,7 +106,9 @@ def _by_variation(metric: Metric) -> list[list[list[sp.Expr]]]:
         for k, acceleration in enumerate(accelerations):
             num, den = sp.fraction(canonical(acceleration))
             for monomial, coeff in sp.Poly(num, *velocities).terms():
-                i, j = (m for m, p in enumerate(monomial) for _ in range(p))
+                if coeff == 0:
+                    continue
+                i, j = _pair(monomial)
                 gamma[k][i][j] = readable(-coeff / den / (1 if i == j else 2))
         return gamma
     slots = [field.atoms.index(v) for v in velocities]
@@ -103,7 +116,7 @@ def _by_variation(metric: Metric) -> list[list[list[sp.Expr]]]:
         value = field.element(acceleration)
         terms: dict[tuple[int, int], dict] = {}
         for monomial, coeff in value.num.items():
-            i, j = (m for m, s in enumerate(slots) for _ in range(monomial[s]))
+            i, j = _pair(tuple(monomial[s] for s in slots))
             key = tuple(0 if p in slots else e for p, e in enumerate(monomial))
             terms.setdefault((i, j), {})[key] = coeff * (-1 if i == j else sp.Rational(-1, 2))
         for (i, j), coeffs in terms.items():
