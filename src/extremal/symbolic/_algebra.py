@@ -4,7 +4,7 @@ r"""Two interchangeable algebras for tensor components of a metric.
 zero test is a dictionary lookup and nothing is simplified until display.
 :class:`SympyAlgebra` holds plain SymPy expressions and simplifies with
 :func:`~extremal.symbolic.simplification.readable`; it serves metrics with atoms the
-rational representation cannot model (``sqrt`` of a non-square, floats, ``Abs``, ...).
+rational representation cannot model (``sqrt`` of a non-square, ``Abs``, ``log``, ...).
 Both give the same results; :func:`algebra_for` picks the fast one when it can.
 """
 
