@@ -16,6 +16,7 @@ from typing import Any
 
 import sympy as sp
 
+from extremal.symbolic._calculus import diff_real
 from extremal.symbolic._rational import Frac, RationalField, Unsupported, field_for
 from extremal.symbolic.metric import Metric
 from extremal.symbolic.simplification import readable
@@ -101,7 +102,7 @@ class SympyAlgebra:
 
     def diff(self, x: sp.Expr, k: int) -> sp.Expr:
         """Partial derivative along coordinate ``k``."""
-        return sp.diff(x, self.metric.coords[k])
+        return diff_real(x, self.metric.coords[k])
 
     @staticmethod
     def scale(x: sp.Expr, c: Any) -> sp.Expr:

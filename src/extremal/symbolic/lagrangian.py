@@ -18,6 +18,7 @@ from functools import cached_property
 import sympy as sp
 
 from extremal.errors import InputError, SingularMetricError
+from extremal.symbolic._calculus import diff_real
 from extremal.symbolic._rational import Unsupported, solve_linear
 from extremal.symbolic.parsing import as_symbols, check_name_clashes, check_same_symbols, parse
 from extremal.symbolic.simplification import is_zero, probably_nonzero, readable
@@ -181,9 +182,9 @@ def total_derivative(expr: sp.Expr, lagrangian: Lagrangian) -> sp.Expr:
     xddot*xdot
     """
     L = lagrangian
-    result = sp.diff(expr, L.time)
+    result = diff_real(expr, L.time)
     for q, v, a in zip(L.coords, L.velocities, L.accelerations, strict=True):
-        result += v * sp.diff(expr, q) + a * sp.diff(expr, v)
+        result += v * diff_real(expr, q) + a * diff_real(expr, v)
     return result
 
 
@@ -206,13 +207,13 @@ class EquationsOfMotion:
     def momenta(self) -> tuple[sp.Expr, ...]:
         r"""Canonical momenta :math:`p_i = \partial L/\partial \dot q^i`."""
         L = self.lagrangian
-        return tuple(sp.diff(L.expr, v) for v in L.velocities)
+        return tuple(diff_real(L.expr, v) for v in L.velocities)
 
     @cached_property
     def forces(self) -> tuple[sp.Expr, ...]:
         r"""Generalised forces :math:`\partial L/\partial q^i`."""
         L = self.lagrangian
-        return tuple(sp.diff(L.expr, q) for q in L.coords)
+        return tuple(diff_real(L.expr, q) for q in L.coords)
 
     @cached_property
     def equations(self) -> tuple[sp.Eq, ...]:
@@ -305,7 +306,7 @@ def energy(lagrangian: Lagrangian) -> sp.Expr:
     k*x**2/2 + m*xdot**2/2
     """
     L = lagrangian
-    return sp.expand(sum(v * sp.diff(L.expr, v) for v in L.velocities) - L.expr)
+    return sp.expand(sum(v * diff_real(L.expr, v) for v in L.velocities) - L.expr)
 
 
 def conserved_momenta(lagrangian: Lagrangian) -> dict[sp.Symbol, sp.Expr]:
@@ -318,7 +319,7 @@ def conserved_momenta(lagrangian: Lagrangian) -> dict[sp.Symbol, sp.Expr]:
     """
     L = lagrangian
     return {
-        q: sp.diff(L.expr, v)
+        q: diff_real(L.expr, v)
         for q, v in zip(L.coords, L.velocities, strict=True)
         if not L.expr.has(q)
     }

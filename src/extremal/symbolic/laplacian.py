@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 import sympy as sp
 
 from extremal.errors import InputError
+from extremal.symbolic._calculus import diff_real
 from extremal.symbolic.coordinates import Mapping_, change_field_coordinates, jacobian_determinant, point_transformation
 from extremal.symbolic.field import FieldLagrangian, field_equations
 from extremal.symbolic.metric import Metric
@@ -38,8 +39,8 @@ def laplace_beltrami(metric: Metric, f: sp.Expr | None = None) -> sp.Expr:
     if f is None:
         f = sp.Function("u")(*x)
     root, ginv = metric.volume_element, metric.inverse
-    flux = [root * sum(ginv[i, j] * sp.diff(f, x[j]) for j in range(metric.dim)) for i in range(metric.dim)]
-    return sp.expand(readable(sum(sp.diff(flux[i], x[i]) for i in range(metric.dim)) / root))
+    flux = [root * sum(ginv[i, j] * diff_real(f, x[j]) for j in range(metric.dim)) for i in range(metric.dim)]
+    return sp.expand(readable(sum(diff_real(flux[i], x[i]) for i in range(metric.dim)) / root))
 
 
 def laplacian_from_action(

@@ -51,7 +51,7 @@ def _matrix(components: object, names: dict[str, sp.Symbol]) -> sp.ImmutableMatr
 
 def _free_symbols(components: object) -> set[sp.Symbol]:
     """Free symbols of the SymPy entries of a matrix or nested rows (strings have none yet)."""
-    if isinstance(components, sp.Basic):
+    if isinstance(components, sp.Basic | sp.MatrixBase):
         return set(components.free_symbols)
     if isinstance(components, Sequence) and not isinstance(components, str):
         return set().union(*(_free_symbols(c) for c in components)) if components else set()
