@@ -19,6 +19,7 @@ from extremal.errors import (
     MissingDependencyError,
     ParseError,
     SingularMetricError,
+    SymbolicError,
     TimeLimitError,
 )
 from extremal.symbolic import *  # noqa: F403
@@ -46,6 +47,7 @@ __all__ = [
     "MissingDependencyError",
     "ParseError",
     "SingularMetricError",
+    "SymbolicError",
     "TimeLimitError",
     "current_limits",
     "limits",

@@ -15,6 +15,7 @@ __all__ = [
     "MissingDependencyError",
     "ParseError",
     "SingularMetricError",
+    "SymbolicError",
     "TimeLimitError",
 ]
 
@@ -37,6 +38,10 @@ class LimitError(InputError):
 
 class SingularMetricError(InputError):
     """A metric or Jacobian is degenerate (zero determinant) where it must not be."""
+
+
+class SymbolicError(ExtremalError, ArithmeticError):
+    """SymPy failed on an input extremal accepted; the message names the computation."""
 
 
 class IntegrationError(ExtremalError, RuntimeError):

@@ -147,3 +147,43 @@ def test_random_lagrangians_match_the_closed_form_acceleration(m, V, q0, v0):
         assert sp.simplify(acc - expected) == 0
     else:
         assert abs(complex(sp.N((acc - expected).subs({q: q0, qdot: v0}), 30))) < 1e-10
+
+
+# -- well-formed random formulas: the engine must answer or refuse, never crash ---------------
+
+ATOMS = ["x", "y", "2", "3", "1.5", "1e-30", "1e30", "a", "pi", "0", "E", "12345678901234567890"]
+UNARY = ["sin", "cos", "tan", "exp", "log", "sqrt", "Abs", "sinh", "atan", "f", "sign", "erf", "gamma"]
+
+
+def _formulas(atoms):
+    leaves = st.sampled_from(atoms)
+    return st.recursive(
+        leaves,
+        lambda inner: st.one_of(
+            st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "**", " "]), inner).map(
+                lambda t: f"({t[0]}){t[1]}({t[2]})"
+            ),
+            st.tuples(st.sampled_from(UNARY), inner).map(lambda t: f"{t[0]}({t[1]})"),
+            st.tuples(inner, st.integers(-3, 4)).map(lambda t: f"({t[0]})**{t[1]}"),
+            inner.map(lambda e: f"-({e})"),
+            st.tuples(inner, inner).map(lambda t: f"besselj({t[0]}, {t[1]})"),
+        ),
+        max_leaves=8,
+    )
+
+
+@settings(FUZZ, max_examples=min(EXAMPLES, 100))
+@given(_formulas(ATOMS), _formulas(ATOMS))
+def test_well_formed_metrics_answer_or_refuse(g11, g22):
+    def work():
+        metric = Metric.from_line_element(f"({g11})*dx**2 + ({g22})*dy**2", "x y")
+        christoffel(metric, method="variational")
+        ricci_scalar(metric)
+
+    _run(work)
+
+
+@settings(FUZZ, max_examples=min(EXAMPLES, 100))
+@given(_formulas([*ATOMS, "xdot", "ydot"]))
+def test_well_formed_lagrangians_answer_or_refuse(text):
+    _run(lambda: euler_lagrange(Lagrangian.parse(f"xdot**2/2 + ({text})", "x y")).accelerations)

@@ -89,7 +89,7 @@ class Magnitudes:
     """
 
     def __init__(self, floats: Iterable[sp.Float]) -> None:
-        floats = [f for f in set(floats) if f != 0]
+        floats = [f for f in set(floats) if _exact(f) != 0]
         self.precision = min((_precision(f) for f in floats), default=_DOUBLE)
         self.tolerance = Fraction(2) ** (_ZERO_SLACK_BITS - self.precision)
         relation_tolerance = Fraction(2) ** (_RELATION_SLACK_BITS - self.precision)
@@ -129,7 +129,7 @@ class Magnitudes:
                     base *= self.values[self.symbols[i]] ** e
                 ratio = v / base
                 q = ratio.limit_denominator(_MAX_RATIO_TERM)
-                if q.numerator <= _MAX_RATIO_TERM and abs(ratio / q - 1) <= tol:
+                if 0 < q.numerator <= _MAX_RATIO_TERM and abs(ratio / q - 1) <= tol:
                     monomial = sp.Mul(*[self.symbols[i] ** e for i, e in zip(support, exps, strict=True)])
                     return sp.Rational(q.numerator, q.denominator) * monomial
         return None

@@ -22,6 +22,7 @@ import sympy as sp
 
 from extremal.errors import InputError
 from extremal.symbolic._algebra import algebra_for
+from extremal.symbolic._boundary import guarded
 from extremal.symbolic._rational import Unsupported, field_for
 from extremal.symbolic.components import Components
 from extremal.symbolic.lagrangian import euler_lagrange
@@ -125,6 +126,7 @@ def _by_variation(metric: Metric) -> list[list[list[sp.Expr]]]:
     return gamma
 
 
+@guarded("the Christoffel symbols")
 def christoffel(metric: Metric, method: str = "formula") -> Christoffel:
     r"""Christoffel symbols of the second kind of ``metric``.
 

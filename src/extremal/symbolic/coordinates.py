@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import sympy as sp
 
 from extremal.errors import InputError, SingularMetricError
+from extremal.symbolic._boundary import guarded
 from extremal.symbolic.field import FieldLagrangian
 from extremal.symbolic.lagrangian import Lagrangian, velocity_symbol
 from extremal.symbolic.parsing import as_symbols, parse
@@ -89,6 +90,7 @@ def leading_sign(expr: sp.Expr) -> int:
     return -1 if coeff.is_negative else 1
 
 
+@guarded("the simplification")
 def simplify_in_chart(expr: sp.Expr | str, coords: str | Iterable[str | sp.Symbol]) -> sp.Expr:
     """Simplify, taking ``coords`` positive: roots are simplified inside, then the whole.
 
@@ -117,6 +119,7 @@ def _chart_coords(jacobian_det: sp.Expr, new: Sequence[sp.Symbol]) -> tuple[sp.S
     return tuple(q for q in new if jacobian_det.has(q))
 
 
+@guarded("the coordinate change")
 def change_coordinates(
     lagrangian: Lagrangian, mapping: Mapping_, new_coords: str | Iterable[str | sp.Symbol]
 ) -> Lagrangian:
@@ -157,6 +160,7 @@ def change_coordinates(
     return Lagrangian(simplify_in_chart(expr, chart) if chart else readable(expr), new, lagrangian.time)
 
 
+@guarded("the coordinate change of the density")
 def change_field_coordinates(
     lagrangian: FieldLagrangian, mapping: Mapping_, new_variables: str | Iterable[str | sp.Symbol]
 ) -> FieldLagrangian:

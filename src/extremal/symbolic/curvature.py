@@ -31,6 +31,7 @@ import sympy as sp
 
 from extremal.errors import InputError
 from extremal.symbolic._algebra import algebra_for
+from extremal.symbolic._boundary import guarded
 from extremal.symbolic.christoffel import _first_kind, _second_kind
 from extremal.symbolic.components import Components
 from extremal.symbolic.metric import Metric
@@ -121,6 +122,7 @@ def _lower(metric: Metric, a: int, b: int, c: int, d: int) -> Any:
 
 
 @lru_cache(maxsize=64)
+@guarded("the Riemann tensor")
 def riemann_tensor(metric: Metric) -> Riemann:
     r"""The Riemann tensor :math:`R^a{}_{bcd} = g^{ae} R_{ebcd}` of ``metric``.
 
@@ -182,6 +184,7 @@ def _scalar(metric: Metric) -> Any:
 
 
 @lru_cache(maxsize=64)
+@guarded("the Ricci tensor")
 def ricci_tensor(metric: Metric) -> Ricci:
     r"""The Ricci tensor :math:`R_{bd} = R^a{}_{bad} = g^{ac} R_{abcd}`.
 
@@ -197,6 +200,7 @@ def ricci_tensor(metric: Metric) -> Ricci:
 
 
 @lru_cache(maxsize=64)
+@guarded("the Ricci scalar")
 def ricci_scalar(metric: Metric) -> sp.Expr:
     r"""The Ricci scalar :math:`R = g^{ab}R_{ab}`.
 
@@ -208,6 +212,7 @@ def ricci_scalar(metric: Metric) -> sp.Expr:
     return algebra_for(metric).to_sympy(_scalar(metric))
 
 
+@guarded("the Einstein tensor")
 def einstein_tensor(metric: Metric) -> Ricci:
     r"""The Einstein tensor :math:`G_{ab} = R_{ab} - \tfrac12 R\,g_{ab}`.
 
@@ -226,6 +231,7 @@ def einstein_tensor(metric: Metric) -> Ricci:
     return Ricci(metric.coords, sp.ImmutableDenseNDimArray(rows), "G", (False, False))
 
 
+@guarded("the Kretschmann scalar")
 def kretschmann_scalar(metric: Metric) -> sp.Expr:
     r"""The Kretschmann scalar :math:`K = R_{abcd}R^{abcd}`.
 
@@ -265,6 +271,7 @@ def kretschmann_scalar(metric: Metric) -> sp.Expr:
     return alg.to_sympy(alg.normal(alg.scale(total, 4)))
 
 
+@guarded("the Gaussian curvature")
 def gaussian_curvature(metric: Metric) -> sp.Expr:
     r"""Gaussian curvature :math:`K = R_{1212}/\det g` of a 2-D metric.
 

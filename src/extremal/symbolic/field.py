@@ -15,6 +15,7 @@ import sympy as sp
 from sympy.calculus.euler import euler_equations
 
 from extremal.errors import InputError
+from extremal.symbolic._boundary import guarded
 from extremal.symbolic.parsing import as_symbols, check_name_clashes, parse
 from extremal.symbolic.simplification import readable
 
@@ -45,6 +46,7 @@ class FieldLagrangian:
     fields: tuple[sp.Expr, ...]
     variables: tuple[sp.Symbol, ...]
 
+    @guarded("the field Lagrangian")
     def __post_init__(self) -> None:
         variables = as_symbols(self.variables, "variables")
         object.__setattr__(self, "variables", variables)
@@ -105,6 +107,7 @@ class FieldLagrangian:
         return f"L = {self.density}"
 
 
+@guarded("the field equations")
 def field_equations(lagrangian: FieldLagrangian) -> tuple[sp.Eq, ...]:
     r"""Euler–Lagrange PDEs of a field density, one per field, as ``Eq(expr, 0)``.
 

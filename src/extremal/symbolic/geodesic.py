@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sympy as sp
 
+from extremal.symbolic._boundary import guarded
 from extremal.symbolic.lagrangian import EquationsOfMotion, euler_lagrange
 from extremal.symbolic.metric import Metric
 
 __all__ = ["geodesic_equations"]
 
 
+@guarded("the geodesic equations")
 def geodesic_equations(metric: Metric, parameter: str | sp.Symbol = "s") -> EquationsOfMotion:
     r"""Geodesic equations :math:`\ddot x^k = -\Gamma^k_{ij}\dot x^i\dot x^j` of ``metric``.
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import sympy as sp
 
 from extremal.errors import InputError
+from extremal.symbolic._boundary import guarded
 from extremal.symbolic.geodesic import geodesic_equations
 from extremal.symbolic.lagrangian import Lagrangian
 from extremal.symbolic.metric import Metric
@@ -46,6 +47,7 @@ def _potential(kinetic: Metric, potential: str | sp.Expr) -> sp.Expr:
     return U
 
 
+@guarded("the mechanical Lagrangian")
 def mechanical_lagrangian(kinetic: Metric, potential: str | sp.Expr, time: str | sp.Symbol = "t") -> Lagrangian:
     r"""The Lagrangian :math:`L = \tfrac12 g_{ij}\dot x^i\dot x^j - U` (seed 000, eq. 83).
 
@@ -59,6 +61,7 @@ def mechanical_lagrangian(kinetic: Metric, potential: str | sp.Expr, time: str |
     return Lagrangian(kinetic.lagrangian(time).expr - U, kinetic.coords, time)
 
 
+@guarded("the Jacobi metric")
 def jacobi_metric(kinetic: Metric, potential: str | sp.Expr, energy: str | sp.Expr = "E") -> Metric:
     r"""The Jacobi metric :math:`(E - U)\,g` (seed 000, eq. 84).
 
@@ -84,6 +87,7 @@ def jacobi_metric(kinetic: Metric, potential: str | sp.Expr, energy: str | sp.Ex
     return Metric(kinetic.coords, (kinetic.g * (E - U)).applyfunc(readable))
 
 
+@guarded("the Jacobi-Newton equations")
 def jacobi_newton_equations(kinetic: Metric, potential: str | sp.Expr) -> tuple[sp.Expr, ...]:
     r"""Geodesic equations of the Jacobi metric, rewritten in the time :math:`t` (seed 000, eqs. 80–82).
 
@@ -117,6 +121,7 @@ def jacobi_newton_equations(kinetic: Metric, potential: str | sp.Expr) -> tuple[
     )
 
 
+@guarded("the conformal mechanics Lagrangian")
 def conformal_mechanics(metric: Metric, time: str | sp.Symbol = "t") -> Lagrangian:
     r"""The mechanical system whose :math:`E = 0` paths are the geodesics of :math:`f\,\delta_{ij}dx^idx^j`.
 

@@ -18,6 +18,7 @@ from functools import cached_property
 import sympy as sp
 
 from extremal.errors import InputError, SingularMetricError
+from extremal.symbolic._boundary import guarded
 from extremal.symbolic._calculus import diff_real
 from extremal.symbolic._rational import Unsupported, solve_linear
 from extremal.symbolic.parsing import as_symbols, check_name_clashes, check_same_symbols, parse
@@ -74,6 +75,7 @@ class Lagrangian:
     coords: tuple[sp.Symbol, ...]
     time: sp.Symbol = field(default=sp.Symbol("t"))
 
+    @guarded("the Lagrangian")
     def __post_init__(self) -> None:
         if not isinstance(self.expr, sp.Expr):
             raise InputError(
@@ -170,6 +172,7 @@ class Lagrangian:
         return f"L = {self.expr}"
 
 
+@guarded("the total derivative")
 def total_derivative(expr: sp.Expr, lagrangian: Lagrangian) -> sp.Expr:
     r"""Total time derivative along a trajectory, by the chain rule.
 
@@ -204,18 +207,21 @@ class EquationsOfMotion:
     lagrangian: Lagrangian
 
     @cached_property
+    @guarded("the momenta")
     def momenta(self) -> tuple[sp.Expr, ...]:
         r"""Canonical momenta :math:`p_i = \partial L/\partial \dot q^i`."""
         L = self.lagrangian
         return tuple(diff_real(L.expr, v) for v in L.velocities)
 
     @cached_property
+    @guarded("the generalised forces")
     def forces(self) -> tuple[sp.Expr, ...]:
         r"""Generalised forces :math:`\partial L/\partial q^i`."""
         L = self.lagrangian
         return tuple(diff_real(L.expr, q) for q in L.coords)
 
     @cached_property
+    @guarded("the Euler-Lagrange equations")
     def equations(self) -> tuple[sp.Eq, ...]:
         r"""The equations :math:`\dot p_i = \partial L / \partial q^i`, expanded."""
         L = self.lagrangian
@@ -225,6 +231,7 @@ class EquationsOfMotion:
         )
 
     @cached_property
+    @guarded("the Euler-Lagrange equations")
     def conservation_form(self) -> tuple[sp.Eq, ...]:
         r"""The equations as :math:`\frac{d}{dt}(p_i) = \partial L / \partial q^i`, unexpanded."""
         t = self.lagrangian.time
@@ -234,12 +241,14 @@ class EquationsOfMotion:
         )
 
     @cached_property
+    @guarded("the mass matrix")
     def mass_matrix(self) -> sp.Matrix:
         r"""Velocity Hessian :math:`M_{ij} = \partial^2 L/\partial\dot q^i\partial\dot q^j`."""
         L = self.lagrangian
         return sp.Matrix(sp.hessian(L.expr, L.velocities))
 
     @cached_property
+    @guarded("the accelerations")
     def accelerations(self) -> tuple[sp.Expr, ...]:
         r"""The equations solved for :math:`\ddot q`: :math:`\ddot q = M^{-1}(\partial_q L - \dots)`.
 
@@ -281,6 +290,7 @@ class EquationsOfMotion:
         return "\n".join(sp.pretty(eq, use_unicode=True) for eq in self.solved())
 
 
+@guarded("the Euler-Lagrange equations")
 def euler_lagrange(lagrangian: Lagrangian) -> EquationsOfMotion:
     r"""Euler–Lagrange equations of a point-particle Lagrangian.
 
@@ -297,6 +307,7 @@ def euler_lagrange(lagrangian: Lagrangian) -> EquationsOfMotion:
     return EquationsOfMotion(lagrangian)
 
 
+@guarded("the energy")
 def energy(lagrangian: Lagrangian) -> sp.Expr:
     r"""The energy function :math:`H = \dot q^i\,\partial L/\partial \dot q^i - L`.
 
@@ -309,6 +320,7 @@ def energy(lagrangian: Lagrangian) -> sp.Expr:
     return sp.expand(sum(v * diff_real(L.expr, v) for v in L.velocities) - L.expr)
 
 
+@guarded("the conserved momenta")
 def conserved_momenta(lagrangian: Lagrangian) -> dict[sp.Symbol, sp.Expr]:
     r"""Momenta :math:`\partial L/\partial\dot q` of the cyclic coordinates (absent from ``L``).
 

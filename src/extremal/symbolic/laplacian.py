@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 import sympy as sp
 
 from extremal.errors import InputError
+from extremal.symbolic._boundary import guarded
 from extremal.symbolic._calculus import diff_real
 from extremal.symbolic.coordinates import Mapping_, change_field_coordinates, jacobian_determinant, point_transformation
 from extremal.symbolic.field import FieldLagrangian, field_equations
@@ -26,6 +27,7 @@ __all__ = ["laplace_beltrami", "laplacian_from_action"]
 _SOURCE = sp.Symbol("F")
 
 
+@guarded("the Laplace-Beltrami operator")
 def laplace_beltrami(metric: Metric, f: sp.Expr | None = None) -> sp.Expr:
     r"""Apply the Laplace–Beltrami operator of ``metric`` to ``f`` (default: a field ``u(coords)``).
 
@@ -43,6 +45,7 @@ def laplace_beltrami(metric: Metric, f: sp.Expr | None = None) -> sp.Expr:
     return sp.expand(readable(sum(diff_real(flux[i], x[i]) for i in range(metric.dim)) / root))
 
 
+@guarded("the Laplacian from the action")
 def laplacian_from_action(
     mapping: Mapping_,
     new_coords: str | Iterable[str | sp.Symbol],

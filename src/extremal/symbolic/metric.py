@@ -15,6 +15,7 @@ from functools import cached_property
 import sympy as sp
 
 from extremal.errors import InputError, SingularMetricError
+from extremal.symbolic._boundary import guarded
 from extremal.symbolic.coordinates import Mapping_, jacobian_determinant, leading_sign, point_transformation
 from extremal.symbolic.lagrangian import Lagrangian, velocity_symbol
 from extremal.symbolic.parsing import as_symbols, check_name_clashes, check_same_symbols, parse
@@ -121,6 +122,7 @@ class Metric:
     g: sp.ImmutableMatrix
     constant: bool = False
 
+    @guarded("the metric")
     def __post_init__(self) -> None:
         coords = as_symbols(self.coords, "coords", within=_free_symbols(self.g))
         _check_generated_names(coords)
@@ -157,6 +159,7 @@ class Metric:
             )
 
     @classmethod
+    @guarded("the metric of the line element")
     def from_line_element(
         cls, line_element: str | sp.Expr, coords: str | Iterable[str | sp.Symbol]
     ) -> Metric:
@@ -205,6 +208,7 @@ class Metric:
         return cls(symbols, sp.ImmutableMatrix(g), constant=not any(g.has(q) for q in symbols))
 
     @classmethod
+    @guarded("the induced metric")
     def from_embedding(
         cls,
         embedding: Sequence[str | sp.Expr],
@@ -239,6 +243,7 @@ class Metric:
         g = (J.T * G * J).applyfunc(readable)
         return cls(symbols, sp.ImmutableMatrix(g))
 
+    @guarded("the pulled-back metric")
     def pullback(
         self,
         mapping: Mapping_,
@@ -275,16 +280,19 @@ class Metric:
         return len(self.coords)
 
     @cached_property
+    @guarded("det g")
     def det(self) -> sp.Expr:
         """Determinant of ``g``."""
         return readable(self.g.det(method="berkowitz"))
 
     @cached_property
+    @guarded("the inverse metric")
     def inverse(self) -> sp.ImmutableMatrix:
         r"""The inverse metric :math:`g^{ij}`."""
         return sp.ImmutableMatrix(self.g.inv(method="LU").applyfunc(readable))
 
     @cached_property
+    @guarded("the volume element")
     def volume_element(self) -> sp.Expr:
         r""":math:`\sqrt{|\det g|}`; a squared radius or polar sine comes out as itself (r > 0, 0 < θ < π),
         any other squared factor ``f**2`` as ``|f|``.

@@ -11,6 +11,7 @@ import numpy as np
 import sympy as sp
 
 from extremal.errors import InputError, ParseError
+from extremal.symbolic._boundary import guarded
 from extremal.symbolic._grammar import read_formula
 
 __all__ = ["as_symbols", "parse"]
@@ -129,6 +130,7 @@ def check_name_clashes(reserved: Mapping[str, str], generated: Iterable[tuple[st
         seen[name] = meaning
 
 
+@guarded("the formula")
 def parse(text: str | sp.Expr | int | float, names: Mapping[str, sp.Basic], what: str = "expression") -> sp.Expr:
     """Read ``text`` with ``names`` bound; every other bare name becomes a plain Symbol.
 
