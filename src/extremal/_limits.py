@@ -139,26 +139,36 @@ _set_async_exc.argtypes = (ctypes.c_ulong, ctypes.py_object)
 
 
 class _Deadline:
-    """Interrupt the entering thread after ``seconds`` by raising an exception in it."""
+    """Interrupt the entering thread after ``seconds`` by raising an exception in it.
+
+    The exception is raised again every 50 ms until the block ends: one delivered inside a
+    garbage-collector callback or a ``__del__`` is swallowed by Python ("Exception ignored").
+    """
+
+    _REPEAT = 0.05
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.expired: type[_Expired] = type("_ExpiredHere", (_Expired,), {})
         self.thread_id = threading.get_ident()
         self.lock = threading.Lock()
+        self.done = threading.Event()
         self.active = True
         self.fired = False
-        self.timer = threading.Timer(seconds, self._fire)
-        self.timer.daemon = True
+        self.watcher = threading.Thread(target=self._watch, daemon=True)
 
-    def _fire(self) -> None:
-        with self.lock:
-            if self.active:
+    def _watch(self) -> None:
+        wait = self.seconds
+        while not self.done.wait(wait):
+            with self.lock:
+                if not self.active:
+                    return
                 self.fired = True
                 _set_async_exc(self.thread_id, self.expired)
+            wait = self._REPEAT
 
     def __enter__(self) -> None:
-        self.timer.start()
+        self.watcher.start()
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -167,7 +177,7 @@ class _Deadline:
         try:
             with self.lock:
                 self.active = False
-                self.timer.cancel()
+                self.done.set()
             if self.fired and not expired_here:
                 _set_async_exc(self.thread_id, ctypes.py_object())  # drop an exception not yet delivered
         except self.expired:
