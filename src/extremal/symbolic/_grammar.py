@@ -30,7 +30,7 @@ from sympy.core.function import AppliedUndef
 from extremal._limits import Limits, current_limits
 from extremal.errors import LimitError, ParseError
 
-__all__ = ["CONSTANTS", "FUNCTIONS", "read_formula"]
+__all__ = ["CONSTANTS", "FUNCTIONS", "check_magnitudes", "read_formula"]
 
 
 def _derivative(expr: sp.Expr, *spec: sp.Expr) -> sp.Expr:
@@ -384,6 +384,37 @@ class _Reader:
                 )
 
 
+def check_magnitudes(expr: sp.Basic, what: str, bounds: Limits) -> None:
+    """Refuse a number in ``expr`` with more than ``max_digits`` digits or a decimal exponent
+    beyond them (``gamma(1e60)`` is about 1e595657055180: no exact arithmetic can hold it).
+
+    Examples
+    --------
+    >>> check_magnitudes(sp.Symbol("x") * sp.Float("1e-300"), "potential", Limits())
+    >>> check_magnitudes(sp.Symbol("x") * sp.gamma(sp.Float(1e60)), "potential", Limits())
+    Traceback (most recent call last):
+    ...
+    extremal.errors.LimitError: potential has a number of magnitude about 10**595657055180, ...
+    """
+    for atom in expr.atoms(sp.Number):
+        if isinstance(atom, sp.Float) and atom.is_finite and atom != 0:
+            exponent = abs(float(sp.log(abs(atom), 10).evalf(15))) if atom._mpf_[2] else 0.0
+            if exponent > bounds.max_digits:
+                raise LimitError(
+                    f"{what} has a number of magnitude about 10**{exponent:.0f}, beyond the limit of "
+                    f"{bounds.max_digits} digits; raise it with extremal.limits(max_digits=...) or --max-digits "
+                    "on the command line."
+                )
+        elif isinstance(atom, sp.Rational):
+            bits = max(abs(atom.p).bit_length(), abs(atom.q).bit_length())
+            if bits * math.log10(2) > bounds.max_digits + 1:
+                raise LimitError(
+                    f"{what} has a number of about {int(bits * math.log10(2))} digits, over the limit of "
+                    f"{bounds.max_digits}; raise it with extremal.limits(max_digits=...) or --max-digits "
+                    "on the command line."
+                )
+
+
 def read_formula(text: str, names: Mapping[str, sp.Basic], what: str) -> sp.Expr:
     """Read ``text`` into a SymPy expression with ``names`` bound; see the module docstring.
 
@@ -405,6 +436,7 @@ def read_formula(text: str, names: Mapping[str, sp.Basic], what: str) -> sp.Expr
         raise LimitError(
             f"{what} is nested too deeply to read; lower the nesting or raise extremal.limits(max_depth=...)."
         ) from None
+    check_magnitudes(result, what, bounds)
     clashes = sorted(name for name in reader.called if sp.Symbol(name) in result.free_symbols)
     if clashes:
         raise reader.fail(f"{clashes[0]} is used both as a function {clashes[0]}(...) and as a symbol")

@@ -10,9 +10,10 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import sympy as sp
 
+from extremal._limits import current_limits
 from extremal.errors import InputError, ParseError
 from extremal.symbolic._boundary import guarded
-from extremal.symbolic._grammar import read_formula
+from extremal.symbolic._grammar import check_magnitudes, read_formula
 
 __all__ = ["as_symbols", "parse"]
 
@@ -162,6 +163,7 @@ def parse(text: str | sp.Expr | int | float, names: Mapping[str, sp.Basic], what
             )
         if text.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
             raise ParseError(f"{what} {_clip(str(text))} is infinite or undefined somewhere; pass a finite expression.")
+        check_magnitudes(text, what, current_limits())
         return text
     if isinstance(text, bool) or not isinstance(text, str | int | float | np.number) or \
             isinstance(text, np.bool_ | np.complexfloating):
