@@ -386,7 +386,7 @@ class _Reader:
 
 def check_magnitudes(expr: sp.Basic, what: str, bounds: Limits) -> None:
     """Refuse a number in ``expr`` with more than ``max_digits`` digits or a decimal exponent
-    beyond them (``gamma(1e60)`` is about 1e595657055180: no exact arithmetic can hold it).
+    beyond them (``gamma(1e60)`` is about 10**(5.96e61): no exact arithmetic can hold it).
 
     Examples
     --------
@@ -394,14 +394,14 @@ def check_magnitudes(expr: sp.Basic, what: str, bounds: Limits) -> None:
     >>> check_magnitudes(sp.Symbol("x") * sp.gamma(sp.Float(1e60)), "potential", Limits())
     Traceback (most recent call last):
     ...
-    extremal.errors.LimitError: potential has a number of magnitude about 10**595657055180, ...
+    extremal.errors.LimitError: potential has a number of magnitude about 10**(5.96e+61), beyond the limit ...
     """
     for atom in expr.atoms(sp.Number):
         if isinstance(atom, sp.Float) and atom.is_finite and atom != 0:
             exponent = abs(float(sp.log(abs(atom), 10).evalf(15))) if atom._mpf_[2] else 0.0
             if exponent > bounds.max_digits:
                 raise LimitError(
-                    f"{what} has a number of magnitude about 10**{exponent:.0f}, beyond the limit of "
+                    f"{what} has a number of magnitude about 10**({exponent:.3g}), beyond the limit of "
                     f"{bounds.max_digits} digits; raise it with extremal.limits(max_digits=...) or --max-digits "
                     "on the command line."
                 )
