@@ -313,7 +313,7 @@ def test_state_dict_round_trip_continues_identically() -> None:
     buffer = io.BytesIO()
     torch.save({"model": model.state_dict(), "opt": opt.state_dict()}, buffer)
     buffer.seek(0)
-    saved = torch.load(buffer, weights_only=False)
+    saved = torch.load(buffer)
     clone, _, _ = make_problem(seed=9)
     clone.load_state_dict(saved["model"])
     clone_opt = Muon(clone.parameters(), lr=0.5)

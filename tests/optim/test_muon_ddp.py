@@ -84,7 +84,7 @@ def single_process_full_batch() -> torch.nn.Module:
 
 def test_ddp_two_processes_bit_identical_to_single_process(tmp_path: Path) -> None:
     torch.multiprocessing.spawn(worker, args=(str(tmp_path / "store"), str(tmp_path)), nprocs=WORLD, join=True)
-    results = [torch.load(tmp_path / f"rank{r}.pt", weights_only=False) for r in range(WORLD)]
+    results = [torch.load(tmp_path / f"rank{r}.pt") for r in range(WORLD)]
     reference = single_process_shards().state_dict()
     full = single_process_full_batch().state_dict()
     for name, value in reference.items():

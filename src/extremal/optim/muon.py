@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from extremal._optional import require
 from extremal.errors import InputError
+from extremal.optim._checkpoint import from_plain, to_plain
 from extremal.optim._validate import is_real
 from extremal.optim.msign import NewtonSchulz, SVDPolar, msign
 
@@ -315,6 +316,18 @@ class Muon(torch.optim.Optimizer):
     skipped for non-finite gradients; read it to log them). State per parameter:
     ``momentum_buffer`` (Muon path) or ``step``, ``exp_avg``, ``exp_avg_sq`` (AdamW path).
 
+    ``state_dict()`` writes ``method`` and ``scale`` as plain dicts, for example
+    ``{"type": "SVDPolar", "rtol": None}``, so a checkpoint holds only tensors, numbers,
+    strings, booleans, ``None``, lists and dicts, and ``torch.load(f)`` reads it with its
+    default ``weights_only=True`` (as Hugging Face ``Trainer(resume_from_checkpoint=...)``
+    and Lightning's ``ckpt_path=`` do). ``load_state_dict()`` builds the objects again, so
+    the live groups hold ``NewtonSchulz(...)`` and ``MatchAdamWRMS(...)`` as passed, and a
+    resumed run continues bit for bit; groups that hold the objects themselves load too.
+    ``load_state_dict()`` raises :class:`~extremal.errors.InputError` for groups that lack
+    Muon's keys or name an unknown type or field, and ``state_dict()`` raises it for a
+    subclass of ``NewtonSchulz``, ``SVDPolar``, ``MatchAdamWRMS`` or ``AspectRatioScale``,
+    whose plain form could not be loaded again.
+
     The step is a deterministic function of the gradients, so under
     ``torch.nn.parallel.DistributedDataParallel`` every rank applies the same update, equal
     bit for bit to a single process that averages the same per-rank gradients.
@@ -334,6 +347,17 @@ class Muon(torch.optim.Optimizer):
     ...     _ = opt.step()
     >>> loss.item() < 0.05
     True
+
+    A checkpoint holds plain values only, and loads with ``torch.load``'s defaults:
+
+    >>> opt.state_dict()["param_groups"][0]["scale"]
+    {'type': 'MatchAdamWRMS', 'rms': 0.2}
+    >>> import io
+    >>> f = io.BytesIO(); torch.save(opt.state_dict(), f); _ = f.seek(0)
+    >>> resumed = Muon(model.parameters())
+    >>> resumed.load_state_dict(torch.load(f))
+    >>> resumed.param_groups[0]["scale"], resumed.param_groups[0]["lr"]
+    (MatchAdamWRMS(rms=0.2), 0.1)
     """
 
     def __init__(
@@ -369,6 +393,8 @@ class Muon(torch.optim.Optimizer):
         }
         _check_hyperparameters(defaults, "Muon")
         super().__init__(params, defaults)
+        self.register_state_dict_post_hook(_plain_groups)
+        self.register_load_state_dict_pre_hook(_rebuilt_groups)
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group after checking its hyperparameters and shapes (see the class)."""
@@ -539,6 +565,52 @@ def muon_param_groups(
     if adamw_params:
         groups.append({"params": adamw_params, "use_muon": False, **(adamw_options or {})})
     return groups
+
+
+_METHODS = (NewtonSchulz, SVDPolar)
+_SCALES = (MatchAdamWRMS, AspectRatioScale)
+
+
+def _plain_groups(optimizer: torch.optim.Optimizer, state_dict: dict[str, Any]) -> dict[str, Any]:
+    """State-dict post-hook: ``method`` and ``scale`` of every group as plain dicts."""
+    groups = []
+    for i, group in enumerate(state_dict["param_groups"]):
+        where = f"param_groups[{i}]"
+        groups.append(
+            {
+                **group,
+                "method": to_plain(group["method"], _METHODS, f"{where}['method']"),
+                "scale": to_plain(group["scale"], _SCALES, f"{where}['scale']"),
+            }
+        )
+    return {**state_dict, "param_groups": groups}
+
+
+def _rebuilt_groups(optimizer: torch.optim.Optimizer, state_dict: dict[str, Any]) -> dict[str, Any]:
+    """Load-state-dict pre-hook: check each saved group and build ``method`` and ``scale`` again."""
+    saved = state_dict.get("param_groups")
+    if not isinstance(saved, list):
+        raise InputError(
+            f"state_dict['param_groups'] must be a list of groups; got {type(saved).__name__}. "
+            "Pass the dict returned by Muon.state_dict()."
+        )
+    groups = []
+    for i, group in enumerate(saved):
+        where = f"state_dict['param_groups'][{i}]"
+        missing = [k for k in optimizer.defaults if not (isinstance(group, dict) and k in group)]
+        if missing:
+            raise InputError(
+                f"{where} lacks the Muon keys {', '.join(missing)}; it was not written by Muon.state_dict(). "
+                "Load a Muon checkpoint, or start this optimizer afresh."
+            )
+        rebuilt = {
+            **group,
+            "method": from_plain(group["method"], _METHODS, f"{where}['method']"),
+            "scale": from_plain(group["scale"], _SCALES, f"{where}['scale']"),
+        }
+        _check_hyperparameters(rebuilt, where)
+        groups.append(rebuilt)
+    return {**state_dict, "param_groups": groups}
 
 
 def _uses_muon(group: Mapping[str, Any], p: torch.Tensor) -> bool:
