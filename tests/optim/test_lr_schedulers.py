@@ -164,7 +164,7 @@ def test_state_dict_round_trip_continues_identically() -> None:
     buffer = io.BytesIO()
     torch.save({"w": w1.detach(), "opt": opt1.state_dict(), "sched": sched1.state_dict()}, buffer)
     buffer.seek(0)
-    saved = torch.load(buffer, weights_only=True)
+    saved = torch.load(buffer)
 
     w2, opt2, sched2 = fresh()
     with torch.no_grad():

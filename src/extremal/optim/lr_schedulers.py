@@ -53,7 +53,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from extremal._optional import require
 from extremal.errors import InputError, IntegrationError
+from extremal.optim._checkpoint import from_plain, to_plain
 from extremal.optim._validate import is_real
+from extremal.optim.schedules import AdaGradNorm, InverseSquare, LastIterate, RefinedCausal
 
 if TYPE_CHECKING:
     import torch
@@ -61,6 +63,8 @@ else:
     torch = require("torch", extra="torch")
 
 __all__ = ["GradNormLR", "GradNormRecorder", "GradNormRule", "global_grad_norm"]
+
+_RULES = (AdaGradNorm, InverseSquare, LastIterate, RefinedCausal)
 
 
 class GradNormRule(Protocol):
@@ -438,17 +442,41 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
         self._handle.remove()
 
     def state_dict(self) -> dict[str, Any]:
-        """Scheduler state: the norms, the radius estimate, the initial point, counters.
+        """Scheduler state: the rule, the norms, the radius estimate, the initial point, counters.
 
-        The rule is configuration, not state (as ``LambdaLR`` leaves out its functions):
-        construct the scheduler with the same rule before loading.
+        Every value is plain (tensors, numbers, booleans, ``None``, lists), so
+        ``torch.load(f)`` reads the checkpoint with its default ``weights_only=True``. The
+        rule is written as a dict such as ``{"type": "LastIterate", "total_steps": 1000}``
+        when it is one of :class:`AdaGradNorm`, :class:`InverseSquare`,
+        :class:`LastIterate` or :class:`RefinedCausal`, and as ``None`` for any other rule,
+        which is then configuration (as ``LambdaLR`` leaves out its functions): construct
+        the scheduler with the same rule before loading.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from extremal.optim import LastIterate
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=1.0)
+        >>> GradNormLR(opt, LastIterate(total_steps=100), radius=2.0).state_dict()["rule"]
+        {'type': 'LastIterate', 'total_steps': 100}
         """
         skip = ("optimizer", "_handle", "rule")
-        return {k: v for k, v in self.__dict__.items() if k not in skip}
+        state = {k: v for k, v in self.__dict__.items() if k not in skip}
+        state["rule"] = to_plain(self.rule, _RULES, "GradNormLR.rule") if type(self.rule) in _RULES else None
+        return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore a state made by :meth:`state_dict`."""
-        state = dict(state_dict)
+        """Restore a state made by :meth:`state_dict`; a saved rule replaces the current one.
+
+        Raises
+        ------
+        InputError
+            If the saved rule names an unknown type or field, or a value the rule refuses.
+        """
+        state = {k: v for k, v in state_dict.items() if k not in ("optimizer", "_handle")}
+        rule = state.pop("rule", None)
+        if rule is not None:
+            self.rule = from_plain(rule, _RULES, "state_dict['rule']")
         state["_norms"] = [float(x) for x in state["_norms"]]
         state["_radii"] = [float(x) for x in state["_radii"]]
         self.__dict__.update(state)
