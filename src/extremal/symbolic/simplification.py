@@ -225,7 +225,7 @@ def probably_nonzero(expr: sp.Expr, trials: int = 3, seed: int = 0) -> bool:
         for _ in range(trials):
             point = {a: sp.Dummy() for a in atoms}
             reduced = expr.xreplace(point)
-            values = {s: sp.Rational(rng.uniform(0.3, 1.3)) for s in reduced.free_symbols}
+            values = {s: sp.Float(rng.uniform(0.3, 1.3), _DIGITS) for s in reduced.free_symbols}
             try:
                 value, scale = _value_and_scale(reduced, values)
             except (TypeError, ValueError, ZeroDivisionError):
