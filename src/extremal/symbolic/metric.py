@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
 import sympy as sp
 
 from extremal.errors import InputError, SingularMetricError
@@ -331,5 +332,9 @@ class Metric:
 
 def euclidean(n: int, coords: str | Iterable[str | sp.Symbol] | None = None) -> Metric:
     """The flat metric of :math:`\\mathbb{R}^n` in Cartesian coordinates (default ``x0 ... x{n-1}``)."""
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise InputError(f"n must be a positive integer (the dimension); got {n!r}.")
     symbols = as_symbols(coords if coords is not None else [f"x{i}" for i in range(n)], "coords")
-    return Metric(symbols, sp.ImmutableMatrix(sp.eye(n)), constant=True)
+    if len(symbols) != n:
+        raise InputError(f"euclidean({n}) needs {n} coords; got {len(symbols)}: {', '.join(map(str, symbols))}.")
+    return Metric(symbols, sp.ImmutableMatrix(sp.eye(int(n))), constant=True)
