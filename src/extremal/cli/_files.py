@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from extremal.errors import InputError
 
-__all__ = ["Output", "output", "save_figure", "write_atomic"]
+__all__ = ["OVERWRITE_RULE", "Output", "output", "save_figure", "write_atomic"]
 
 OVERWRITE_RULE = "an existing file is replaced only if you name it with --out"
 

@@ -170,13 +170,13 @@ def _add_metric_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--metric", choices=sorted(METRICS), help="a built-in metric instead of a line element")
 
 
-DEFAULT_TIMEOUT = 60.0
+_DEFAULT_TIMEOUT = 60.0
 """Seconds of wall-clock time the command line allows by default (``--timeout``)."""
 
-WATCHDOG_GRACE = 5.0
+_WATCHDOG_GRACE = 5.0
 """Seconds after the time limit at which the watchdog ends a process stuck outside Python."""
 
-LIMITS_HELP = {
+_LIMITS_HELP = {
     "max_length": "characters in one input string",
     "max_depth": "nesting of parentheses, calls, signs and powers in one input string",
     "max_digits": "decimal digits of any integer, written or computed",
@@ -194,11 +194,11 @@ def _add_global_options(p: argparse.ArgumentParser, *, in_subcommand: bool, with
     group = p.add_argument_group("limits", "Bounds on the work; they may also be given before the subcommand.")
     group.add_argument(
         "--timeout", type=timeout_seconds, metavar="SECONDS",
-        default=argparse.SUPPRESS if in_subcommand else DEFAULT_TIMEOUT,
-        help=f"wall-clock limit; 0 or none: no limit (default {DEFAULT_TIMEOUT:g}). A process still running "
-        f"{WATCHDOG_GRACE:g} s after it (stuck outside Python) is ended with exit code 2",
+        default=argparse.SUPPRESS if in_subcommand else _DEFAULT_TIMEOUT,
+        help=f"wall-clock limit; 0 or none: no limit (default {_DEFAULT_TIMEOUT:g}). A process still running "
+        f"{_WATCHDOG_GRACE:g} s after it (stuck outside Python) is ended with exit code 2",
     )
-    for name, what in LIMITS_HELP.items():
+    for name, what in _LIMITS_HELP.items():
         group.add_argument("--" + name.replace("_", "-"), type=positive_int, metavar="N", default=unset,
                            help=f"{what} (default {getattr(Limits(), name)})")
 
@@ -274,11 +274,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_demo)
 
     for p in sub.choices.values():
-        _add_global_options(p, in_subcommand=True, with_format="handler" in p._defaults)
+        _add_global_options(p, in_subcommand=True, with_format=p.get_default("handler") is not None)
     return parser
 
 
-LIMIT_NAMES = tuple(LIMITS_HELP)
+_LIMIT_NAMES = tuple(_LIMITS_HELP)
 
 
 def _error(message: str) -> None:
@@ -297,7 +297,7 @@ class _Watchdog:
     it cannot interrupt.
     """
 
-    def __init__(self, timeout: float | None, grace: float = WATCHDOG_GRACE) -> None:
+    def __init__(self, timeout: float | None, grace: float = _WATCHDOG_GRACE) -> None:
         self.timeout = timeout
         self.timer = None if timeout is None else threading.Timer(timeout + grace, self._fire)
         if self.timer is not None:
@@ -340,7 +340,7 @@ def _show_unraisable(info: Any) -> None:
 
 
 def _run(args: argparse.Namespace, watchdog: bool) -> int:
-    bounds = {name: getattr(args, name) for name in LIMIT_NAMES if getattr(args, name) is not None}
+    bounds = {name: getattr(args, name) for name in _LIMIT_NAMES if getattr(args, name) is not None}
     task = f"running '{args.command}'"
     unraisablehook = sys.unraisablehook
     try:
@@ -380,8 +380,10 @@ def _describe(exc: BaseException) -> str:
 def _silence_stdout() -> None:
     """Send what is left of standard output to /dev/null, so exiting does not raise again."""
     try:
+        fd = sys.stdout.fileno()
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, fd)
+        os.close(devnull)
     except (AttributeError, OSError, ValueError):
         pass
 
@@ -394,10 +396,10 @@ def main(argv: Sequence[str] | None = None, *, watchdog: bool | None = None) -> 
     argv : sequence of str, optional
         The arguments after the program name; default ``sys.argv[1:]``.
     watchdog : bool, optional
-        End the process with ``os._exit(2)`` when the work is still running
-        :data:`WATCHDOG_GRACE` seconds after ``--timeout`` (stuck in C code, which the timeout
-        cannot interrupt). Default: only when ``argv`` is None, that is when ``main`` is the
-        program, so that a caller running it in-process keeps its process.
+        End the process with ``os._exit(2)`` when the work is still running 5 seconds after
+        ``--timeout`` (stuck in C code, which the timeout cannot interrupt). Default: only when
+        ``argv`` is None, that is when ``main`` is the program, so that a caller running it
+        in-process keeps its process.
 
     Examples
     --------
