@@ -71,7 +71,7 @@ def test_a_negative_energy_is_the_number(capsys):
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["geodesic", "-dt**2+dx**2", "--coords", "t x", "--x0", "-1,0", "--v0", "1,-0.5", "--s", "-1:1"],
+        (["geodesic", "-dt**2+dx**2", "--coords", "t x", "--x0", "-1,0", "--v0", "-1,0.5", "--s", "-1:1"],
          "length"),
         (["shortest-path", "dx**2+dy**2", "--coords", "x y", "--from", "-1,0", "--to", "2,-4"], "length 5"),
         (["trajectory", "-x**2/2+xdot**2/2", "--coords", "x", "--q0", "-1", "--v0", "-0.5", "--t", "-1:1"],
