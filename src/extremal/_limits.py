@@ -168,7 +168,10 @@ class _Deadline:
             wait = self._REPEAT
 
     def __enter__(self) -> None:
-        self.watcher.start()
+        try:
+            self.watcher.start()
+        except self.expired:  # a tiny timeout can run out while the watcher starts
+            self.__exit__(self.expired, None, None)
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

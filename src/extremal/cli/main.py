@@ -354,9 +354,6 @@ def _run(args: argparse.Namespace, watchdog: bool) -> int:
         raise
     except ExtremalError as exc:
         _error(str(exc))
-    except _Expired:  # the time limit, when it lands before limits() has entered its block
-        _error(f"the work ran past its time limit of {args.timeout:g} s; raise it with --timeout, or simplify "
-               "the input.")
     except OSError as exc:
         message = exc.strerror or str(exc) or type(exc).__name__
         _error(f"{exc.filename}: {message}" if exc.filename else message)
