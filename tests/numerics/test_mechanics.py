@@ -62,3 +62,11 @@ def test_prescribed_energy_rescales_the_velocity():
 def test_prescribed_energy_bad_input(energy, v0, word):
     with pytest.raises(InputError, match=word):
         newton_vs_jacobi(FLAT, "(x**2 + 4*y**2)/2", [1.0, 0.5], v0, 1.0, energy=energy)
+
+
+def test_a_collision_row_fails_alone():
+    flat = Metric.from_line_element("dx**2 + dy**2", "x y")
+    result = newton_vs_jacobi(flat, "-1/(x**2 + y**2)", [[1.0, 0.0], [1.0, 0.0]], [[-1.0, 0.0], [0.0, 1.6]], 50.0)
+    assert result.status[0] != Status.SUCCESS
+    assert result.status[1] == Status.SUCCESS
+    assert np.max(np.abs(result.x_newton[1] - result.x_jacobi[1])) < 1e-6

@@ -202,12 +202,13 @@ def newton_vs_jacobi(
     status = geo.status.copy()
     if np.any(ok):
         rows = np.flatnonzero(ok)
+        times = np.maximum.accumulate(clock[rows], axis=1)  # t(s) may stall by a rounding step near a collision
         newton = integrate(
             compile_lagrangian(mechanical_lagrangian(kinetic, U)),
             np.concatenate([X0[rows], V0[rows]], axis=1),
-            (0.0, clock[rows, -1]),
+            (0.0, times[:, -1]),
             method,
-            t_eval=clock[rows],
+            t_eval=times,
         )
         x_newton[rows] = newton.y[..., :n]
         status[rows] = np.maximum(status[rows], newton.status)
