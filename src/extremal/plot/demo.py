@@ -22,7 +22,7 @@ __all__ = ["demo_figures"]
 
 def _sphere() -> Any:
     sphere = Metric.from_line_element("dth**2 + sin(th)**2*dph**2", "th ph")
-    angles = np.linspace(0.0, np.pi, 7, endpoint=False)
+    angles = np.linspace(0.0, np.pi, 7, endpoint=False) + np.pi / 14  # none along a meridian, through a pole
     v0 = np.stack([np.cos(angles), np.sin(angles)], axis=1)
     batch = geodesics(sphere, [np.pi / 3, 0.0], v0, np.linspace(0.0, 2.6, 120))
 
