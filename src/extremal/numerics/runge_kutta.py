@@ -323,14 +323,19 @@ def _crossed(g0: NDArray[np.float64], g1: NDArray[np.float64], direction: float)
     return up | down
 
 
+def _real(value: ArrayLike) -> NDArray[np.float64]:
+    """``value`` as a float64 array; TypeError for complex values, which must not be cut to their real part."""
+    if np.iscomplexobj(value):
+        raise TypeError("complex values")
+    return np.asarray(value, dtype=np.float64)
+
+
 def _eval_events(events: Sequence[Event], t: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
     out = np.empty((len(events), t.size))
     for i, ev in enumerate(events):
         raw = ev.function(t, y)
         try:
-            if np.iscomplexobj(raw):
-                raise TypeError("complex values")
-            value = np.asarray(raw, dtype=np.float64)
+            value = _real(raw)
         except (TypeError, ValueError) as exc:
             raise InputError(
                 f"event {ev.name!r} must return real numbers, one per trajectory; got {type(raw).__name__} ({exc})."
@@ -483,9 +488,7 @@ def integrate(
                 "component, of shape (d,) or (N, d)."
             ) from None
         try:
-            if np.iscomplexobj(value):
-                raise TypeError("complex values")
-            f_start = np.asarray(value, dtype=np.float64)
+            f_start = _real(value)
         except (TypeError, ValueError) as exc:
             raise InputError(
                 f"rhs(t, y) must return real numbers, an array of shape {y_start.shape}; got "
