@@ -36,3 +36,24 @@ def test_missing_optional_dependency_names_the_extra():
 
     with pytest.raises(extremal.MissingDependencyError, match=r"pip install 'extremal\[plot\]'"):
         require("no_such_module_for_extremal", extra="plot")
+
+
+def test_lazy_names_are_exactly_the_subpackages_public_names():
+    from extremal import _NUMERICS, _OPTIM, numerics, optim
+
+    assert set(_NUMERICS) == set(numerics.__all__)
+    assert set(_OPTIM) == set(optim.__all__)
+    assert set(extremal.__all__) >= set(numerics.__all__) | set(optim.__all__) | set(extremal.symbolic.__all__)
+
+
+def test_implementation_modules_are_private_and_shadow_nothing():
+    import importlib
+    import pkgutil
+
+    for package in ("symbolic", "numerics", "optim", "plot"):
+        module = importlib.import_module(f"extremal.{package}")
+        names = [info.name for info in pkgutil.iter_modules(module.__path__)]
+        assert names and all(name.startswith("_") for name in names), (package, names)
+    import extremal.symbolic._christoffel
+
+    assert callable(extremal.symbolic.christoffel)

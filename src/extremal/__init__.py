@@ -26,17 +26,119 @@ from extremal.symbolic import *  # noqa: F403
 
 __version__ = "0.1.0"
 
-_LAZY_SUBPACKAGES = ("extremal.numerics", "extremal.optim")
+# Names of the numerics and optim subpackages, loaded on first use so that ``import extremal``
+# never loads SciPy's integrators or torch; tests/test_api.py checks they match their __all__.
+_NUMERICS = (
+    "Backend",
+    "ButcherTableau",
+    "CentralDifference",
+    "Collocation",
+    "CompiledFunction",
+    "DOP853",
+    "DOPRI5",
+    "DormandPrince54",
+    "DormandPrince853",
+    "Event",
+    "FixedStep",
+    "GeodesicBatch",
+    "GeodesicPath",
+    "GeodesicSystem",
+    "JacobiComparison",
+    "Method",
+    "MetricFunction",
+    "NumPyBackend",
+    "NumbaBackend",
+    "ODESolution",
+    "PathEnergy",
+    "Shooting",
+    "Status",
+    "SymbolicTrace",
+    "TorchAutodiff",
+    "TraceError",
+    "TrajectoryBatch",
+    "chart_defects",
+    "compile_function",
+    "compile_lagrangian",
+    "compile_rhs",
+    "crossing",
+    "geodesic_between",
+    "geodesic_system",
+    "geodesics",
+    "integrate",
+    "metric_jet",
+    "newton_vs_jacobi",
+    "status_counts",
+    "trace_metric",
+    "trajectories",
+    "with_backend",
+)
+
+_OPTIM = (
+    "AdaGradNorm",
+    "AspectRatioScale",
+    "FeatureDiagonal",
+    "Frobenius",
+    "FullWhitening",
+    "GradNormLR",
+    "GradNormRecorder",
+    "GradNormRule",
+    "InverseSquare",
+    "Isotropy",
+    "IsotropyMonitor",
+    "JORDAN_QUINTIC",
+    "LastIterate",
+    "MINIMAX_QUINTIC",
+    "MatchAdamWRMS",
+    "MaxNorm",
+    "Muon",
+    "NewtonSchulz",
+    "RefinedCausal",
+    "SVDPolar",
+    "SampleDiagonal",
+    "Spectral",
+    "adamw_update",
+    "average_bound",
+    "constant",
+    "constant_optimal",
+    "cosine",
+    "dual_norm",
+    "feature_step",
+    "global_grad_norm",
+    "inverse_square_optimal",
+    "isotropy",
+    "last_iterate_bound_1",
+    "last_iterate_bound_2",
+    "last_iterate_bound_2_best_final",
+    "last_iterate_constant",
+    "linear_decay",
+    "msign",
+    "muon_param_groups",
+    "muon_update",
+    "old_average_bound",
+    "output_change",
+    "reachable_projector",
+    "recency_weighted_sq",
+    "refined",
+    "steepest_direction",
+    "weighted_average_bound",
+    "whiten",
+)
+
+_LAZY = {**dict.fromkeys(_NUMERICS, "extremal.numerics"), **dict.fromkeys(_OPTIM, "extremal.optim")}
 
 
 def __getattr__(name: str) -> object:
     import importlib
 
-    for module_name in _LAZY_SUBPACKAGES:
-        module = importlib.import_module(module_name)
-        if name in getattr(module, "__all__", ()):
-            return getattr(module, name)
-    raise AttributeError(f"module 'extremal' has no attribute {name!r}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'extremal' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "ExtremalError",
@@ -54,4 +156,6 @@ __all__ = [
     "__version__",
     "errors",
     *symbolic.__all__,
+    *_NUMERICS,
+    *_OPTIM,
 ]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from extremal.symbolic.lagrangian import Lagrangian
-from extremal.symbolic.metric import Metric
+from extremal.symbolic._lagrangian import Lagrangian
+from extremal.symbolic._metric import Metric
 
 __all__ = ["METRICS", "flrw", "kerr", "poincare_half_plane", "schwarzschild", "sphere", "spherical_flat", "two_body"]
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from extremal.errors import ExtremalError
 from extremal.numerics import DormandPrince54, FixedStep, Status, crossing, geodesics, trajectories
-from extremal.numerics.tableaux import DOPRI5
+from extremal.numerics._tableaux import DOPRI5
 from extremal.symbolic import Lagrangian, Metric
 
 METRIC = Metric.from_line_element("dx**2 + (1 + x**2)*dy**2", "x y")

@@ -5,7 +5,7 @@ import pytest
 
 from extremal.errors import InputError, IntegrationError
 from extremal.numerics import Collocation, PathEnergy, Status, geodesic_between, geodesic_system
-from extremal.numerics.collocation import collocate
+from extremal.numerics._collocation import collocate
 from extremal.symbolic import Metric
 
 SPHERE = Metric.from_line_element("dth**2 + sin(th)**2*dph**2", "th ph")

@@ -8,7 +8,7 @@ from hypothesis.extra.numpy import arrays
 from scipy.optimize import minimize, minimize_scalar
 
 from extremal.errors import InputError
-from extremal.optim.bounds import (
+from extremal.optim._bounds import (
     average_bound,
     last_iterate_bound_1,
     last_iterate_bound_2,
@@ -16,7 +16,7 @@ from extremal.optim.bounds import (
     old_average_bound,
     weighted_average_bound,
 )
-from extremal.optim.schedules import (
+from extremal.optim._schedules import (
     InverseSquare,
     constant_optimal,
     cosine,

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from extremal.errors import InputError
-from extremal.optim.bounds import (
+from extremal.optim._bounds import (
     average_bound,
     last_iterate_bound_1,
     last_iterate_bound_2,
@@ -26,7 +26,7 @@ from extremal.optim.bounds import (
     old_average_bound,
     weighted_average_bound,
 )
-from extremal.optim.schedules import (
+from extremal.optim._schedules import (
     AdaGradNorm,
     InverseSquare,
     LastIterate,

@@ -72,11 +72,11 @@ def test_missing_dependency_error_is_an_import_error() -> None:
     assert issubclass(MissingDependencyError, ImportError)
 
 
-def test_function_wins_over_its_same_named_submodule() -> None:
+def test_functions_are_not_shadowed_by_implementation_modules() -> None:
     result = _run(
         """
-        import extremal.optim.msign
-        import extremal.optim.isotropy
+        import extremal.optim._msign
+        import extremal.optim._isotropy
         from extremal.optim import isotropy, msign
         import extremal
         print(callable(msign), callable(isotropy), extremal.msign is msign)

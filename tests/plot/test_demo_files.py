@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-import extremal.plot.demo as demo
+import extremal.plot._demo as demo
 from extremal.plot import demo_figures
 
 plt = pytest.importorskip("matplotlib.pyplot")

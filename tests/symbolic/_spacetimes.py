@@ -8,7 +8,7 @@ from extremal import examples
 from extremal.examples import flrw, kerr, schwarzschild
 from extremal.examples import poincare_half_plane as half_plane
 from extremal.examples import spherical_flat as spherical
-from extremal.symbolic.metric import Metric
+from extremal.symbolic._metric import Metric
 
 t, r, th, ph, x, y = sp.symbols("t r theta phi x y")
 M, a, k = sp.symbols("M a k")

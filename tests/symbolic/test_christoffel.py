@@ -18,8 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from extremal.errors import InputError
-from extremal.symbolic.christoffel import christoffel
-from extremal.symbolic.metric import Metric
+from extremal.symbolic._christoffel import christoffel
+from extremal.symbolic._metric import Metric
 
 METHODS = ["formula", "variational"]
 

@@ -25,8 +25,8 @@ from _spacetimes import (
 )
 
 from extremal.errors import InputError
-from extremal.symbolic.christoffel import christoffel
-from extremal.symbolic.curvature import (
+from extremal.symbolic._christoffel import christoffel
+from extremal.symbolic._curvature import (
     einstein_tensor,
     gaussian_curvature,
     kretschmann_scalar,
@@ -34,8 +34,8 @@ from extremal.symbolic.curvature import (
     ricci_tensor,
     riemann_tensor,
 )
-from extremal.symbolic.metric import Metric
-from extremal.symbolic.simplification import is_zero
+from extremal.symbolic._metric import Metric
+from extremal.symbolic._simplification import is_zero
 
 
 def reference_riemann(metric: Metric) -> list:

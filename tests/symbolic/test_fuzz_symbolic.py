@@ -29,6 +29,7 @@ from extremal import (
 )
 from extremal.errors import ExtremalError, TimeLimitError
 
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # a time limit landing in a gc callback
 EXAMPLES = int(os.environ.get("EXTREMAL_FUZZ_EXAMPLES", "150"))
 BUDGET = 3.0
 FUZZ = settings(

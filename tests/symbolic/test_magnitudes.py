@@ -12,10 +12,10 @@ import random
 import pytest
 import sympy as sp
 
-from extremal.symbolic.christoffel import christoffel
-from extremal.symbolic.curvature import gaussian_curvature, kretschmann_scalar, ricci_scalar
-from extremal.symbolic.lagrangian import Lagrangian, euler_lagrange
-from extremal.symbolic.metric import Metric
+from extremal.symbolic._christoffel import christoffel
+from extremal.symbolic._curvature import gaussian_curvature, kretschmann_scalar, ricci_scalar
+from extremal.symbolic._lagrangian import Lagrangian, euler_lagrange
+from extremal.symbolic._metric import Metric
 
 x, y = sp.symbols("x y")
 xdot, ydot = sp.symbols("xdot ydot")

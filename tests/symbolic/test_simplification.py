@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from extremal.symbolic._rational import RationalField, Unsupported, solve_linear
-from extremal.symbolic.simplification import canonical, is_zero, probably_nonzero, readable
+from extremal.symbolic._simplification import canonical, is_zero, probably_nonzero, readable
 
 x, r, th, M = sp.symbols("x r theta M")
 f = sp.Function("f")(r)

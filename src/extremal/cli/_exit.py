@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from extremal.cli._files import OVERWRITE_RULE, Output, save_figure
-from extremal.numerics.status import Status
+from extremal.numerics._status import Status
 
 __all__ = [
     "ALL_FAILED",
@@ -109,7 +109,7 @@ def finish_rows(ok: NDArray[np.bool_], target: Output, figure: Callable[[], Any]
     """
     if not np.any(ok):
         return f"no picture written: every {row} failed"
-    from extremal.plot.geodesics import _pyplot
+    from extremal.plot._geodesics import _pyplot
 
     plt = _pyplot()
     fig = figure()

@@ -9,10 +9,10 @@ import numpy as np
 from extremal.cli._exit import ROWS_EPILOG, failure, finish_rows, over_successful, rows_exit_code
 from extremal.cli._files import output
 from extremal.cli._numbers import interval, nonnegative_int, positive_float, positive_int, vectors
-from extremal.numerics.geodesic_ivp import geodesics
-from extremal.numerics.methods import DormandPrince853
-from extremal.numerics.status import status_counts
-from extremal.symbolic.metric import Metric
+from extremal.numerics._geodesic_ivp import geodesics
+from extremal.numerics._methods import DormandPrince853
+from extremal.numerics._status import status_counts
+from extremal.symbolic._metric import Metric
 
 __all__ = ["add_parser", "run"]
 
@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
 
     Returns 0 if every geodesic succeeded, 3 if some failed, 4 if all failed (no PNG then).
     """
-    from extremal.plot.geodesics import plot_chart
+    from extremal.plot._geodesics import plot_chart
 
     target = output(args.out, "geodesic.png")
     metric = Metric.from_line_element(args.line_element, args.coords)

@@ -9,9 +9,9 @@ import numpy as np
 from extremal.cli._exit import ROWS_EPILOG, failure, finish_rows, over_successful, rows_exit_code
 from extremal.cli._files import output
 from extremal.cli._numbers import finite_float, interval, positive_int, vectors
-from extremal.numerics.mechanics import newton_vs_jacobi
-from extremal.numerics.status import Status, status_counts
-from extremal.symbolic.metric import Metric
+from extremal.numerics._mechanics import newton_vs_jacobi
+from extremal.numerics._status import Status, status_counts
+from extremal.symbolic._metric import Metric
 
 __all__ = ["add_parser", "run"]
 
@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
 
     Returns 0 if every row succeeded, 3 if some failed, 4 if all failed (no PNG then).
     """
-    from extremal.plot.geodesics import plot_newton_jacobi
+    from extremal.plot._geodesics import plot_newton_jacobi
 
     target = output(args.out, "newton-jacobi.png")
     kinetic = Metric.from_line_element(args.line_element, args.coords)

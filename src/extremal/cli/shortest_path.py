@@ -7,9 +7,9 @@ import argparse
 from extremal.cli._exit import ROWS_EPILOG, failure, finish_rows, rows_exit_code
 from extremal.cli._files import output
 from extremal.cli._numbers import nonnegative_int, positive_int, vector
-from extremal.numerics.geodesic_bvp import geodesic_between
-from extremal.numerics.status import Status
-from extremal.symbolic.metric import Metric
+from extremal.numerics._geodesic_bvp import geodesic_between
+from extremal.numerics._status import Status
+from extremal.symbolic._metric import Metric
 
 __all__ = ["add_parser", "run"]
 
@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     Returns 0 when the solve converged to a geodesic whose end points are not conjugate,
     4 otherwise (the status line says which failure it was, and no PNG is written).
     """
-    from extremal.plot.geodesics import plot_path
+    from extremal.plot._geodesics import plot_path
 
     target = output(args.out, "shortest-path.png")
     metric = Metric.from_line_element(args.line_element, args.coords)

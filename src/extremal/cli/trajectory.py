@@ -9,10 +9,10 @@ import numpy as np
 from extremal.cli._exit import ROWS_EPILOG, failure, finish_rows, over_successful, rows_exit_code
 from extremal.cli._files import output
 from extremal.cli._numbers import interval, positive_float, positive_int, vectors
-from extremal.numerics.methods import DormandPrince853
-from extremal.numerics.status import status_counts
-from extremal.numerics.trajectories import trajectories
-from extremal.symbolic.lagrangian import Lagrangian
+from extremal.numerics._methods import DormandPrince853
+from extremal.numerics._status import status_counts
+from extremal.numerics._trajectories import trajectories
+from extremal.symbolic._lagrangian import Lagrangian
 
 __all__ = ["add_parser", "run"]
 
@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
 
     Returns 0 if every trajectory succeeded, 3 if some failed, 4 if all failed (no PNG then).
     """
-    from extremal.plot.trajectories import plot_trajectories
+    from extremal.plot._trajectories import plot_trajectories
 
     target = output(args.out, "trajectory.png")
     lagrangian = Lagrangian.parse(args.lagrangian, args.coords, args.time)

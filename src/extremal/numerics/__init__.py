@@ -1,34 +1,131 @@
 """Numerics: batched geodesics and trajectories compiled from symbolic metrics and Lagrangians."""
 
-from extremal.numerics.collocation import Collocation
-from extremal.numerics.compile import (
-    Backend,
-    CompiledFunction,
-    NumbaBackend,
-    NumPyBackend,
-    compile_function,
-    compile_rhs,
-    with_backend,
+from extremal.numerics._collocation import (
+    Collocation as Collocation,
 )
-from extremal.numerics.events import Event, crossing
-from extremal.numerics.geodesic_bvp import GeodesicPath, PathEnergy, Shooting, geodesic_between
-from extremal.numerics.geodesic_ivp import GeodesicBatch, chart_defects, geodesics
-from extremal.numerics.geodesic_system import GeodesicSystem, geodesic_system
-from extremal.numerics.mechanics import JacobiComparison, newton_vs_jacobi
-from extremal.numerics.methods import DormandPrince54, DormandPrince853, FixedStep, Method
-from extremal.numerics.metric_function import (
-    CentralDifference,
-    MetricFunction,
-    SymbolicTrace,
-    TorchAutodiff,
-    TraceError,
-    metric_jet,
-    trace_metric,
+from extremal.numerics._compile import (
+    Backend as Backend,
 )
-from extremal.numerics.runge_kutta import ODESolution, integrate
-from extremal.numerics.status import Status, status_counts
-from extremal.numerics.tableaux import DOP853, DOPRI5, ButcherTableau
-from extremal.numerics.trajectories import TrajectoryBatch, compile_lagrangian, trajectories
+from extremal.numerics._compile import (
+    CompiledFunction as CompiledFunction,
+)
+from extremal.numerics._compile import (
+    NumbaBackend as NumbaBackend,
+)
+from extremal.numerics._compile import (
+    NumPyBackend as NumPyBackend,
+)
+from extremal.numerics._compile import (
+    compile_function as compile_function,
+)
+from extremal.numerics._compile import (
+    compile_rhs as compile_rhs,
+)
+from extremal.numerics._compile import (
+    with_backend as with_backend,
+)
+from extremal.numerics._events import (
+    Event as Event,
+)
+from extremal.numerics._events import (
+    crossing as crossing,
+)
+from extremal.numerics._geodesic_bvp import (
+    GeodesicPath as GeodesicPath,
+)
+from extremal.numerics._geodesic_bvp import (
+    PathEnergy as PathEnergy,
+)
+from extremal.numerics._geodesic_bvp import (
+    Shooting as Shooting,
+)
+from extremal.numerics._geodesic_bvp import (
+    geodesic_between as geodesic_between,
+)
+from extremal.numerics._geodesic_ivp import (
+    GeodesicBatch as GeodesicBatch,
+)
+from extremal.numerics._geodesic_ivp import (
+    chart_defects as chart_defects,
+)
+from extremal.numerics._geodesic_ivp import (
+    geodesics as geodesics,
+)
+from extremal.numerics._geodesic_system import (
+    GeodesicSystem as GeodesicSystem,
+)
+from extremal.numerics._geodesic_system import (
+    geodesic_system as geodesic_system,
+)
+from extremal.numerics._mechanics import (
+    JacobiComparison as JacobiComparison,
+)
+from extremal.numerics._mechanics import (
+    newton_vs_jacobi as newton_vs_jacobi,
+)
+from extremal.numerics._methods import (
+    DormandPrince54 as DormandPrince54,
+)
+from extremal.numerics._methods import (
+    DormandPrince853 as DormandPrince853,
+)
+from extremal.numerics._methods import (
+    FixedStep as FixedStep,
+)
+from extremal.numerics._methods import (
+    Method as Method,
+)
+from extremal.numerics._metric_function import (
+    CentralDifference as CentralDifference,
+)
+from extremal.numerics._metric_function import (
+    MetricFunction as MetricFunction,
+)
+from extremal.numerics._metric_function import (
+    SymbolicTrace as SymbolicTrace,
+)
+from extremal.numerics._metric_function import (
+    TorchAutodiff as TorchAutodiff,
+)
+from extremal.numerics._metric_function import (
+    TraceError as TraceError,
+)
+from extremal.numerics._metric_function import (
+    metric_jet as metric_jet,
+)
+from extremal.numerics._metric_function import (
+    trace_metric as trace_metric,
+)
+from extremal.numerics._runge_kutta import (
+    ODESolution as ODESolution,
+)
+from extremal.numerics._runge_kutta import (
+    integrate as integrate,
+)
+from extremal.numerics._status import (
+    Status as Status,
+)
+from extremal.numerics._status import (
+    status_counts as status_counts,
+)
+from extremal.numerics._tableaux import (
+    DOP853 as DOP853,
+)
+from extremal.numerics._tableaux import (
+    DOPRI5 as DOPRI5,
+)
+from extremal.numerics._tableaux import (
+    ButcherTableau as ButcherTableau,
+)
+from extremal.numerics._trajectories import (
+    TrajectoryBatch as TrajectoryBatch,
+)
+from extremal.numerics._trajectories import (
+    compile_lagrangian as compile_lagrangian,
+)
+from extremal.numerics._trajectories import (
+    trajectories as trajectories,
+)
 
 __all__ = [
     "DOP853",

@@ -1,7 +1,7 @@
 """Steepest descent under a metric, Muon, and learning rates from gradient norms.
 
-The schedules (:mod:`extremal.optim.schedules`) and bound calculators
-(:mod:`extremal.optim.bounds`) need NumPy only and are imported with this package. Every
+The schedules (:mod:`extremal.optim`) and bound calculators
+(:mod:`extremal.optim`) need NumPy only and are imported with this package. Every
 other name (``msign``, ``Muon``, ``GradNormLR``, ...) needs PyTorch and is imported on
 first access; without torch that access raises
 :class:`~extremal.errors.MissingDependencyError` naming the ``torch`` extra.
@@ -10,51 +10,81 @@ first access; without torch that access raises
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING
 
 from extremal._optional import require
-from extremal.optim.bounds import (
-    average_bound,
-    last_iterate_bound_1,
-    last_iterate_bound_2,
-    last_iterate_bound_2_best_final,
-    old_average_bound,
-    weighted_average_bound,
+from extremal.optim._bounds import (
+    average_bound as average_bound,
 )
-from extremal.optim.schedules import (
-    AdaGradNorm,
-    InverseSquare,
-    LastIterate,
-    RefinedCausal,
-    constant,
-    constant_optimal,
-    cosine,
-    inverse_square_optimal,
-    last_iterate_constant,
-    linear_decay,
-    recency_weighted_sq,
-    refined,
+from extremal.optim._bounds import (
+    last_iterate_bound_1 as last_iterate_bound_1,
+)
+from extremal.optim._bounds import (
+    last_iterate_bound_2 as last_iterate_bound_2,
+)
+from extremal.optim._bounds import (
+    last_iterate_bound_2_best_final as last_iterate_bound_2_best_final,
+)
+from extremal.optim._bounds import (
+    old_average_bound as old_average_bound,
+)
+from extremal.optim._bounds import (
+    weighted_average_bound as weighted_average_bound,
+)
+from extremal.optim._schedules import (
+    AdaGradNorm as AdaGradNorm,
+)
+from extremal.optim._schedules import (
+    InverseSquare as InverseSquare,
+)
+from extremal.optim._schedules import (
+    LastIterate as LastIterate,
+)
+from extremal.optim._schedules import (
+    RefinedCausal as RefinedCausal,
+)
+from extremal.optim._schedules import (
+    constant as constant,
+)
+from extremal.optim._schedules import (
+    constant_optimal as constant_optimal,
+)
+from extremal.optim._schedules import (
+    cosine as cosine,
+)
+from extremal.optim._schedules import (
+    inverse_square_optimal as inverse_square_optimal,
+)
+from extremal.optim._schedules import (
+    last_iterate_constant as last_iterate_constant,
+)
+from extremal.optim._schedules import (
+    linear_decay as linear_decay,
+)
+from extremal.optim._schedules import (
+    recency_weighted_sq as recency_weighted_sq,
+)
+from extremal.optim._schedules import (
+    refined as refined,
 )
 
 if TYPE_CHECKING:
-    from extremal.optim.feature_space import feature_step, output_change, reachable_projector
-    from extremal.optim.isotropy import Isotropy, IsotropyMonitor, isotropy
-    from extremal.optim.lr_schedulers import (
+    from extremal.optim._feature_space import feature_step, output_change, reachable_projector
+    from extremal.optim._isotropy import Isotropy, IsotropyMonitor, isotropy
+    from extremal.optim._lr_schedulers import (
         GradNormLR,
         GradNormRecorder,
         GradNormRule,
         global_grad_norm,
     )
-    from extremal.optim.msign import (
+    from extremal.optim._msign import (
         JORDAN_QUINTIC,
         MINIMAX_QUINTIC,
         NewtonSchulz,
         SVDPolar,
         msign,
     )
-    from extremal.optim.muon import (
+    from extremal.optim._muon import (
         AspectRatioScale,
         MatchAdamWRMS,
         Muon,
@@ -62,8 +92,8 @@ if TYPE_CHECKING:
         muon_param_groups,
         muon_update,
     )
-    from extremal.optim.steepest import Frobenius, MaxNorm, Spectral, dual_norm, steepest_direction
-    from extremal.optim.whitening import FeatureDiagonal, FullWhitening, SampleDiagonal, whiten
+    from extremal.optim._steepest import Frobenius, MaxNorm, Spectral, dual_norm, steepest_direction
+    from extremal.optim._whitening import FeatureDiagonal, FullWhitening, SampleDiagonal, whiten
 
 _TORCH_NAMES: dict[str, str] = {
     **dict.fromkeys(("feature_step", "output_change", "reachable_projector"), "feature_space"),
@@ -93,29 +123,9 @@ def __getattr__(name: str) -> object:
     if module is None:
         raise AttributeError(f"module 'extremal.optim' has no attribute {name!r}")
     require("torch", extra="torch")
-    value = getattr(importlib.import_module(f"extremal.optim.{module}"), name)
+    value = getattr(importlib.import_module(f"extremal.optim._{module}"), name)
     globals()[name] = value
     return value
-
-
-class _OptimModule(types.ModuleType):
-    """Keep a public function when the import system binds its same-named submodule.
-
-    Importing ``extremal.optim.msign`` (or ``.isotropy``) sets the package attribute of
-    that name to the submodule; the function of the same name is kept instead.
-    """
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if (
-            isinstance(value, types.ModuleType)
-            and _TORCH_NAMES.get(name) == name
-            and value.__name__ == f"{__name__}.{name}"
-        ):
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _OptimModule
 
 
 def __dir__() -> list[str]:

@@ -65,7 +65,7 @@ def to_plain(obj: object, kinds: Sequence[type], where: str) -> dict[str, Any]:
 
     Examples
     --------
-    >>> from extremal.optim.msign import NewtonSchulz, SVDPolar
+    >>> from extremal.optim._msign import NewtonSchulz, SVDPolar
     >>> to_plain(SVDPolar(rtol=1e-3), (NewtonSchulz, SVDPolar), "method")
     {'type': 'SVDPolar', 'rtol': 0.001}
     """
@@ -92,7 +92,7 @@ def from_plain(data: object, kinds: Sequence[type], where: str) -> Any:
 
     Examples
     --------
-    >>> from extremal.optim.msign import NewtonSchulz, SVDPolar
+    >>> from extremal.optim._msign import NewtonSchulz, SVDPolar
     >>> from_plain({"type": "NewtonSchulz", "coeffs": [[3.0, -3.0, 1.0]], "steps": 2, "dtype": "torch.float32"},
     ...            (NewtonSchulz, SVDPolar), "method")
     NewtonSchulz(coeffs=((3.0, -3.0, 1.0),), steps=2, dtype=torch.float32)

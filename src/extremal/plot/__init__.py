@@ -1,8 +1,26 @@
 """Plots of geodesics and trajectories (needs the ``plot`` extra; matplotlib is imported lazily)."""
 
-from extremal.plot.demo import demo_figures
-from extremal.plot.geodesics import plot_chart, plot_drift, plot_embedded, plot_newton_jacobi, plot_path
-from extremal.plot.trajectories import plot_trajectories
+from extremal.plot._demo import (
+    demo_figures as demo_figures,
+)
+from extremal.plot._geodesics import (
+    plot_chart as plot_chart,
+)
+from extremal.plot._geodesics import (
+    plot_drift as plot_drift,
+)
+from extremal.plot._geodesics import (
+    plot_embedded as plot_embedded,
+)
+from extremal.plot._geodesics import (
+    plot_newton_jacobi as plot_newton_jacobi,
+)
+from extremal.plot._geodesics import (
+    plot_path as plot_path,
+)
+from extremal.plot._trajectories import (
+    plot_trajectories as plot_trajectories,
+)
 
 __all__ = [
     "demo_figures",

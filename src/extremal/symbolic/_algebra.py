@@ -17,9 +17,9 @@ from typing import Any
 import sympy as sp
 
 from extremal.symbolic._calculus import diff_real
+from extremal.symbolic._metric import Metric
 from extremal.symbolic._rational import Frac, RationalField, Unsupported, field_for
-from extremal.symbolic.metric import Metric
-from extremal.symbolic.simplification import readable
+from extremal.symbolic._simplification import readable
 
 __all__ = ["FracAlgebra", "SympyAlgebra", "algebra_for"]
 

@@ -6,7 +6,7 @@ For ``M = U Σ V^T`` (thin SVD) the matrix sign replaces every singular value by
 
 with the pseudo-inverse square root, so a zero singular value stays zero. It is the polar
 factor of ``M``, the nearest semi-orthogonal matrix to ``M`` in Frobenius norm, and the
-steepest-descent direction under the spectral norm (see :mod:`extremal.optim.steepest`).
+steepest-descent direction under the spectral norm (see :mod:`extremal.optim`).
 
 Both methods first rescale each matrix by an exact power of two so that its largest entry
 lies in ``[1/2, 1)``, so the result is the same for ``M`` and ``2^k M`` bit for bit, and for

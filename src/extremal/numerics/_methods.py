@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from extremal.errors import InputError
 from extremal.numerics._checks import count, positive
-from extremal.numerics.tableaux import DOP853, DOPRI5, ButcherTableau
+from extremal.numerics._tableaux import DOP853, DOPRI5, ButcherTableau
 
 __all__ = ["DormandPrince54", "DormandPrince853", "FixedStep", "Method"]
 

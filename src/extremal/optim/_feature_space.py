@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING
 
 from extremal._optional import require
 from extremal.errors import InputError
-from extremal.optim.msign import SVDPolar, msign
-from extremal.optim.steepest import Frobenius, MaxNorm, Spectral
+from extremal.optim._msign import SVDPolar, msign
+from extremal.optim._steepest import Frobenius, MaxNorm, Spectral
 
 if TYPE_CHECKING:
     import torch

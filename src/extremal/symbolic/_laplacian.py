@@ -16,11 +16,16 @@ import sympy as sp
 from extremal.errors import InputError
 from extremal.symbolic._boundary import guarded
 from extremal.symbolic._calculus import diff_real
-from extremal.symbolic.coordinates import Mapping_, change_field_coordinates, jacobian_determinant, point_transformation
-from extremal.symbolic.field import FieldLagrangian, field_equations
-from extremal.symbolic.metric import Metric
-from extremal.symbolic.parsing import as_symbols
-from extremal.symbolic.simplification import readable
+from extremal.symbolic._coordinates import (
+    Mapping_,
+    change_field_coordinates,
+    jacobian_determinant,
+    point_transformation,
+)
+from extremal.symbolic._field import FieldLagrangian, field_equations
+from extremal.symbolic._metric import Metric
+from extremal.symbolic._parsing import as_symbols
+from extremal.symbolic._simplification import readable
 
 __all__ = ["laplace_beltrami", "laplacian_from_action"]
 

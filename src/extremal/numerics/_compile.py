@@ -44,7 +44,7 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from extremal._optional import require
 from extremal.errors import InputError
-from extremal.symbolic.parsing import as_symbols, parse
+from extremal.symbolic._parsing import as_symbols, parse
 
 __all__ = [
     "Backend",

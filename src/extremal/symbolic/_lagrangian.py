@@ -20,9 +20,9 @@ import sympy as sp
 from extremal.errors import InputError, SingularMetricError
 from extremal.symbolic._boundary import guarded
 from extremal.symbolic._calculus import diff_real
+from extremal.symbolic._parsing import as_symbols, check_name_clashes, check_same_symbols, parse
 from extremal.symbolic._rational import Unsupported, solve_linear
-from extremal.symbolic.parsing import as_symbols, check_name_clashes, check_same_symbols, parse
-from extremal.symbolic.simplification import is_zero, probably_nonzero, readable
+from extremal.symbolic._simplification import is_zero, probably_nonzero, readable
 
 __all__ = [
     "EquationsOfMotion",

@@ -23,16 +23,16 @@ from numpy.typing import ArrayLike, NDArray
 from extremal.errors import InputError
 from extremal.numerics._checks import check_size, pair_rows, real_array, samples
 from extremal.numerics._checks import rows as read_rows
-from extremal.numerics.compile import CompiledFunction, compile_function, compile_rhs
-from extremal.numerics.methods import DormandPrince853, Method
-from extremal.numerics.runge_kutta import integrate
-from extremal.numerics.status import Status
-from extremal.numerics.trajectories import compile_lagrangian
-from extremal.symbolic.christoffel import christoffel
-from extremal.symbolic.jacobi import jacobi_metric, mechanical_lagrangian
-from extremal.symbolic.lagrangian import velocity_symbol
-from extremal.symbolic.metric import Metric
-from extremal.symbolic.parsing import parse
+from extremal.numerics._compile import CompiledFunction, compile_function, compile_rhs
+from extremal.numerics._methods import DormandPrince853, Method
+from extremal.numerics._runge_kutta import integrate
+from extremal.numerics._status import Status
+from extremal.numerics._trajectories import compile_lagrangian
+from extremal.symbolic._christoffel import christoffel
+from extremal.symbolic._jacobi import jacobi_metric, mechanical_lagrangian
+from extremal.symbolic._lagrangian import velocity_symbol
+from extremal.symbolic._metric import Metric
+from extremal.symbolic._parsing import parse
 
 __all__ = ["JacobiComparison", "newton_vs_jacobi"]
 

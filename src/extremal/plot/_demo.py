@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 
 from extremal.errors import InputError
-from extremal.numerics.geodesic_ivp import geodesics
-from extremal.numerics.mechanics import newton_vs_jacobi
-from extremal.plot.geodesics import _pyplot, plot_drift, plot_embedded, plot_newton_jacobi
-from extremal.symbolic.metric import Metric
+from extremal.numerics._geodesic_ivp import geodesics
+from extremal.numerics._mechanics import newton_vs_jacobi
+from extremal.plot._geodesics import _pyplot, plot_drift, plot_embedded, plot_newton_jacobi
+from extremal.symbolic._metric import Metric
 
 __all__ = ["demo_figures"]
 

@@ -17,10 +17,10 @@ import sympy as sp
 
 from extremal.errors import InputError, SingularMetricError
 from extremal.symbolic._boundary import guarded
-from extremal.symbolic.coordinates import Mapping_, jacobian_determinant, leading_sign, point_transformation
-from extremal.symbolic.lagrangian import Lagrangian, velocity_symbol
-from extremal.symbolic.parsing import as_symbols, check_name_clashes, check_same_symbols, parse
-from extremal.symbolic.simplification import is_zero, probably_nonzero, readable
+from extremal.symbolic._coordinates import Mapping_, jacobian_determinant, leading_sign, point_transformation
+from extremal.symbolic._lagrangian import Lagrangian, velocity_symbol
+from extremal.symbolic._parsing import as_symbols, check_name_clashes, check_same_symbols, parse
+from extremal.symbolic._simplification import is_zero, probably_nonzero, readable
 
 __all__ = ["Metric", "euclidean"]
 

@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError
 from extremal.numerics._checks import check_size, pair_rows, rows, samples
-from extremal.numerics.compile import (
+from extremal.numerics._compile import (
     Backend,
     CompiledFunction,
     NumPyBackend,
@@ -26,11 +26,11 @@ from extremal.numerics.compile import (
     compile_rhs,
     with_backend,
 )
-from extremal.numerics.events import Event
-from extremal.numerics.methods import DormandPrince853, Method
-from extremal.numerics.runge_kutta import integrate
-from extremal.numerics.status import Status
-from extremal.symbolic.lagrangian import Lagrangian, energy, euler_lagrange
+from extremal.numerics._events import Event
+from extremal.numerics._methods import DormandPrince853, Method
+from extremal.numerics._runge_kutta import integrate
+from extremal.numerics._status import Status
+from extremal.symbolic._lagrangian import Lagrangian, energy, euler_lagrange
 
 __all__ = ["TrajectoryBatch", "compile_lagrangian", "trajectories"]
 

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from extremal.errors import InputError
 from extremal.numerics._checks import count, positive
-from extremal.numerics.geodesic_system import GeodesicSystem
+from extremal.numerics._geodesic_system import GeodesicSystem
 
 __all__ = ["Collocation"]
 

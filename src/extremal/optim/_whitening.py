@@ -6,7 +6,7 @@ solution is :math:`A = (X^\top X)^{-1/2}`, the whitening
 
 .. math:: X (X^\top X)^{-1/2} = (X X^\top)^{-1/2} X = \operatorname{msign}(X),
 
-which is exactly the matrix sign of :mod:`extremal.optim.msign` (so a rank-deficient ``X``
+which is exactly the matrix sign of :mod:`extremal.optim` (so a rank-deficient ``X``
 uses the pseudo-inverse). Keeping only the diagonal of a Gram matrix gives the
 normalisation layers:
 
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from extremal._optional import require
 from extremal.errors import InputError
-from extremal.optim.msign import SVDPolar, msign
+from extremal.optim._msign import SVDPolar, msign
 
 if TYPE_CHECKING:
     import torch

@@ -16,8 +16,8 @@ from sympy.calculus.euler import euler_equations
 
 from extremal.errors import InputError
 from extremal.symbolic._boundary import guarded
-from extremal.symbolic.parsing import as_symbols, check_name_clashes, parse
-from extremal.symbolic.simplification import readable
+from extremal.symbolic._parsing import as_symbols, check_name_clashes, parse
+from extremal.symbolic._simplification import readable
 
 __all__ = ["FieldLagrangian", "field_equations"]
 

@@ -17,11 +17,11 @@ import sympy as sp
 
 from extremal.errors import InputError
 from extremal.symbolic._boundary import guarded
-from extremal.symbolic.geodesic import geodesic_equations
-from extremal.symbolic.lagrangian import Lagrangian
-from extremal.symbolic.metric import Metric
-from extremal.symbolic.parsing import parse
-from extremal.symbolic.simplification import readable
+from extremal.symbolic._geodesic import geodesic_equations
+from extremal.symbolic._lagrangian import Lagrangian
+from extremal.symbolic._metric import Metric
+from extremal.symbolic._parsing import parse
+from extremal.symbolic._simplification import readable
 
 __all__ = [
     "conformal_mechanics",

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from extremal._optional import require
 from extremal.errors import InputError
-from extremal.optim.msign import NewtonSchulz, SVDPolar, msign
+from extremal.optim._msign import NewtonSchulz, SVDPolar, msign
 
 if TYPE_CHECKING:
     import torch

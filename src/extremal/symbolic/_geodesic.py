@@ -5,8 +5,8 @@ from __future__ import annotations
 import sympy as sp
 
 from extremal.symbolic._boundary import guarded
-from extremal.symbolic.lagrangian import EquationsOfMotion, euler_lagrange
-from extremal.symbolic.metric import Metric
+from extremal.symbolic._lagrangian import EquationsOfMotion, euler_lagrange
+from extremal.symbolic._metric import Metric
 
 __all__ = ["geodesic_equations"]
 

@@ -32,9 +32,9 @@ import sympy as sp
 from extremal.errors import InputError
 from extremal.symbolic._algebra import algebra_for
 from extremal.symbolic._boundary import guarded
-from extremal.symbolic.christoffel import _first_kind, _second_kind
-from extremal.symbolic.components import Components
-from extremal.symbolic.metric import Metric
+from extremal.symbolic._christoffel import _first_kind, _second_kind
+from extremal.symbolic._components import Components
+from extremal.symbolic._metric import Metric
 
 __all__ = [
     "Ricci",

@@ -20,10 +20,10 @@ import sympy as sp
 
 from extremal.errors import InputError, SingularMetricError
 from extremal.symbolic._boundary import guarded
-from extremal.symbolic.field import FieldLagrangian
-from extremal.symbolic.lagrangian import Lagrangian, velocity_symbol
-from extremal.symbolic.parsing import as_symbols, parse
-from extremal.symbolic.simplification import is_zero, probably_nonzero, readable
+from extremal.symbolic._field import FieldLagrangian
+from extremal.symbolic._lagrangian import Lagrangian, velocity_symbol
+from extremal.symbolic._parsing import as_symbols, parse
+from extremal.symbolic._simplification import is_zero, probably_nonzero, readable
 
 __all__ = ["change_coordinates", "change_field_coordinates", "simplify_in_chart"]
 

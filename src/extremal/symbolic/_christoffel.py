@@ -23,11 +23,11 @@ import sympy as sp
 from extremal.errors import InputError
 from extremal.symbolic._algebra import algebra_for
 from extremal.symbolic._boundary import guarded
+from extremal.symbolic._components import Components
+from extremal.symbolic._lagrangian import euler_lagrange
+from extremal.symbolic._metric import Metric
 from extremal.symbolic._rational import Unsupported, field_for
-from extremal.symbolic.components import Components
-from extremal.symbolic.lagrangian import euler_lagrange
-from extremal.symbolic.metric import Metric
-from extremal.symbolic.simplification import canonical, readable
+from extremal.symbolic._simplification import canonical, readable
 
 __all__ = ["Christoffel", "christoffel"]
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from extremal.numerics.trajectories import TrajectoryBatch
-from extremal.plot.geodesics import _pyplot
+from extremal.numerics._trajectories import TrajectoryBatch
+from extremal.plot._geodesics import _pyplot
 
 __all__ = ["plot_trajectories"]
 

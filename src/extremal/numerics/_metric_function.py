@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from extremal._optional import require
 from extremal.errors import InputError
 from extremal.numerics._checks import count
-from extremal.symbolic.metric import Metric
+from extremal.symbolic._metric import Metric
 
 __all__ = [
     "CentralDifference",

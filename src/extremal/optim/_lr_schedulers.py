@@ -1,7 +1,7 @@
 r"""PyTorch learning-rate schedulers driven by the gradient norm of each step.
 
 :class:`GradNormLR` sets ``lr = base_lr · η_t`` before every ``optimizer.step()``, where
-``η_t = rule.rate(G_1..G_t, R)`` is one of the rules of :mod:`extremal.optim.schedules`
+``η_t = rule.rate(G_1..G_t, R)`` is one of the rules of :mod:`extremal.optim`
 and ``G_t`` is the global norm of the gradients about to be applied. With ``radius=None``
 (the parameter-free mode) ``R`` is estimated online as the largest distance travelled
 from the initial point, as in DoG.
@@ -54,8 +54,8 @@ from numpy.typing import ArrayLike, NDArray
 from extremal._optional import require
 from extremal.errors import InputError, IntegrationError
 from extremal.optim._checkpoint import from_plain, to_plain
+from extremal.optim._schedules import AdaGradNorm, InverseSquare, LastIterate, RefinedCausal
 from extremal.optim._validate import is_real
-from extremal.optim.schedules import AdaGradNorm, InverseSquare, LastIterate, RefinedCausal
 
 if TYPE_CHECKING:
     import torch
@@ -273,7 +273,7 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
 
     .. math:: \text{lr}_t = \text{initial\_lr} \cdot \texttt{rule.rate}(G_1..G_t,\; R_t)
 
-    ``rule`` is a causal rule of :mod:`extremal.optim.schedules`: :class:`AdaGradNorm`,
+    ``rule`` is a causal rule of :mod:`extremal.optim`: :class:`AdaGradNorm`,
     :class:`InverseSquare`, :class:`LastIterate` or :class:`RefinedCausal`.
 
     With ``radius`` given, ``R_t = radius`` and the rule sees the raw norms. In the
@@ -377,7 +377,7 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
         if not callable(getattr(rule, "rate", None)):
             raise InputError(
                 f"rule must have a rate(norms, radius) method; got {type(rule).__name__}. "
-                "Pass a rule from extremal.optim.schedules such as AdaGradNorm()."
+                "Pass a rule from extremal.optim such as AdaGradNorm()."
             )
         if radius is not None and not (is_real(radius) and 0 < radius < math.inf):
             raise InputError(

@@ -1,6 +1,6 @@
 r"""Boundary-value geodesics (the logarithm map): the geodesic from :math:`x_a` to :math:`x_b`.
 
-Chebyshev collocation (:mod:`extremal.numerics.collocation`) is tried first: Newton on the
+Chebyshev collocation (:mod:`extremal.numerics`) is tried first: Newton on the
 node values of the whole path, certified by its trailing coefficients. Pairs it does not
 resolve go to shooting, which solves :math:`F(v) = \exp_{x_a}(v) - x_b = 0` by damped Newton iterations, all pairs
 of the batch at once; the Jacobian :math:`\partial\exp_{x_a}(v)/\partial v` comes from central
@@ -28,20 +28,20 @@ from numpy.typing import ArrayLike, NDArray
 from extremal.errors import InputError, IntegrationError
 from extremal.numerics._checks import check_size, count, flag, pair_rows, positive
 from extremal.numerics._checks import rows as read_rows
-from extremal.numerics.collocation import (
+from extremal.numerics._collocation import (
     Collocation,
     collocate,
     collocate_by_continuation,
     interpolation_matrix,
     length_and_velocity,
 )
-from extremal.numerics.geodesic_ivp import _boundaries, chart_defects
-from extremal.numerics.geodesic_system import GeodesicSystem, geodesic_system
-from extremal.numerics.methods import DormandPrince54, DormandPrince853, FixedStep, Method
-from extremal.numerics.metric_function import MetricFunction
-from extremal.numerics.runge_kutta import integrate
-from extremal.numerics.status import Status, status_counts
-from extremal.symbolic.metric import Metric
+from extremal.numerics._geodesic_ivp import _boundaries, chart_defects
+from extremal.numerics._geodesic_system import GeodesicSystem, geodesic_system
+from extremal.numerics._methods import DormandPrince54, DormandPrince853, FixedStep, Method
+from extremal.numerics._metric_function import MetricFunction
+from extremal.numerics._runge_kutta import integrate
+from extremal.numerics._status import Status, status_counts
+from extremal.symbolic._metric import Metric
 
 __all__ = ["GeodesicPath", "PathEnergy", "Shooting", "geodesic_between"]
 

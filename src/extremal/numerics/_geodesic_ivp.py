@@ -17,14 +17,14 @@ from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError, IntegrationError, SingularMetricError
 from extremal.numerics._checks import check_size, flag, pair_rows, rows, samples
-from extremal.numerics.compile import Backend, CompiledFunction, NumPyBackend, check_backend, with_backend
-from extremal.numerics.events import Event
-from extremal.numerics.geodesic_system import GeodesicSystem, geodesic_system
-from extremal.numerics.methods import DormandPrince853, Method
-from extremal.numerics.metric_function import MetricFunction
-from extremal.numerics.runge_kutta import RHS, integrate
-from extremal.numerics.status import Status, status_counts
-from extremal.symbolic.metric import Metric
+from extremal.numerics._compile import Backend, CompiledFunction, NumPyBackend, check_backend, with_backend
+from extremal.numerics._events import Event
+from extremal.numerics._geodesic_system import GeodesicSystem, geodesic_system
+from extremal.numerics._methods import DormandPrince853, Method
+from extremal.numerics._metric_function import MetricFunction
+from extremal.numerics._runge_kutta import RHS, integrate
+from extremal.numerics._status import Status, status_counts
+from extremal.symbolic._metric import Metric
 
 __all__ = ["GeodesicBatch", "chart_defects", "geodesics"]
 

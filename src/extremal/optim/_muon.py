@@ -52,8 +52,8 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from extremal._optional import require
 from extremal.errors import InputError
 from extremal.optim._checkpoint import from_plain, to_plain
+from extremal.optim._msign import NewtonSchulz, SVDPolar, msign
 from extremal.optim._validate import is_real
-from extremal.optim.msign import NewtonSchulz, SVDPolar, msign
 
 if TYPE_CHECKING:
     import torch

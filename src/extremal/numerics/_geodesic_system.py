@@ -31,8 +31,8 @@ import sympy as sp
 from numpy.typing import NDArray
 
 from extremal.errors import InputError
-from extremal.numerics.compile import compile_function, compile_rhs
-from extremal.numerics.metric_function import (
+from extremal.numerics._compile import compile_function, compile_rhs
+from extremal.numerics._metric_function import (
     MetricFunction,
     SymbolicTrace,
     TorchAutodiff,
@@ -40,9 +40,9 @@ from extremal.numerics.metric_function import (
     metric_jet,
     trace_metric,
 )
-from extremal.symbolic.christoffel import christoffel
-from extremal.symbolic.lagrangian import velocity_symbol
-from extremal.symbolic.metric import Metric
+from extremal.symbolic._christoffel import christoffel
+from extremal.symbolic._lagrangian import velocity_symbol
+from extremal.symbolic._metric import Metric
 
 __all__ = ["GeodesicSystem", "geodesic_system"]
 

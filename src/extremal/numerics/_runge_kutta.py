@@ -23,11 +23,11 @@ from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError, IntegrationError
 from extremal.numerics._checks import check_size, flag, real_array, sequence_of
-from extremal.numerics.compile import CompiledFunction, NumPyBackend, _second_order_part
-from extremal.numerics.events import Event
-from extremal.numerics.methods import DormandPrince54, DormandPrince853, FixedStep, Method
-from extremal.numerics.status import Status, status_counts
-from extremal.numerics.tableaux import ButcherTableau
+from extremal.numerics._compile import CompiledFunction, NumPyBackend, _second_order_part
+from extremal.numerics._events import Event
+from extremal.numerics._methods import DormandPrince54, DormandPrince853, FixedStep, Method
+from extremal.numerics._status import Status, status_counts
+from extremal.numerics._tableaux import ButcherTableau
 
 __all__ = ["ODESolution", "integrate"]
 
