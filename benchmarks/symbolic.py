@@ -28,9 +28,8 @@ import sympy as sp
 import extremal
 from extremal.examples import flrw, kerr, schwarzschild
 from extremal.symbolic._algebra import algebra_for
-from extremal.symbolic._rational import field_for
-from extremal.symbolic.christoffel import _first_kind, _second_kind, christoffel
-from extremal.symbolic.curvature import (
+from extremal.symbolic._christoffel import _first_kind, _second_kind, christoffel
+from extremal.symbolic._curvature import (
     _lowered,
     _ricci,
     _scalar,
@@ -39,7 +38,8 @@ from extremal.symbolic.curvature import (
     ricci_tensor,
     riemann_tensor,
 )
-from extremal.symbolic.metric import Metric
+from extremal.symbolic._metric import Metric
+from extremal.symbolic._rational import field_for
 
 t, r, th, ph = sp.symbols("t r theta phi")
 

@@ -29,7 +29,8 @@ from extremal import (
 )
 from extremal.errors import ExtremalError, TimeLimitError
 
-pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # a time limit landing in a gc callback
+# a time limit that lands in a garbage-collector callback is reported by Python as ignored
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 EXAMPLES = int(os.environ.get("EXTREMAL_FUZZ_EXAMPLES", "150"))
 BUDGET = 3.0
 FUZZ = settings(
