@@ -258,7 +258,7 @@ def readable(expr: sp.Expr) -> sp.Expr:
     candidates = []
     for form in {canonical(expr, "sin"), canonical(expr, "cos")}:
         candidates += [form, sp.expand(form)]
-        if sp.count_ops(form) <= _FACTOR_LIMIT:
+        if sp.count_ops(form) <= _FACTOR_LIMIT and _degree(form) <= _FACTOR_DEGREE:
             candidates.append(sp.factor(form))
     if magnitudes is not None:
         candidates = [magnitudes.restore(c) for c in candidates]
@@ -266,3 +266,9 @@ def readable(expr: sp.Expr) -> sp.Expr:
 
 
 _FACTOR_LIMIT = 60
+_FACTOR_DEGREE = 24  # factoring x**1000 - E takes minutes (Wang's algorithm); no readable form needs it
+
+
+def _degree(expr: sp.Expr) -> int:
+    """The largest integer exponent in ``expr`` (0 if none)."""
+    return max((abs(int(p.exp)) for p in expr.atoms(sp.Pow) if p.exp.is_Integer), default=0)
