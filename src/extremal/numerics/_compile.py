@@ -536,7 +536,7 @@ def compile_rhs(
 
 
 @lru_cache(maxsize=64)
-def _second_order_part(f: CompiledFunction) -> CompiledFunction | None:
+def second_order_part(f: CompiledFunction) -> CompiledFunction | None:
     r"""The acceleration half of :math:`(\dot x, \dot v) = (v, a(t, x, v))`, or ``None`` for other systems.
 
     When the first ``n`` of ``2n`` components of ``f`` are the last ``n`` inputs, the returned

@@ -35,7 +35,7 @@ from extremal.numerics._collocation import (
     interpolation_matrix,
     length_and_velocity,
 )
-from extremal.numerics._geodesic_ivp import _boundaries, chart_defects
+from extremal.numerics._geodesic_ivp import chart_boundary_events, chart_defects
 from extremal.numerics._geodesic_system import GeodesicSystem, geodesic_system
 from extremal.numerics._methods import DormandPrince54, DormandPrince853, FixedStep, Method
 from extremal.numerics._metric_function import MetricFunction
@@ -165,7 +165,8 @@ class GeodesicPath:
 
 
 def _endpoints(system: GeodesicSystem, x_a: Array, v: Array, method: Method) -> tuple[Array, NDArray[np.bool_]]:
-    sol = integrate(system.rhs, np.concatenate([x_a, v], axis=1), (0.0, 1.0), method, boundaries=_boundaries(system))
+    y0 = np.concatenate([x_a, v], axis=1)
+    sol = integrate(system.rhs, y0, (0.0, 1.0), method, boundaries=chart_boundary_events(system))
     return sol.y_final[:, : system.dim], sol.status == Status.SUCCESS
 
 
@@ -401,7 +402,7 @@ def geodesic_between(
     if good.size:
         sol = integrate(
             system.rhs, np.concatenate([A[good], v[good]], axis=1), (0.0, 1.0), shooting.method, t_eval=s,
-            boundaries=_boundaries(system),
+            boundaries=chart_boundary_events(system),
         )
         paths[good] = sol.y[..., :n]
     with np.errstate(all="ignore"):

@@ -138,7 +138,7 @@ def chart_defects(system: GeodesicSystem, x: Array) -> NDArray[np.bool_]:
     return ~finite | (np.abs(det) <= 8 * np.finfo(float).eps * scale)
 
 
-def _boundaries(system: GeodesicSystem) -> tuple[Event, ...]:
+def chart_boundary_events(system: GeodesicSystem) -> tuple[Event, ...]:
     """The chart's edge as a boundary event of :func:`integrate` on the state ``(x, v)``."""
     edge = system.boundary
     if edge is None:
@@ -284,7 +284,7 @@ def geodesics(
     if good.size:
         sol = integrate(
             rhs, y_final[good], (sampled[0], sampled[-1]), method, t_eval=sampled, events=events,
-            boundaries=_boundaries(system),
+            boundaries=chart_boundary_events(system),
         )
         y[good], y_final[good], s_final[good] = sol.y, sol.y_final, sol.t_final
         status[good], event[good], n_steps[good] = sol.status, sol.event, sol.n_steps

@@ -44,7 +44,7 @@ class Christoffel(Components):
 
 
 @lru_cache(maxsize=64)
-def _first_kind(metric: Metric) -> list[list[list[Any]]]:
+def first_kind_table(metric: Metric) -> list[list[list[Any]]]:
     r"""First kind, as elements of ``algebra_for(metric)``: ``first[l][i][j]`` =
 
     .. math:: \Gamma_{l,ij} = \tfrac12(\partial_j g_{li} + \partial_i g_{lj} - \partial_l g_{ij})
@@ -62,10 +62,10 @@ def _first_kind(metric: Metric) -> list[list[list[Any]]]:
 
 
 @lru_cache(maxsize=64)
-def _second_kind(metric: Metric) -> list[list[list[Any]]]:
+def second_kind_table(metric: Metric) -> list[list[list[Any]]]:
     r"""``gamma[k][i][j]`` = :math:`\Gamma^k_{ij} = g^{kl}\Gamma_{l,ij}` as algebra elements."""
     alg, n = algebra_for(metric), metric.dim
-    ginv, first = alg.inverse, _first_kind(metric)
+    ginv, first = alg.inverse, first_kind_table(metric)
     table: list[list[list[Any]]] = [[[alg.zero] * n for _ in range(n)] for _ in range(n)]
     for k in range(n):
         for i in range(n):
@@ -80,7 +80,7 @@ def _second_kind(metric: Metric) -> list[list[list[Any]]]:
 
 
 def _by_formula(metric: Metric) -> list[list[list[sp.Expr]]]:
-    alg, n, gamma = algebra_for(metric), metric.dim, _second_kind(metric)
+    alg, n, gamma = algebra_for(metric), metric.dim, second_kind_table(metric)
     return [[[alg.to_sympy(gamma[k][i][j]) if i <= j else None for j in range(n)]
              for i in range(n)] for k in range(n)]
 

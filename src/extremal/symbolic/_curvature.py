@@ -32,7 +32,7 @@ import sympy as sp
 from extremal.errors import InputError
 from extremal.symbolic._algebra import algebra_for
 from extremal.symbolic._boundary import guarded
-from extremal.symbolic._christoffel import _first_kind, _second_kind
+from extremal.symbolic._christoffel import first_kind_table, second_kind_table
 from extremal.symbolic._components import Components
 from extremal.symbolic._metric import Metric
 
@@ -73,10 +73,10 @@ def _pairs(n: int) -> list[Pair]:
 
 
 @lru_cache(maxsize=64)
-def _lowered(metric: Metric) -> dict[tuple[Pair, Pair], Any]:
+def lowered_riemann_table(metric: Metric) -> dict[tuple[Pair, Pair], Any]:
     """Independent :math:`R_{abcd}` keyed by ``((a, b), (c, d))``, ``a < b``, ``c < d``."""
     alg, n = algebra_for(metric), metric.dim
-    first, second = _first_kind(metric), _second_kind(metric)
+    first, second = first_kind_table(metric), second_kind_table(metric)
     d1: dict[tuple[int, int, int], Any] = {}
     d2: dict[tuple[int, int, int, int], Any] = {}
 
@@ -117,7 +117,7 @@ def _lower(metric: Metric, a: int, b: int, c: int, d: int) -> Any:
     key = ((min(a, b), max(a, b)), (min(c, d), max(c, d)))
     if key[0] > key[1]:
         key = (key[1], key[0])
-    value = _lowered(metric)[key]
+    value = lowered_riemann_table(metric)[key]
     return value if sign > 0 else -value
 
 
@@ -160,7 +160,8 @@ def riemann_tensor(metric: Metric) -> Riemann:
 
 
 @lru_cache(maxsize=64)
-def _ricci(metric: Metric) -> list[list[Any]]:
+def ricci_table(metric: Metric) -> list[list[Any]]:
+    r"""``ric[b][d]`` = :math:`R_{bd} = g^{ac}R_{abcd}` as elements of ``algebra_for(metric)``."""
     alg, n = algebra_for(metric), metric.dim
     ginv = alg.inverse
     table: list[list[Any]] = [[alg.zero] * n for _ in range(n)]
@@ -175,9 +176,10 @@ def _ricci(metric: Metric) -> list[list[Any]]:
 
 
 @lru_cache(maxsize=64)
-def _scalar(metric: Metric) -> Any:
+def ricci_scalar_element(metric: Metric) -> Any:
+    r""":math:`R = g^{bd}R_{bd}` as an element of ``algebra_for(metric)``."""
     alg, n = algebra_for(metric), metric.dim
-    ginv, ric = alg.inverse, _ricci(metric)
+    ginv, ric = alg.inverse, ricci_table(metric)
     return alg.normal(alg.sum(
         ginv[a][b] * ric[a][b] for a in range(n) for b in range(n) if not alg.is_zero(ginv[a][b])
     ))
@@ -194,7 +196,7 @@ def ricci_tensor(metric: Metric) -> Ricci:
     >>> ricci_tensor(m)[1, 1]
     sin(theta)**2
     """
-    alg, n, ric = algebra_for(metric), metric.dim, _ricci(metric)
+    alg, n, ric = algebra_for(metric), metric.dim, ricci_table(metric)
     rows = [[alg.to_sympy(ric[b][d]) for d in range(n)] for b in range(n)]
     return Ricci(metric.coords, sp.ImmutableDenseNDimArray(rows), "R", (False, False))
 
@@ -209,7 +211,7 @@ def ricci_scalar(metric: Metric) -> sp.Expr:
     >>> ricci_scalar(Metric.from_line_element("(dx**2 + dy**2)/y**2", "x y"))
     -2
     """
-    return algebra_for(metric).to_sympy(_scalar(metric))
+    return algebra_for(metric).to_sympy(ricci_scalar_element(metric))
 
 
 @guarded("the Einstein tensor")
@@ -223,7 +225,7 @@ def einstein_tensor(metric: Metric) -> Ricci:
     True
     """
     alg, n = algebra_for(metric), metric.dim
-    ric, half_r = _ricci(metric), alg.scale(_scalar(metric), sp.Rational(-1, 2))
+    ric, half_r = ricci_table(metric), alg.scale(ricci_scalar_element(metric), sp.Rational(-1, 2))
     rows = [
         [alg.to_sympy(alg.normal(ric[a][b] + half_r * alg.g[a][b])) for b in range(n)]
         for a in range(n)
