@@ -17,6 +17,7 @@ __all__ = [
     "SingularMetricError",
     "SymbolicError",
     "TimeLimitError",
+    "TraceError",
 ]
 
 
@@ -38,6 +39,10 @@ class LimitError(InputError):
 
 class SingularMetricError(InputError):
     """A metric or Jacobian is degenerate (zero determinant) where it must not be."""
+
+
+class TraceError(InputError):
+    """A metric function cannot be followed with SymPy symbols (branches, unsupported calls)."""
 
 
 class SymbolicError(ExtremalError, ArithmeticError):

@@ -1,5 +1,8 @@
 """Numerics: batched geodesics and trajectories compiled from symbolic metrics and Lagrangians."""
 
+from extremal.errors import (
+    TraceError as TraceError,
+)
 from extremal.numerics._collocation import (
     Collocation as Collocation,
 )
@@ -86,9 +89,6 @@ from extremal.numerics._metric_function import (
 )
 from extremal.numerics._metric_function import (
     TorchAutodiff as TorchAutodiff,
-)
-from extremal.numerics._metric_function import (
-    TraceError as TraceError,
 )
 from extremal.numerics._metric_function import (
     metric_jet as metric_jet,

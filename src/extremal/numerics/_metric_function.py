@@ -23,7 +23,7 @@ import sympy as sp
 from numpy.typing import NDArray
 
 from extremal._optional import require
-from extremal.errors import InputError
+from extremal.errors import InputError, TraceError
 from extremal.numerics._checks import count
 from extremal.symbolic._metric import Metric
 
@@ -32,7 +32,6 @@ __all__ = [
     "MetricFunction",
     "SymbolicTrace",
     "TorchAutodiff",
-    "TraceError",
     "metric_jet",
     "trace_metric",
 ]
@@ -59,10 +58,6 @@ def _unwrap(value: Any) -> sp.Expr:
     if isinstance(value, sp.Expr):
         return value
     raise TypeError(f"cannot trace a value of type {type(value).__name__}")
-
-
-class TraceError(InputError):
-    """The metric function cannot be followed with SymPy symbols (branches, unsupported calls)."""
 
 
 class _Traced:

@@ -27,10 +27,12 @@ from extremal.symbolic._simplification import is_zero, probably_nonzero, readabl
 
 __all__ = ["change_coordinates", "change_field_coordinates", "simplify_in_chart"]
 
-Mapping_ = Mapping[sp.Symbol | str, sp.Expr | str] | Sequence[sp.Expr | str]
+CoordinateMap = Mapping[sp.Symbol | str, sp.Expr | str] | Sequence[sp.Expr | str]
+"""Old coordinates as functions of the new ones: ``{"x": "r*cos(theta)", "y": "r*sin(theta)"}``,
+or a sequence of expressions in the order of the old coordinates."""
 
 
-def point_transformation(old: Sequence[sp.Symbol], mapping: Mapping_, new: Sequence[sp.Symbol]) -> list[sp.Expr]:
+def point_transformation(old: Sequence[sp.Symbol], mapping: CoordinateMap, new: Sequence[sp.Symbol]) -> list[sp.Expr]:
     """The old coordinates as expressions in the new ones, checked for completeness."""
     names = {q.name: q for q in new}
     if isinstance(mapping, Mapping):
@@ -121,7 +123,7 @@ def _chart_coords(jacobian_det: sp.Expr, new: Sequence[sp.Symbol]) -> tuple[sp.S
 
 @guarded("the coordinate change")
 def change_coordinates(
-    lagrangian: Lagrangian, mapping: Mapping_, new_coords: str | Iterable[str | sp.Symbol]
+    lagrangian: Lagrangian, mapping: CoordinateMap, new_coords: str | Iterable[str | sp.Symbol]
 ) -> Lagrangian:
     r"""Rewrite a Lagrangian in new coordinates: :math:`L'(q, \dot q) = L(X(q), J\dot q)`.
 
@@ -162,7 +164,7 @@ def change_coordinates(
 
 @guarded("the coordinate change of the density")
 def change_field_coordinates(
-    lagrangian: FieldLagrangian, mapping: Mapping_, new_variables: str | Iterable[str | sp.Symbol]
+    lagrangian: FieldLagrangian, mapping: CoordinateMap, new_variables: str | Iterable[str | sp.Symbol]
 ) -> FieldLagrangian:
     r"""Rewrite a field density in new coordinates, volume element included.
 

@@ -17,7 +17,7 @@ from extremal.errors import InputError
 from extremal.symbolic._boundary import guarded
 from extremal.symbolic._calculus import diff_real
 from extremal.symbolic._coordinates import (
-    Mapping_,
+    CoordinateMap,
     change_field_coordinates,
     jacobian_determinant,
     point_transformation,
@@ -52,7 +52,7 @@ def laplace_beltrami(metric: Metric, f: sp.Expr | None = None) -> sp.Expr:
 
 @guarded("the Laplacian from the action")
 def laplacian_from_action(
-    mapping: Mapping_,
+    mapping: CoordinateMap,
     new_coords: str | Iterable[str | sp.Symbol],
     old_coords: str | Iterable[str | sp.Symbol] | None = None,
 ) -> sp.Expr:

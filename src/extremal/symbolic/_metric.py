@@ -17,7 +17,7 @@ import sympy as sp
 
 from extremal.errors import InputError, SingularMetricError
 from extremal.symbolic._boundary import guarded
-from extremal.symbolic._coordinates import Mapping_, jacobian_determinant, leading_sign, point_transformation
+from extremal.symbolic._coordinates import CoordinateMap, jacobian_determinant, leading_sign, point_transformation
 from extremal.symbolic._lagrangian import Lagrangian, velocity_symbol
 from extremal.symbolic._parsing import as_symbols, check_name_clashes, check_same_symbols, parse
 from extremal.symbolic._simplification import is_zero, probably_nonzero, readable
@@ -247,7 +247,7 @@ class Metric:
     @guarded("the pulled-back metric")
     def pullback(
         self,
-        mapping: Mapping_,
+        mapping: CoordinateMap,
         new_coords: str | Iterable[str | sp.Symbol],
     ) -> Metric:
         r"""The same metric in new coordinates: :math:`g' = J^T g J`, :math:`J = \partial x/\partial x'`.
