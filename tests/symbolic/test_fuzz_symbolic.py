@@ -1,7 +1,7 @@
 """Fuzz of the symbolic entry points: only extremal errors escape, nothing runs past its budget,
 and valid random inputs give results that pass an independent check.
 
-``EXTREMAL_FUZZ_EXAMPLES`` sets the number of examples per property (default 150).
+``EXTREMAL_FUZZ_EXAMPLES`` sets the number of examples per property (default 300).
 """
 
 import os
@@ -31,7 +31,7 @@ from extremal.errors import ExtremalError, TimeLimitError
 
 # a time limit that lands in a garbage-collector callback is reported by Python as ignored
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-EXAMPLES = int(os.environ.get("EXTREMAL_FUZZ_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("EXTREMAL_FUZZ_EXAMPLES", "300"))
 BUDGET = 3.0
 FUZZ = settings(
     max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
