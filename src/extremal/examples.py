@@ -16,7 +16,12 @@ def sphere(radius: str | sp.Expr = "a") -> Metric:
 
 
 def spherical_flat() -> Metric:
-    r"""Flat space in spherical coordinates (seed 001, eq. 23)."""
+    r"""Flat space in spherical coordinates, :math:`dr^2 + r^2d\theta^2 + r^2\sin^2\theta\,d\phi^2`.
+
+    References
+    ----------
+    Su Jianlin, "Understanding Riemannian geometry, 3: Geodesics", https://kexue.fm/archives/3977, eq. (23).
+    """
     return Metric.from_line_element("dr**2 + r**2*dtheta**2 + r**2*sin(theta)**2*dphi**2", "r theta phi")
 
 
@@ -57,7 +62,12 @@ def flrw() -> Metric:
 
 
 def two_body() -> Lagrangian:
-    r"""The planar two-body problem, seed 002 eq. (2): :math:`\tfrac12(\dot x^2+\dot y^2) + \mu/r`."""
+    r"""The planar two-body problem, :math:`\tfrac12(\dot x^2+\dot y^2) + \mu/r`.
+
+    References
+    ----------
+    Su Jianlin, "Changing coordinates with the calculus of variations", https://kexue.fm/archives/3181, eq. (2).
+    """
     return Lagrangian.parse("(xdot**2 + ydot**2)/2 + mu/sqrt(x**2 + y**2)", "x y")
 
 

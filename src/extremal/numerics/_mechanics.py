@@ -1,7 +1,7 @@
-r"""Mechanics as geometry, numerically (seed 000): Newton's paths are Jacobi-metric geodesics.
+r"""Mechanics as geometry, numerically [1]_: Newton's paths are Jacobi-metric geodesics.
 
 For :math:`L = \tfrac12 g_{ij}\dot x^i\dot x^j - U(x)` at energy :math:`E` the paths are the
-geodesics of :math:`\tilde g = (E - U)\,g` (eq. 84). Started with the same velocity
+geodesics of :math:`\tilde g = (E - U)\,g` (eq. (84) of [1]_). Started with the same velocity
 :math:`x'(0) = \dot x(0)`, the geodesic keeps :math:`\tilde g(x', x') = 2(E - U_0)^2`, and
 comparing with :math:`g(\dot x, \dot x) = 2(E - U)` gives the clock
 
@@ -9,6 +9,11 @@ comparing with :math:`g(\dot x, \dot x) = 2(E - U)` gives the clock
 
 integrated with the geodesic. Newton's trajectory is then sampled at the same times
 :math:`t(s)` and the two curves are compared point by point.
+
+References
+----------
+.. [1] Su Jianlin, "Understanding Riemannian geometry, 8: Geometry everywhere (mechanics made
+   geometric)", https://kexue.fm/archives/4046.
 """
 
 from __future__ import annotations

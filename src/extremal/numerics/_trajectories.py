@@ -140,9 +140,14 @@ def trajectories(
     LimitError
         If N × m × 2n values would exceed ``extremal.limits(max_size=...)``.
 
+    References
+    ----------
+    Su Jianlin, "Changing coordinates with the calculus of variations", https://kexue.fm/archives/3181,
+    eq. (3): the two-body action in polar coordinates.
+
     Examples
     --------
-    The planar two-body problem in polar coordinates (seed 002, eq. 3), a circular orbit:
+    The planar two-body problem in polar coordinates, a circular orbit:
 
     >>> L = Lagrangian.parse("(rdot**2 + r**2*thetadot**2)/2 + 1/r", "r theta")
     >>> b = trajectories(L, [1.0, 0.0], [0.0, 1.0], 2 * np.pi)

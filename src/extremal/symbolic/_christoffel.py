@@ -1,15 +1,20 @@
-r"""Christoffel symbols of the second kind, two independent ways (seed 001).
+r"""Christoffel symbols of the second kind, two independent ways [1]_.
 
 ``method="formula"`` evaluates eq. (20),
 
 .. math:: \Gamma^k_{ij} = \tfrac12 g^{kl}(\partial_i g_{lj} + \partial_j g_{li} - \partial_l g_{ij}),
 
 and ``method="variational"`` reads them off the Euler–Lagrange equations of
-:math:`S = \tfrac12\int g_{ij}\dot x^i\dot x^j\,ds` (eqs. 22–27): solved for the
+:math:`S = \tfrac12\int g_{ij}\dot x^i\dot x^j\,ds` (eqs. (22)–(27)): solved for the
 accelerations these read :math:`\ddot x^k = -\Gamma^k_{ij}\dot x^i\dot x^j`.
 
 Components are computed as exact rational functions (see :mod:`._algebra`) and turned
 into readable SymPy expressions once, at the end.
+
+References
+----------
+.. [1] Su Jianlin, "Understanding Riemannian geometry, 3: Geodesics", https://kexue.fm/archives/3977,
+   eqs. (20) and (22)–(27).
 """
 
 from __future__ import annotations
@@ -137,8 +142,8 @@ def christoffel(metric: Metric, method: str = "formula") -> Christoffel:
     metric : Metric
         Coordinates and non-degenerate components.
     method : {"formula", "variational"}
-        Textbook formula (seed 001, eq. 20), or read off the geodesic Euler–Lagrange
-        equations (eqs. 22–27). Both give the same symbols.
+        Textbook formula (eq. (20) of the reference), or read off the geodesic Euler–Lagrange
+        equations (eqs. (22)–(27)). Both give the same symbols.
 
     Returns
     -------
@@ -149,6 +154,11 @@ def christoffel(metric: Metric, method: str = "formula") -> Christoffel:
     ------
     InputError
         If ``method`` is not one of the two above.
+
+    References
+    ----------
+    Su Jianlin, "Understanding Riemannian geometry, 3: Geodesics", https://kexue.fm/archives/3977,
+    eqs. (20) and (22)–(27).
 
     Examples
     --------

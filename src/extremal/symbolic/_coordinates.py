@@ -1,15 +1,19 @@
-r"""Coordinate changes through the action (seed 002).
+r"""Coordinate changes through the action [1]_.
 
 Instead of transforming equations of motion, transform the action and vary again:
 
 * a Lagrangian :math:`L(x, \dot x)` with :math:`x = X(q)` becomes
   :math:`L(X(q), J\dot q)`, :math:`J = \partial X/\partial q`;
 * a field density becomes :math:`\mathcal L(u, J^{-T}\partial_q u)\,|\det J|` — the
-  volume element :math:`dx\,dy = |\det J|\,dq^1dq^2` must not be forgotten (seed 002, eq. 7).
+  volume element :math:`dx\,dy = |\det J|\,dq^1dq^2` must not be forgotten (eq. (7) of [1]_).
 
 The coordinates that ``det J`` depends on are taken positive, as in the textbook charts
 (``r > 0``, ``0 < θ < π``), so ``sqrt(r**2)`` simplifies to ``r``; any other coordinate keeps
 its sign (``sqrt(q**2)`` stays ``|q|``).
+
+References
+----------
+.. [1] Su Jianlin, "Changing coordinates with the calculus of variations", https://kexue.fm/archives/3181.
 """
 
 from __future__ import annotations
@@ -142,9 +146,13 @@ def change_coordinates(
     SingularMetricError
         If the change is not invertible.
 
+    References
+    ----------
+    Su Jianlin, "Changing coordinates with the calculus of variations", https://kexue.fm/archives/3181, eqs. (2)–(3).
+
     Examples
     --------
-    The planar two-body problem (seed 002, eq. 2 → eq. 3):
+    The planar two-body problem, eq. (2) of the reference into eq. (3):
 
     >>> L = Lagrangian.parse("(xdot**2 + ydot**2)/2 + mu/sqrt(x**2 + y**2)", "x y")
     >>> change_coordinates(L, {"x": "r*cos(theta)", "y": "r*sin(theta)"}, "r theta").expr
@@ -172,9 +180,13 @@ def change_field_coordinates(
 
     Only first derivatives of the fields may appear in the density.
 
+    References
+    ----------
+    Su Jianlin, "Changing coordinates with the calculus of variations", https://kexue.fm/archives/3181, eqs. (6)–(7).
+
     Examples
     --------
-    Seed 002, eq. (6) → eq. (7):
+    The Poisson action, eq. (6) of the reference into eq. (7):
 
     >>> L = FieldLagrangian.parse("(u_x**2 + u_y**2)/2 + F*u", "u", "x y")
     >>> change_field_coordinates(L, {"x": "r*cos(theta)", "y": "r*sin(theta)"}, "r theta").density

@@ -15,8 +15,12 @@ __all__ = ["geodesic_equations"]
 def geodesic_equations(metric: Metric, parameter: str | sp.Symbol = "s") -> EquationsOfMotion:
     r"""Geodesic equations :math:`\ddot x^k = -\Gamma^k_{ij}\dot x^i\dot x^j` of ``metric``.
 
-    They are the Euler–Lagrange equations of the metric's Lagrangian (seed 001, eqs. 24–26);
+    They are the Euler–Lagrange equations of the metric's Lagrangian;
     ``.conservation_form`` shows them as :math:`\frac{d}{ds}(g_{kj}\dot x^j) = \dots`.
+
+    References
+    ----------
+    Su Jianlin, "Understanding Riemannian geometry, 3: Geodesics", https://kexue.fm/archives/3977, eqs. (24)–(26).
 
     Examples
     --------

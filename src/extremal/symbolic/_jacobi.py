@@ -1,14 +1,19 @@
-r"""Geometrised mechanics (seed 000): the Jacobi metric and its time reparametrisation.
+r"""Geometrised mechanics [1]_: the Jacobi metric and its time reparametrisation.
 
 A conservative system :math:`L = \tfrac12 g_{ij}\dot x^i\dot x^j - U(x)` moving with energy
-:math:`E` follows the geodesics of the Jacobi metric (eq. 84)
+:math:`E` follows the geodesics of the Jacobi metric (eq. (84))
 
 .. math:: d\tilde s^2 = (E - U)\,g_{ij}\,dx^i dx^j .
 
-With the time parameter :math:`dt = d\tilde s / (\sqrt2\,(E-U))` (eq. 76) those geodesic
-equations become Newton's equations (eq. 71). Read backwards (eqs. 85–86), the geodesics of
+With the time parameter :math:`dt = d\tilde s / (\sqrt2\,(E-U))` (eq. (76)) those geodesic
+equations become Newton's equations (eq. (71)). Read backwards (eqs. (85)–(86)), the geodesics of
 a conformally flat metric :math:`f\,(dx^2+dy^2)` are the paths at :math:`E = 0` of the
-system with potential :math:`U = -f`.
+system with potential :math:`U = -f`. Equation numbers are those of the reference.
+
+References
+----------
+.. [1] Su Jianlin, "Understanding Riemannian geometry, 8: Geometry everywhere (mechanics made
+   geometric)", https://kexue.fm/archives/4046.
 """
 
 from __future__ import annotations
@@ -49,7 +54,12 @@ def _potential(kinetic: Metric, potential: str | sp.Expr) -> sp.Expr:
 
 @guarded("the mechanical Lagrangian")
 def mechanical_lagrangian(kinetic: Metric, potential: str | sp.Expr, time: str | sp.Symbol = "t") -> Lagrangian:
-    r"""The Lagrangian :math:`L = \tfrac12 g_{ij}\dot x^i\dot x^j - U` (seed 000, eq. 83).
+    r"""The Lagrangian :math:`L = \tfrac12 g_{ij}\dot x^i\dot x^j - U`.
+
+    References
+    ----------
+    Su Jianlin, "Understanding Riemannian geometry, 8: Geometry everywhere (mechanics made
+    geometric)", https://kexue.fm/archives/4046, eq. (83).
 
     Examples
     --------
@@ -63,7 +73,7 @@ def mechanical_lagrangian(kinetic: Metric, potential: str | sp.Expr, time: str |
 
 @guarded("the Jacobi metric")
 def jacobi_metric(kinetic: Metric, potential: str | sp.Expr, energy: str | sp.Expr = "E") -> Metric:
-    r"""The Jacobi metric :math:`(E - U)\,g` (seed 000, eq. 84).
+    r"""The Jacobi metric :math:`(E - U)\,g`.
 
     Parameters
     ----------
@@ -73,6 +83,11 @@ def jacobi_metric(kinetic: Metric, potential: str | sp.Expr, energy: str | sp.Ex
         :math:`U(x)` in the metric's coordinates.
     energy : str or sympy.Expr
         The energy :math:`E` (a symbol by default).
+
+    References
+    ----------
+    Su Jianlin, "Understanding Riemannian geometry, 8: Geometry everywhere (mechanics made
+    geometric)", https://kexue.fm/archives/4046, eq. (84) (the first equation with that number).
 
     Examples
     --------
@@ -89,7 +104,7 @@ def jacobi_metric(kinetic: Metric, potential: str | sp.Expr, energy: str | sp.Ex
 
 @guarded("the Jacobi-Newton equations")
 def jacobi_newton_equations(kinetic: Metric, potential: str | sp.Expr) -> tuple[sp.Expr, ...]:
-    r"""Geodesic equations of the Jacobi metric, rewritten in the time :math:`t` (seed 000, eqs. 80–82).
+    r"""Geodesic equations of the Jacobi metric, rewritten in the time :math:`t`.
 
     With :math:`h = ds/dt = \sqrt2(E-U)` and the geodesic equations :math:`x'' = A(x, x')`
     (quadratic in :math:`x'`), the chain rule gives
@@ -101,6 +116,11 @@ def jacobi_newton_equations(kinetic: Metric, potential: str | sp.Expr) -> tuple[
     -------
     tuple of sympy.Expr
         :math:`\ddot x^k` in terms of :math:`x, \dot x`, one per coordinate.
+
+    References
+    ----------
+    Su Jianlin, "Understanding Riemannian geometry, 8: Geometry everywhere (mechanics made
+    geometric)", https://kexue.fm/archives/4046, eqs. (80)–(82).
 
     Examples
     --------
@@ -125,7 +145,7 @@ def jacobi_newton_equations(kinetic: Metric, potential: str | sp.Expr) -> tuple[
 def conformal_mechanics(metric: Metric, time: str | sp.Symbol = "t") -> Lagrangian:
     r"""The mechanical system whose :math:`E = 0` paths are the geodesics of :math:`f\,\delta_{ij}dx^idx^j`.
 
-    Seed 000, eqs. (85)–(86): with :math:`dt = \sqrt{(dx^2+dy^2)/(2f)}` the geodesics of the
+    With :math:`dt = \sqrt{(dx^2+dy^2)/(2f)}` the geodesics of the
     conformally flat metric obey :math:`\ddot x = \partial_x f`, the motion in the potential
     :math:`U = -f` at energy :math:`E = 0`.
 
@@ -133,6 +153,11 @@ def conformal_mechanics(metric: Metric, time: str | sp.Symbol = "t") -> Lagrangi
     ------
     InputError
         If ``metric`` is not a multiple of the identity matrix in its coordinates.
+
+    References
+    ----------
+    Su Jianlin, "Understanding Riemannian geometry, 8: Geometry everywhere (mechanics made
+    geometric)", https://kexue.fm/archives/4046, eqs. (85)–(86).
 
     Examples
     --------

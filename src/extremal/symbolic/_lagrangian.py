@@ -296,9 +296,13 @@ def euler_lagrange(lagrangian: Lagrangian) -> EquationsOfMotion:
 
     .. math:: \frac{d}{dt}\frac{\partial L}{\partial \dot q^i} - \frac{\partial L}{\partial q^i} = 0
 
+    References
+    ----------
+    Su Jianlin, "Changing coordinates with the calculus of variations", https://kexue.fm/archives/3181, eqs. (3)–(4).
+
     Examples
     --------
-    The planar two-body problem in polar coordinates (seed 002, eq. 4):
+    The planar two-body problem in polar coordinates, eq. (4) of the reference:
 
     >>> L = Lagrangian.parse("(rdot**2 + r**2*thetadot**2)/2 + mu/r", "r theta")
     >>> euler_lagrange(L).accelerations

@@ -1,10 +1,14 @@
-r"""The Laplace–Beltrami operator, by its formula and through the action (seed 002).
+r"""The Laplace–Beltrami operator, by its formula and through the action.
 
 .. math:: \Delta f = \frac{1}{\sqrt{|g|}}\,\partial_i\!\left(\sqrt{|g|}\,g^{ij}\,\partial_j f\right)
 
-Seed 002 derives the same operator without the formula: write the action
+The same operator follows without the formula [1]_: write the action
 :math:`\int(\tfrac12|\nabla u|^2 + F u)\,dx` in the new coordinates (volume element
 included) and vary it; the Euler–Lagrange equation reads :math:`\Delta u = F`.
+
+References
+----------
+.. [1] Su Jianlin, "Changing coordinates with the calculus of variations", https://kexue.fm/archives/3181, eqs. (5)–(8).
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ def laplacian_from_action(
     new_coords: str | Iterable[str | sp.Symbol],
     old_coords: str | Iterable[str | sp.Symbol] | None = None,
 ) -> sp.Expr:
-    r"""The flat Laplacian in new coordinates, by varying the transformed action (seed 002).
+    r"""The flat Laplacian in new coordinates, by varying the transformed action.
 
     The density :math:`\tfrac12|\nabla u|^2 + F u` in Cartesian ``old_coords`` is rewritten
     with :func:`change_field_coordinates` and varied; its equation
@@ -77,9 +81,13 @@ def laplacian_from_action(
     sympy.Expr
         :math:`\Delta u` for the field ``u(new_coords)``.
 
+    References
+    ----------
+    Su Jianlin, "Changing coordinates with the calculus of variations", https://kexue.fm/archives/3181, eqs. (6)–(8).
+
     Examples
     --------
-    Seed 002, eq. (8):
+    Polar coordinates, eq. (8) of the article divided by :math:`r`:
 
     >>> laplacian_from_action({"x": "r*cos(theta)", "y": "r*sin(theta)"}, "r theta")
     Derivative(u(r, theta), (r, 2)) + Derivative(u(r, theta), r)/r + Derivative(u(r, theta), (theta, 2))/r**2

@@ -2,7 +2,11 @@ r"""Metrics :math:`ds^2 = g_{ij}\,dx^i dx^j`: from a line element, a matrix or a
 
 A metric *is* a Lagrangian: :meth:`Metric.lagrangian` gives
 :math:`L = \tfrac12 g_{ij}\dot x^i \dot x^j`, whose Euler–Lagrange equations are the
-geodesic equations (seed 001, eq. 22).
+geodesic equations [1]_.
+
+References
+----------
+.. [1] Su Jianlin, "Understanding Riemannian geometry, 3: Geodesics", https://kexue.fm/archives/3977, eq. (22).
 """
 
 from __future__ import annotations
@@ -308,7 +312,11 @@ class Metric:
         return _sqrt_abs(leading_sign(det) * det, self.coords)
 
     def lagrangian(self, parameter: str | sp.Symbol = "s") -> Lagrangian:
-        r"""The geodesic Lagrangian :math:`L = \tfrac12 g_{ij}\dot x^i\dot x^j` (seed 001, eq. 22).
+        r"""The geodesic Lagrangian :math:`L = \tfrac12 g_{ij}\dot x^i\dot x^j`.
+
+        References
+        ----------
+        Su Jianlin, "Understanding Riemannian geometry, 3: Geodesics", https://kexue.fm/archives/3977, eq. (22).
 
         Examples
         --------
