@@ -127,3 +127,30 @@ def test_geodesic_subcommand_bad_shape(capsys, tmp_path):
     code, _, err = run(capsys, "geodesic", "dth**2 + sin(th)**2*dph**2", "--coords", "th ph",
                        "--x0", "1,0,3", "--v0", "0,1", "--out", str(tmp_path / "g.png"))
     assert code == 2 and "x0" in err and "shape" in err
+
+
+def test_version_and_python_dash_m():
+    import subprocess
+    import sys
+
+    import extremal
+
+    out = subprocess.run([sys.executable, "-m", "extremal", "--version"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0
+    assert out.stdout.strip() == f"extremal {extremal.__version__}"
+
+
+def test_plots_leave_the_matplotlib_backend_alone():
+    import subprocess
+    import sys
+
+    code = (
+        "import matplotlib; matplotlib.use('svg'); import numpy as np\n"
+        "from extremal import Metric, geodesics; from extremal.plot import plot_chart\n"
+        "m = Metric.from_line_element('dth**2 + sin(th)**2*dph**2', 'th ph')\n"
+        "fig = plot_chart(geodesics(m, [1.0, 0.0], [0.0, 1.0], np.linspace(0, 1, 5)))\n"
+        "print(matplotlib.get_backend(), type(fig).__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["svg", "Figure"]

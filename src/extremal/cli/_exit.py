@@ -109,9 +109,9 @@ def finish_rows(ok: NDArray[np.bool_], target: Output, figure: Callable[[], Any]
     """
     if not np.any(ok):
         return f"no picture written: every {row} failed"
-    from extremal.plot._geodesics import _pyplot
+    from extremal.plot._geodesics import pyplot
 
-    plt = _pyplot()
+    plt = pyplot()
     fig = figure()
     try:
         save_figure(fig, target)

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from extremal import __version__
 from extremal._limits import Limits, _Expired, limits
 from extremal.cli import _exit, geodesic, newton_jacobi, shortest_path, trajectory
 from extremal.cli._argv import Parser, normalize_argv, one_line
@@ -216,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
         "never replaces an existing file (name it with --out to replace it).",
     )
     _add_global_options(parser, in_subcommand=False, with_format=True)
+    parser.add_argument("--version", action="version", version=f"extremal {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("euler-lagrange", help="Euler-Lagrange equations of a Lagrangian")
@@ -411,6 +413,7 @@ def main(argv: Sequence[str] | None = None, *, watchdog: bool | None = None) -> 
     """
     if watchdog is None:
         watchdog = argv is None
+    os.environ.setdefault("MPLBACKEND", "Agg")  # the command line writes pictures, it never shows them
     try:
         parser = build_parser()
         try:

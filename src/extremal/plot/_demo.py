@@ -14,7 +14,7 @@ import numpy as np
 from extremal.errors import InputError
 from extremal.numerics._geodesic_ivp import geodesics
 from extremal.numerics._mechanics import newton_vs_jacobi
-from extremal.plot._geodesics import _pyplot, plot_drift, plot_embedded, plot_newton_jacobi
+from extremal.plot._geodesics import plot_drift, plot_embedded, plot_newton_jacobi, pyplot
 from extremal.symbolic._metric import Metric
 
 __all__ = ["demo_figures"]
@@ -121,7 +121,7 @@ def demo_figures(outdir: pathlib.Path) -> list[pathlib.Path]:
     else:
         staging_parent = outdir.parent
         staging_parent.mkdir(parents=True, exist_ok=True)
-    plt = _pyplot()
+    plt = pyplot()
     staging = pathlib.Path(tempfile.mkdtemp(dir=staging_parent, prefix=f".{outdir.name or 'figures'}.", suffix=".tmp"))
     try:
         for name, make in _FIGURES:

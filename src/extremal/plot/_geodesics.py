@@ -24,16 +24,18 @@ __all__ = ["plot_chart", "plot_drift", "plot_embedded", "plot_newton_jacobi", "p
 Embedding = Callable[[NDArray[np.float64]], NDArray[np.float64]]
 
 
-def _pyplot() -> Any:
-    matplotlib = require("matplotlib", extra="plot")
-    matplotlib.use("Agg")
+def pyplot() -> Any:
+    """``matplotlib.pyplot``, or :class:`MissingDependencyError` naming the ``plot`` extra.
+
+    The backend is left as the user (or Jupyter) chose it: plots show inline in a notebook.
+    """
     return require("matplotlib.pyplot", extra="plot")
 
 
 def _axes(ax: Any, projection: str | None = None) -> tuple[Any, Any]:
     if ax is not None:
         return ax.figure, ax
-    plt = _pyplot()
+    plt = pyplot()
     fig = plt.figure(figsize=(5.5, 5.0))
     return fig, fig.add_subplot(projection=projection)
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from extremal.numerics._trajectories import TrajectoryBatch
-from extremal.plot._geodesics import _pyplot
+from extremal.plot._geodesics import pyplot
 
 __all__ = ["plot_trajectories"]
 
@@ -28,7 +28,7 @@ def plot_trajectories(batch: TrajectoryBatch) -> Any:
     >>> [ax.get_xlabel() for ax in fig.axes]
     ['t', 't']
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, (path_ax, drift_ax) = plt.subplots(1, 2, figsize=(10.0, 4.5))
     for row in range(batch.q.shape[0]):
         if batch.q.shape[-1] == 1:
