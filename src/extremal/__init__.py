@@ -9,6 +9,8 @@ here too (``from extremal import geodesics, msign``) but are imported only on fi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from extremal import errors, symbolic
 from extremal._limits import Limits, current_limits, limits
 from extremal.errors import (
@@ -23,6 +25,10 @@ from extremal.errors import (
     TimeLimitError,
 )
 from extremal.symbolic import *  # noqa: F403
+
+if TYPE_CHECKING:  # the lazily loaded names, typed for mypy and editors
+    from extremal.numerics import *  # noqa: F403
+    from extremal.optim import *  # noqa: F403
 
 __version__ = "0.1.0"
 
