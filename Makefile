@@ -22,7 +22,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'
-	for f in benchmarks/*.py; do $(BIN)/python $$f --quick || exit 1; done
+	for f in benchmarks/bench_*.py; do $(BIN)/python $$f --quick || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist

@@ -19,7 +19,7 @@ A second table times boundary-value geodesics (``geodesic_between``) on the unit
 the Poincaré half-plane against the great-circle and arccosh distances, in a batch and one
 pair at a time, next to SciPy's ``solve_bvp`` (tol 1e-10, same right-hand side) per pair.
 Everything is single-threaded and timed in this one process: median of the repeats, after a
-warm-up. Run ``python benchmarks/geodesics.py [--quick]``.
+warm-up. Run ``python benchmarks/bench_geodesics.py [--quick]``.
 """
 
 from __future__ import annotations
@@ -32,17 +32,14 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMB
 import argparse  # noqa: E402
 import importlib.util  # noqa: E402
 import math  # noqa: E402
-import platform  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
-import scipy  # noqa: E402
-import sympy  # noqa: E402
 from scipy.integrate import solve_bvp, solve_ivp  # noqa: E402
 
-import extremal  # noqa: E402
+import _common  # noqa: E402
 from extremal.numerics import (  # noqa: E402
     DormandPrince853,
     NumbaBackend,
@@ -278,24 +275,6 @@ def bvp_table(n: int, quick: bool) -> None:
           "ratio = solve_bvp ms over extremal's single-pair ms")
 
 
-def header() -> str:
-    versions = {
-        "python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__,
-        "sympy": sympy.__version__, "extremal": extremal.__version__,
-    }
-    for name in ("numba", "einsteinpy"):
-        if importlib.util.find_spec(name) is not None:
-            versions[name] = __import__(name).__version__
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return (f"# {platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} CPUs, single thread\n# "
-            + ", ".join(f"{k} {v}" for k, v in versions.items()))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1,000 geodesics, small samples, one repeat")
@@ -303,7 +282,7 @@ def main() -> None:
     args = parser.parse_args()
     n = 1_000 if args.quick else args.n
     x0, v0 = initial_data(n)
-    print(header())
+    _common.header(["numpy", "scipy", "sympy", "extremal"], ["numba", "einsteinpy"])
     print(f"# Schwarzschild M=1, {n} bound timelike geodesics, r0 in [6, 20], tau = {TAU:g}, rtol = atol = {TOL:g}")
     backends = ["numba", "numpy"] if importlib.util.find_spec("numba") else ["numpy"]
     rhs, kind = scipy_rhs()
@@ -332,6 +311,7 @@ def main() -> None:
     print(f"# drift on SciPy's {sample} rows: extremal {same:.3e}, SciPy {ref['drift']:.3e} "
           f"(max over all {n} of extremal's rows: {ours['drift']:.3e})")
     bvp_table(20 if args.quick else 100, args.quick)
+    print(_common.load_line("end"))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ runs after a warm-up, and the ratio variational/formula. Peers (EinsteinPy, Grav
 sympy.diffgeom) that are importable run the same Γ → Riemann → Ricci → R pipeline, with
 results simplified, in a subprocess with a time limit; the last column is peer/extremal.
 
-Usage: ``python benchmarks/symbolic.py [--quick] [--timeout SECONDS]``.
+Usage: ``python benchmarks/bench_symbolic.py [--quick] [--timeout SECONDS]``.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import argparse
 import importlib
 import importlib.util
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -25,16 +23,16 @@ from collections.abc import Callable
 
 import sympy as sp
 
-import extremal
+import _common
 from extremal.examples import flrw, kerr, schwarzschild
 from extremal.symbolic._algebra import algebra_for
-from extremal.symbolic._christoffel import _first_kind, _second_kind, christoffel
+from extremal.symbolic._christoffel import christoffel, first_kind_table, second_kind_table
 from extremal.symbolic._curvature import (
-    _lowered,
-    _ricci,
-    _scalar,
     kretschmann_scalar,
+    lowered_riemann_table,
     ricci_scalar,
+    ricci_scalar_element,
+    ricci_table,
     ricci_tensor,
     riemann_tensor,
 )
@@ -54,8 +52,8 @@ COORDS = (t, r, th, ph)
 
 def clear_caches() -> None:
     for f in (
-        field_for, algebra_for, _first_kind, _second_kind, _lowered, _ricci, _scalar,
-        riemann_tensor, ricci_tensor, ricci_scalar,
+        field_for, algebra_for, first_kind_table, second_kind_table, lowered_riemann_table, ricci_table,
+        ricci_scalar_element, riemann_tensor, ricci_tensor, ricci_scalar,
     ):
         f.cache_clear()
 
@@ -134,17 +132,6 @@ def run_peer(name: str, case: str, timeout: float) -> str:
     return json.loads(done.stdout.strip().splitlines()[-1])["seconds"]
 
 
-def versions() -> str:
-    found = [f"python {platform.python_version()}", f"sympy {sp.__version__}",
-             f"extremal {extremal.__version__}"]
-    for module in ("symengine", "einsteinpy", "gravipy"):
-        try:
-            found.append(f"{module} {importlib.import_module(module).__version__}")
-        except ImportError:
-            found.append(f"{module} absent")
-    return ", ".join(found)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one timed run, short peer limit")
@@ -160,9 +147,8 @@ def main() -> None:
         return
     runs = 1 if args.quick else 5
     timeout = args.timeout or (20.0 if args.quick else 60.0)
-    print(f"# {versions()}")
-    print(f"# {platform.platform()}, {platform.machine()}, {os.cpu_count()} CPUs, "
-          f"median of {runs} run(s) after a warm-up, peers limited to {timeout:g} s")
+    _common.header(["sympy", "extremal"], ["symengine", "einsteinpy", "gravipy"])
+    print(f"# median of {runs} run(s) after a warm-up, peers limited to {timeout:g} s")
     header = ("case", "Γ formula s", "Γ variational s", "var/formula", "Riemann s",
               "Γ→Riem→Ric→R s", "Kretschmann s")
     print("| " + " | ".join(header) + " |")
@@ -177,8 +163,13 @@ def main() -> None:
         print(f"| {case} | {formula:.4f} | {variational:.4f} | {variational / formula:.1f} | "
               f"{riemann:.4f} | {pipelines[case]:.4f} | {kretschmann:.4f} |")
     available = [p for p, (module, _) in PEERS.items() if importlib.util.find_spec(module)]
-    if not available:
-        return
+    if available:
+        peer_table(available, pipelines, timeout)
+    print(_common.load_line("end"))
+
+
+def peer_table(available: list[str], pipelines: dict[str, float], timeout: float) -> None:
+    """Each importable peer's pipeline time per case, in a subprocess, and its ratio to extremal's."""
     print()
     print("| case | extremal s | " + " | ".join(f"{p} s | {p}/extremal" for p in available) + " |")
     print("|" + "---|" * (2 + 2 * len(available)))
