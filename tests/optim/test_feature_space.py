@@ -26,13 +26,17 @@ from extremal.optim import (  # noqa: E402
     AspectRatioScale,
     Frobenius,
     MaxNorm,
+    NewtonSchulz,
+    Norm,
     Spectral,
     SVDPolar,
+    dual_norm,
     feature_step,
     msign,
     muon_update,
     output_change,
     reachable_projector,
+    steepest_direction,
     whiten,
 )
 
@@ -137,3 +141,20 @@ def test_reachable_projector(b: int, d_in: int, seed: int) -> None:
 def test_bad_input(call: object, match: str) -> None:
     with pytest.raises(InputError, match=match):
         call()  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("norm", [MaxNorm(), Spectral(), Spectral(NewtonSchulz(dtype=torch.float64))], ids=repr)
+def test_direction_map_is_the_steepest_direction(norm: Norm) -> None:
+    """``output_change`` and ``feature_step`` step along ``norm.direction``, as ``steepest_direction`` does."""
+    X, G = layer(5, 3, 4, seed=7)
+    torch.testing.assert_close(output_change(X, G, LR, norm), -LR * (X @ steepest_direction(X.T @ G, norm)))
+    torch.testing.assert_close(feature_step(G, LR, norm), -LR * steepest_direction(G, norm))
+
+
+def test_sgd_is_the_frobenius_direction_times_its_length() -> None:
+    """For Frobenius the map is SGD's: the steepest direction ``G/‖G‖_F`` times the length ``‖G‖_F``."""
+    X, G = layer(5, 3, 4, seed=8)
+    M = X.T @ G
+    sgd = dual_norm(M, Frobenius()) * steepest_direction(M, Frobenius())
+    torch.testing.assert_close(output_change(X, G, LR), -LR * (X @ sgd))
+    torch.testing.assert_close(output_change(X, G, LR), -LR * (X @ M))

@@ -12,7 +12,14 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from extremal.errors import InputError  # noqa: E402
-from extremal.optim import JORDAN_QUINTIC, MINIMAX_QUINTIC, NewtonSchulz, SVDPolar, msign  # noqa: E402
+from extremal.optim import (  # noqa: E402
+    JORDAN_QUINTIC,
+    MINIMAX_QUINTIC,
+    MsignMethod,
+    NewtonSchulz,
+    SVDPolar,
+    msign,
+)
 
 EXACT = SVDPolar()
 NS_F32 = NewtonSchulz(dtype=torch.float32)
@@ -241,3 +248,28 @@ def test_methods_are_frozen_values() -> None:
     assert hash(SVDPolar()) == hash(SVDPolar())
     with pytest.raises(AttributeError):
         NewtonSchulz().steps = 3  # type: ignore[misc]
+
+
+class ClampedSVD(MsignMethod):
+    """A method of one's own: the exact sign, computed in float64."""
+
+    __slots__ = ()
+
+    def polar(self, M: torch.Tensor) -> torch.Tensor:
+        return SVDPolar().polar(M.double()).to(M.dtype)
+
+
+@pytest.mark.parametrize("method", [EXACT, NS_F32, NS_BF16, ClampedSVD()], ids=repr)
+def test_calling_a_method_is_msign(method: MsignMethod) -> None:
+    M = torch.randn(3, 4, 5, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(method(M), msign(M, method))
+    assert method(torch.zeros(0, 3)).shape == (0, 3)
+    with pytest.raises(InputError, match="at least 2 dimensions"):
+        method(torch.ones(3))
+
+
+def test_a_new_method_is_one_subclass() -> None:
+    M = torch.tensor([[3.0, 4.0]])
+    torch.testing.assert_close(msign(M, ClampedSVD()), torch.tensor([[0.6, 0.8]]))
+    with pytest.raises(TypeError, match="abstract"):
+        MsignMethod()  # type: ignore[abstract]

@@ -14,6 +14,7 @@ from extremal.optim import (  # noqa: E402
     Frobenius,
     MaxNorm,
     NewtonSchulz,
+    Norm,
     Spectral,
     dual_norm,
     msign,
@@ -91,3 +92,43 @@ def test_bad_input(G: object, norm: object, match: str) -> None:
         steepest_direction(G, norm)  # type: ignore[arg-type]
     with pytest.raises(InputError, match=match):
         dual_norm(G, norm)  # type: ignore[arg-type]
+
+
+class EntrywiseL1(Norm):
+    """A norm of one's own: ℓ1 over entries; its steepest direction is one signed entry."""
+
+    __slots__ = ()
+
+    def direction(self, G: torch.Tensor) -> torch.Tensor:
+        flat = G.flatten(-2)
+        index = flat.abs().argmax(-1, keepdim=True)
+        D = torch.zeros_like(flat).scatter(-1, index, flat.gather(-1, index).sign())
+        return D.reshape(G.shape)
+
+    def dual(self, G: torch.Tensor) -> torch.Tensor:
+        return G.abs().amax(dim=(-2, -1))
+
+
+@pytest.mark.parametrize("norm", [*NORMS, Spectral(NewtonSchulz()), EntrywiseL1()], ids=repr)
+def test_the_functions_delegate_to_the_norm(norm: Norm) -> None:
+    G = torch.randn(2, 3, 4, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(steepest_direction(G, norm), norm.direction(G))
+    assert torch.equal(dual_norm(G, norm), norm.dual(G))
+    if norm != Spectral(NewtonSchulz()):  # Newton–Schulz is approximate; the others are exact
+        torch.testing.assert_close((G * norm.direction(G)).sum(dim=(-2, -1)), norm.dual(G))
+
+
+def test_a_new_norm_is_one_subclass() -> None:
+    G = torch.tensor([[1.0, -3.0], [2.0, 0.0]])
+    assert torch.equal(steepest_direction(G, EntrywiseL1()), torch.tensor([[0.0, -1.0], [0.0, 0.0]]))
+    assert float(dual_norm(G, EntrywiseL1())) == 3.0
+    with pytest.raises(TypeError, match="abstract"):
+        Norm()  # type: ignore[abstract]
+
+
+@pytest.mark.parametrize("norm", NORMS, ids=repr)
+def test_norm_methods_check_the_gradient(norm: Norm) -> None:
+    with pytest.raises(InputError, match="shape"):
+        norm.direction(torch.ones(3))
+    with pytest.raises(InputError, match="shape"):
+        norm.dual(torch.ones(3))

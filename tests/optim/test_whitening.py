@@ -30,6 +30,7 @@ from extremal.optim import (  # noqa: E402
     FeatureDiagonal,
     FullWhitening,
     SampleDiagonal,
+    Whitening,
     isotropy,
     whiten,
 )
@@ -128,3 +129,27 @@ def test_zero_columns_and_rows_stay_zero() -> None:
 def test_bad_input(X: torch.Tensor, method: object, match: str) -> None:
     with pytest.raises(InputError, match=match):
         whiten(X, method)  # type: ignore[arg-type]
+
+
+class ZCA(Whitening):
+    """A kind of one's own: ZCA whitening ``X (XᵀX)^(-1/2)`` from an eigendecomposition (b > d)."""
+
+    __slots__ = ()
+
+    def whiten(self, X: torch.Tensor, *, center: bool = False) -> torch.Tensor:
+        Xc = X - X.mean(dim=0, keepdim=True) if center else X
+        return Xc @ inverse_sqrt(Xc.T @ Xc)
+
+
+@pytest.mark.parametrize("kind", [FullWhitening(), FeatureDiagonal(), SampleDiagonal(), ZCA()], ids=repr)
+@pytest.mark.parametrize("center", [False, True])
+def test_whiten_delegates_to_the_kind(kind: Whitening, center: bool) -> None:
+    X = features(7, 3, seed=5)
+    assert torch.equal(whiten(X, kind, center=center), kind.whiten(X, center=center))
+
+
+def test_a_new_kind_is_one_subclass() -> None:
+    X = features(7, 3, seed=6)
+    torch.testing.assert_close(whiten(X, ZCA()), whiten(X), atol=1e-10, rtol=0)
+    with pytest.raises(TypeError, match="abstract"):
+        Whitening()  # type: ignore[abstract]

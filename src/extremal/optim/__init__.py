@@ -80,6 +80,7 @@ if TYPE_CHECKING:
     from extremal.optim._msign import (
         JORDAN_QUINTIC,
         MINIMAX_QUINTIC,
+        MsignMethod,
         NewtonSchulz,
         SVDPolar,
         msign,
@@ -92,8 +93,8 @@ if TYPE_CHECKING:
         muon_param_groups,
         muon_update,
     )
-    from extremal.optim._steepest import Frobenius, MaxNorm, Spectral, dual_norm, steepest_direction
-    from extremal.optim._whitening import FeatureDiagonal, FullWhitening, SampleDiagonal, whiten
+    from extremal.optim._steepest import Frobenius, MaxNorm, Norm, Spectral, dual_norm, steepest_direction
+    from extremal.optim._whitening import FeatureDiagonal, FullWhitening, SampleDiagonal, Whitening, whiten
 
 _TORCH_NAMES: dict[str, str] = {
     **dict.fromkeys(("feature_step", "output_change", "reachable_projector"), "feature_space"),
@@ -101,7 +102,9 @@ _TORCH_NAMES: dict[str, str] = {
     **dict.fromkeys(
         ("GradNormLR", "GradNormRecorder", "GradNormRule", "global_grad_norm"), "lr_schedulers"
     ),
-    **dict.fromkeys(("JORDAN_QUINTIC", "MINIMAX_QUINTIC", "NewtonSchulz", "SVDPolar", "msign"), "msign"),
+    **dict.fromkeys(
+        ("JORDAN_QUINTIC", "MINIMAX_QUINTIC", "MsignMethod", "NewtonSchulz", "SVDPolar", "msign"), "msign"
+    ),
     **dict.fromkeys(
         (
             "AspectRatioScale",
@@ -113,8 +116,8 @@ _TORCH_NAMES: dict[str, str] = {
         ),
         "muon",
     ),
-    **dict.fromkeys(("Frobenius", "MaxNorm", "Spectral", "dual_norm", "steepest_direction"), "steepest"),
-    **dict.fromkeys(("FeatureDiagonal", "FullWhitening", "SampleDiagonal", "whiten"), "whitening"),
+    **dict.fromkeys(("Frobenius", "MaxNorm", "Norm", "Spectral", "dual_norm", "steepest_direction"), "steepest"),
+    **dict.fromkeys(("FeatureDiagonal", "FullWhitening", "SampleDiagonal", "Whitening", "whiten"), "whitening"),
 }
 
 
@@ -149,12 +152,15 @@ __all__ = [
     "LastIterate",
     "MatchAdamWRMS",
     "MaxNorm",
+    "MsignMethod",
     "Muon",
     "NewtonSchulz",
+    "Norm",
     "RefinedCausal",
     "SVDPolar",
     "SampleDiagonal",
     "Spectral",
+    "Whitening",
     "adamw_update",
     "average_bound",
     "constant",

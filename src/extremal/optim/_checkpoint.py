@@ -14,11 +14,17 @@ lists and torch dtypes as their names:
 
 ``load_state_dict()`` builds the object again from that dict. Floats are stored as they are,
 so the rebuilt object equals the original and the run continues bit for bit.
+
+A dict names its class, and loading must not run code named by a file, so only classes that
+extremal itself defines can be written: for a strategy with a base class (such as
+:class:`~extremal.optim.MsignMethod`) these are :func:`library_kinds` of the base.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +36,33 @@ if TYPE_CHECKING:
 else:
     torch = require("torch", extra="torch")
 
-__all__ = ["from_plain", "to_plain"]
+__all__ = ["from_plain", "library_kinds", "to_plain"]
+
+
+def library_kinds(base: type) -> tuple[type, ...]:
+    """The concrete subclasses of ``base`` that extremal defines, sorted by name.
+
+    A subclass defined elsewhere (a user's ``class Tuned(NewtonSchulz)``) is left out: it is
+    still a valid strategy, but a checkpoint could not name it for loading.
+
+    Examples
+    --------
+    >>> from extremal.optim._msign import MsignMethod
+    >>> library_kinds(MsignMethod)
+    (<class 'extremal.optim._msign.NewtonSchulz'>, <class 'extremal.optim._msign.SVDPolar'>)
+    """
+    found: dict[str, type] = {}
+    todo: list[type] = list(base.__subclasses__())
+    while todo:
+        kind = todo.pop()
+        todo.extend(kind.__subclasses__())
+        module = sys.modules.get(kind.__module__)
+        # The name must lead back to the class: dataclass(slots=True) replaces the class it
+        # decorates, and the replaced one lingers among the subclasses until collected.
+        named = getattr(module, kind.__name__, None) is kind
+        if kind.__module__.startswith("extremal.") and named and not inspect.isabstract(kind):
+            found[kind.__name__] = kind
+    return tuple(found[name] for name in sorted(found))
 
 
 def _names(kinds: Sequence[type]) -> str:
@@ -65,8 +97,8 @@ def to_plain(obj: object, kinds: Sequence[type], where: str) -> dict[str, Any]:
 
     Examples
     --------
-    >>> from extremal.optim._msign import NewtonSchulz, SVDPolar
-    >>> to_plain(SVDPolar(rtol=1e-3), (NewtonSchulz, SVDPolar), "method")
+    >>> from extremal.optim._msign import MsignMethod, SVDPolar
+    >>> to_plain(SVDPolar(rtol=1e-3), library_kinds(MsignMethod), "method")
     {'type': 'SVDPolar', 'rtol': 0.001}
     """
     if type(obj) not in kinds:
@@ -92,9 +124,9 @@ def from_plain(data: object, kinds: Sequence[type], where: str) -> Any:
 
     Examples
     --------
-    >>> from extremal.optim._msign import NewtonSchulz, SVDPolar
+    >>> from extremal.optim._msign import MsignMethod
     >>> from_plain({"type": "NewtonSchulz", "coeffs": [[3.0, -3.0, 1.0]], "steps": 2, "dtype": "torch.float32"},
-    ...            (NewtonSchulz, SVDPolar), "method")
+    ...            library_kinds(MsignMethod), "method")
     NewtonSchulz(coeffs=((3.0, -3.0, 1.0),), steps=2, dtype=torch.float32)
     """
     if type(data) in kinds:

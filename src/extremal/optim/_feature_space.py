@@ -8,8 +8,13 @@ gradient is :math:`\partial\mathcal L/\partial W = X^\top G` with
 
 .. math:: \Delta Y = X\Delta W = -\eta\, X D(X^\top G),
 
-where :math:`D` is the optimizer's direction map: the identity for SGD, ``sign`` for
-signSGD and ``msign`` for Muon (:func:`output_change`). For SGD this is
+where :math:`D` is the optimizer's direction map, chosen by a
+:class:`~extremal.optim.Norm`: the identity for SGD (:class:`~extremal.optim.Frobenius`), and
+the steepest direction ``norm.direction`` otherwise, ``sign`` for signSGD
+(:class:`~extremal.optim.MaxNorm`) and ``msign`` for Muon (:class:`~extremal.optim.Spectral`)
+(:func:`output_change`). SGD's step is the steepest Frobenius direction ``G/‖G‖_F`` times
+the step length ``‖G‖_F``, which keeps :math:`\Delta Y` linear in :math:`G`; the other two
+optimizers step along the unit direction itself. For SGD this is
 :math:`-\eta XX^\top G`: the Gram matrix :math:`XX^\top` sits between the step and the
 feature-space steepest direction :math:`-\eta D(G)` (:func:`feature_step`).
 
@@ -38,7 +43,7 @@ from typing import TYPE_CHECKING
 from extremal._optional import require
 from extremal.errors import InputError
 from extremal.optim._msign import SVDPolar, msign
-from extremal.optim._steepest import Frobenius, MaxNorm, Spectral
+from extremal.optim._steepest import Frobenius, Norm, checked_norm
 
 if TYPE_CHECKING:
     import torch
@@ -51,7 +56,7 @@ _FROBENIUS = Frobenius()
 
 
 def output_change(
-    X: torch.Tensor, grad_y: torch.Tensor, lr: float, norm: Frobenius | MaxNorm | Spectral = _FROBENIUS
+    X: torch.Tensor, grad_y: torch.Tensor, lr: float, norm: Norm = _FROBENIUS
 ) -> torch.Tensor:
     r"""Output change :math:`\Delta Y = -\eta X D(X^\top G)` of a parameter-space step.
 
@@ -67,8 +72,10 @@ def output_change(
         :math:`G = \partial\mathcal L/\partial Y`, shape ``(b, d_out)``.
     lr : float
         :math:`\eta`.
-    norm : Frobenius, MaxNorm or Spectral
-        Chooses the direction map :math:`D`: identity, ``sign`` or ``msign``.
+    norm : Norm
+        Chooses the direction map :math:`D`: the identity for :class:`~extremal.optim.Frobenius`
+        (SGD), ``norm.direction`` for any other norm (``sign`` for
+        :class:`~extremal.optim.MaxNorm`, ``msign`` for :class:`~extremal.optim.Spectral`).
 
     Returns
     -------
@@ -88,7 +95,7 @@ def output_change(
 
 
 def feature_step(
-    grad_y: torch.Tensor, lr: float, norm: Frobenius | MaxNorm | Spectral = _FROBENIUS, *, X: torch.Tensor | None = None
+    grad_y: torch.Tensor, lr: float, norm: Norm = _FROBENIUS, *, X: torch.Tensor | None = None
 ) -> torch.Tensor:
     r"""The steepest step in feature space, :math:`\Delta Y = -\eta D(G)`, optionally reachable.
 
@@ -103,7 +110,7 @@ def feature_step(
         :math:`G`, shape ``(b, d_out)``.
     lr : float
         :math:`\eta`.
-    norm : Frobenius, MaxNorm or Spectral
+    norm : Norm
         Direction map :math:`D` as in :func:`output_change`.
     X : torch.Tensor or None
         Layer inputs ``(b, d_in)``; if given, project :math:`G` onto their column space.
@@ -160,14 +167,16 @@ def reachable_projector(X: torch.Tensor) -> torch.Tensor:
     return Q @ Q.mT
 
 
-def _direction(M: torch.Tensor, norm: Frobenius | MaxNorm | Spectral) -> torch.Tensor:
-    if isinstance(norm, Frobenius):
+def _direction(M: torch.Tensor, norm: Norm) -> torch.Tensor:
+    """The direction map ``D`` of the optimizer that descends along ``norm``.
+
+    ``norm.direction(M)``, the steepest direction of :func:`~extremal.optim.steepest_direction`,
+    except for :class:`Frobenius`: SGD steps along it with length ``‖M‖_F``, so its map is
+    ``M`` itself.
+    """
+    if isinstance(checked_norm(norm), Frobenius):
         return M
-    if isinstance(norm, MaxNorm):
-        return torch.sign(M)
-    if isinstance(norm, Spectral):
-        return msign(M, norm.method)
-    raise InputError(f"norm must be Frobenius(), MaxNorm() or Spectral(...); got {norm!r}.")
+    return norm.direction(M)
 
 
 def _describe(x: object) -> str:

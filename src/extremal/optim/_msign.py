@@ -14,7 +14,8 @@ lies in ``[1/2, 1)``, so the result is the same for ``M`` and ``2^k M`` bit for 
 (subnormal entries included). A matrix with an ``inf`` or ``nan`` entry gives an all-``nan``
 result; the other matrices of a batch are computed as usual.
 
-Two methods, passed as values:
+Two methods, passed as values; each is an :class:`MsignMethod` and computes the matrix sign
+when called (``SVDPolar()(M)``), and :func:`msign` calls the method it is given:
 
 - :class:`SVDPolar`: exact, through ``torch.linalg.svd``;
 - :class:`NewtonSchulz`: a few iterations of an odd matrix polynomial
@@ -30,8 +31,8 @@ for hidden layers in neural networks", 2024, https://kellerjordan.github.io/post
 (the quintic coefficients ``(3.4445, -4.7750, 2.0315)``).
 
 N. Amsel, D. Persson, C. Musco, R. M. Gower, "The Polar Express: Optimal Matrix Sign Methods
-and Their Application to the Muon Algorithm", 2025 (per-step minimax polynomials, used for
-:data:`MINIMAX_QUINTIC`).
+and Their Application to the Muon Algorithm", 2025, arXiv:2505.16932 (per-step minimax
+polynomials, the construction of :data:`MINIMAX_QUINTIC`).
 
 J. Su, "为什么我们偏爱各向同性？基于最速下降的理解" (Why we prefer isotropy: a steepest-descent
 view), 2026, https://kexue.fm/archives/11549 (the definition ``M (M^T M)^{-1/2}``).
@@ -39,6 +40,7 @@ view), 2026, https://kexue.fm/archives/11549 (the definition ``M (M^T M)^{-1/2}`
 
 from __future__ import annotations
 
+import abc
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -52,8 +54,13 @@ if TYPE_CHECKING:
 else:
     torch = require("torch", extra="torch")
 
-__all__ = ["JORDAN_QUINTIC", "MINIMAX_QUINTIC", "NewtonSchulz", "SVDPolar", "msign"]
+__all__ = ["JORDAN_QUINTIC", "MINIMAX_QUINTIC", "MsignMethod", "NewtonSchulz", "SVDPolar", "msign"]
 
+# Constants of the Newton–Schulz iteration.
+# JORDAN_QUINTIC: the coefficients of Jordan et al. (2024), https://kellerjordan.github.io/posts/muon/
+# and https://github.com/KellerJordan/Muon/blob/master/muon.py (also DEFAULT_A/B/C of torch/optim/_muon.py).
+# MINIMAX_QUINTIC: the greedy per-step minimax construction of Amsel et al. (2025), arXiv:2505.16932,
+# run from the interval [2e-3, 1] with a 1 % safety margin per step.
 JORDAN_QUINTIC: tuple[float, float, float] = (3.4445, -4.7750, 2.0315)
 """Quintic Newton–Schulz coefficients ``(a, b, c)`` of Jordan et al. (2024), tuned for the
 largest slope at zero that still keeps five iterations inside ``[0.68, 1.21]``."""
@@ -73,8 +80,45 @@ values left by the previous steps, starting from ``[2e-3, 1]`` with a 1 % margin
 _FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
 
+class MsignMethod(abc.ABC):
+    r"""A way to compute the matrix sign; calling it computes ``msign(M)``.
+
+    A method is a small frozen value (its options are its fields). Calling it checks ``M``
+    (a real floating tensor of shape ``(..., m, n)``, else :class:`~extremal.errors.InputError`),
+    returns an empty ``M`` as a copy and otherwise returns :meth:`polar` of it, as
+    ``torch.nn.Module.__call__`` runs ``forward``. A new method is one subclass that
+    implements :meth:`polar` with the contract of :func:`msign`; :func:`msign`,
+    :class:`~extremal.optim.Spectral`, :func:`~extremal.optim.muon_update` and
+    :class:`~extremal.optim.Muon` accept it. :class:`~extremal.optim.Muon` writes only the
+    methods of extremal itself into a checkpoint: the checkpoint names the class, and only
+    extremal's own classes can be rebuilt from a name.
+
+    Examples
+    --------
+    >>> import torch
+    >>> isinstance(SVDPolar(), MsignMethod)
+    True
+    >>> SVDPolar()(torch.tensor([[0.0, -2.0]]))
+    tensor([[ 0., -1.]])
+    """
+
+    __slots__ = ()
+
+    def __call__(self, M: torch.Tensor) -> torch.Tensor:
+        """``msign(M)`` of each matrix of ``M``: shape ``(..., m, n)``, same dtype and device."""
+        _check_matrix(M)
+        if M.numel() == 0:
+            return M.clone()
+        return self.polar(M)
+
+    @abc.abstractmethod
+    def polar(self, M: torch.Tensor) -> torch.Tensor:
+        """The polar factor of each matrix of ``M``, already checked to be a non-empty floating
+        tensor of shape ``(..., m, n)``; call the method itself rather than this."""
+
+
 @dataclass(frozen=True, slots=True)
-class SVDPolar:
+class SVDPolar(MsignMethod):
     r"""Exact matrix sign from the thin SVD: ``U sign(Σ) V^T``.
 
     Singular values at most ``rtol · σ_max`` count as zero, so rank-deficient and zero
@@ -101,9 +145,22 @@ class SVDPolar:
         if self.rtol is not None and not (is_real(self.rtol) and 0.0 <= self.rtol < 1.0):
             raise InputError(f"SVDPolar.rtol must be a float in [0, 1) or None; got {self.rtol!r}.")
 
+    def polar(self, M: torch.Tensor) -> torch.Tensor:
+        """``U sign(Σ) V^T`` of each matrix of ``M``; see :class:`MsignMethod`."""
+        scaled, finite = _unit_max(M)
+        work = scaled if M.dtype in (torch.float32, torch.float64) else scaled.float()
+        ok = finite[..., None, None]
+        work = torch.where(ok, work, 0.0)
+        U, S, Vh = torch.linalg.svd(work, full_matrices=False)
+        rtol = self.rtol if self.rtol is not None else max(M.shape[-2:]) * torch.finfo(M.dtype).eps
+        smax = S[..., :1]
+        keep = (rtol * smax < S).to(work.dtype)
+        out = (U * keep.unsqueeze(-2)) @ Vh
+        return torch.where(ok, out, math.nan).to(M.dtype)
+
 
 @dataclass(frozen=True, slots=True)
-class NewtonSchulz:
+class NewtonSchulz(MsignMethod):
     r"""Newton–Schulz iteration for ``msign`` with an odd quintic polynomial per step.
 
     After scaling :math:`X_0 = M/\lVert M\rVert_F` (so every singular value is at most 1;
@@ -141,7 +198,7 @@ class NewtonSchulz:
     --------
     >>> import torch
     >>> ns = NewtonSchulz(steps=5, dtype=torch.float32)
-    >>> msign(torch.diag(torch.tensor([2.0, 1.0])), ns).diagonal()
+    >>> ns(torch.diag(torch.tensor([2.0, 1.0]))).diagonal()
     tensor([0.6888, 1.1142])
     """
 
@@ -182,8 +239,40 @@ class NewtonSchulz:
         m, n = min(rows, cols), max(rows, cols)
         return self.steps * (4 * m * m * n + 2 * m**3)
 
+    def polar(self, M: torch.Tensor) -> torch.Tensor:
+        """The iteration applied to each matrix of ``M``; see :class:`MsignMethod`."""
+        dtype = self.dtype if self.dtype is not None else M.dtype
+        tall = M.shape[-2] > M.shape[-1]
+        X = M.mT if tall else M
+        batch_shape = X.shape[:-2]
+        m, n = X.shape[-2:]
+        X, finite = _unit_max(X.reshape(-1, m, n))
+        wide = torch.float64 if X.dtype == torch.float64 else torch.float32
+        norm = torch.linalg.vector_norm(X, dim=(-2, -1), keepdim=True, dtype=wide)
+        norm = torch.where(norm > 0, norm, 1.0)
+        X = X.to(dtype) / norm.to(dtype)
+        X = torch.where(finite[:, None, None], X, math.nan)
+        single = X.shape[0] == 1
+        if single:
+            X = X[0]
+        last = len(self.coeffs) - 1
+        for k in range(self.steps):
+            a, b, c = self.coeffs[min(k, last)]
+            if single:
+                A = X @ X.mT
+                B = torch.addmm(A, A, A, beta=b, alpha=c)
+                X = torch.addmm(X, B, X, beta=a)
+            else:
+                A = torch.bmm(X, X.mT)
+                B = torch.baddbmm(A, A, A, beta=b, alpha=c)
+                X = torch.baddbmm(X, B, X, beta=a)
+        X = X.reshape(*batch_shape, m, n)
+        if tall:
+            X = X.mT
+        return X.to(M.dtype)
 
-def msign(M: torch.Tensor, method: NewtonSchulz | SVDPolar = SVDPolar()) -> torch.Tensor:
+
+def msign(M: torch.Tensor, method: MsignMethod = SVDPolar()) -> torch.Tensor:
     r"""Matrix sign ``M (M^T M)^{-1/2}`` of each matrix in a batch.
 
     .. math:: \operatorname{msign}(M) = U \operatorname{sign}(\Sigma) V^\top
@@ -194,8 +283,9 @@ def msign(M: torch.Tensor, method: NewtonSchulz | SVDPolar = SVDPolar()) -> torc
     M : torch.Tensor
         Shape ``(..., m, n)``, floating dtype; wide (``m < n``), square or tall. Leading
         dimensions are a batch.
-    method : SVDPolar or NewtonSchulz
+    method : MsignMethod
         :class:`SVDPolar` (default) is exact; :class:`NewtonSchulz` is fast and approximate.
+        ``msign(M, method)`` is ``method(M)``.
 
     Returns
     -------
@@ -212,7 +302,7 @@ def msign(M: torch.Tensor, method: NewtonSchulz | SVDPolar = SVDPolar()) -> torc
     ------
     InputError
         If ``M`` is not a floating tensor with at least two dimensions, or ``method`` is
-        not one of the two method classes.
+        not an :class:`MsignMethod`.
 
     Examples
     --------
@@ -236,6 +326,16 @@ def msign(M: torch.Tensor, method: NewtonSchulz | SVDPolar = SVDPolar()) -> torc
     tensor([[1., 0.],
             [nan, nan]])
     """
+    if not isinstance(method, MsignMethod):
+        raise InputError(
+            f"method must be an MsignMethod such as SVDPolar() or NewtonSchulz(...); got {method!r} "
+            f"({type(method).__name__})."
+        )
+    return method(M)
+
+
+def _check_matrix(M: torch.Tensor) -> None:
+    """:class:`InputError` unless ``M`` is a real floating tensor of shape ``(..., m, n)``."""
     if not isinstance(M, torch.Tensor):
         raise InputError(f"M must be a torch.Tensor; got {type(M).__name__}. Wrap it with torch.as_tensor(M).")
     if M.ndim < 2:
@@ -245,13 +345,6 @@ def msign(M: torch.Tensor, method: NewtonSchulz | SVDPolar = SVDPolar()) -> torc
         )
     if M.dtype not in _FLOAT_DTYPES:
         raise InputError(f"M must have a real floating dtype; got {M.dtype}. Convert it with M.float().")
-    if M.numel() == 0:
-        return M.clone()
-    if isinstance(method, SVDPolar):
-        return _svd_polar(M, method)
-    if isinstance(method, NewtonSchulz):
-        return _newton_schulz(M, method)
-    raise InputError(f"method must be SVDPolar(...) or NewtonSchulz(...); got {method!r} ({type(method).__name__}).")
 
 
 def _pow2(k: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
@@ -278,46 +371,4 @@ def _unit_max(M: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return scaled, finite[..., 0, 0]
 
 
-def _svd_polar(M: torch.Tensor, method: SVDPolar) -> torch.Tensor:
-    scaled, finite = _unit_max(M)
-    work = scaled if M.dtype in (torch.float32, torch.float64) else scaled.float()
-    ok = finite[..., None, None]
-    work = torch.where(ok, work, 0.0)
-    U, S, Vh = torch.linalg.svd(work, full_matrices=False)
-    rtol = method.rtol if method.rtol is not None else max(M.shape[-2:]) * torch.finfo(M.dtype).eps
-    smax = S[..., :1]
-    keep = (rtol * smax < S).to(work.dtype)
-    out = (U * keep.unsqueeze(-2)) @ Vh
-    return torch.where(ok, out, math.nan).to(M.dtype)
 
-
-def _newton_schulz(M: torch.Tensor, method: NewtonSchulz) -> torch.Tensor:
-    dtype = method.dtype if method.dtype is not None else M.dtype
-    tall = M.shape[-2] > M.shape[-1]
-    X = M.mT if tall else M
-    batch_shape = X.shape[:-2]
-    m, n = X.shape[-2:]
-    X, finite = _unit_max(X.reshape(-1, m, n))
-    wide = torch.float64 if X.dtype == torch.float64 else torch.float32
-    norm = torch.linalg.vector_norm(X, dim=(-2, -1), keepdim=True, dtype=wide)
-    norm = torch.where(norm > 0, norm, 1.0)
-    X = X.to(dtype) / norm.to(dtype)
-    X = torch.where(finite[:, None, None], X, math.nan)
-    single = X.shape[0] == 1
-    if single:
-        X = X[0]
-    last = len(method.coeffs) - 1
-    for k in range(method.steps):
-        a, b, c = method.coeffs[min(k, last)]
-        if single:
-            A = X @ X.mT
-            B = torch.addmm(A, A, A, beta=b, alpha=c)
-            X = torch.addmm(X, B, X, beta=a)
-        else:
-            A = torch.bmm(X, X.mT)
-            B = torch.baddbmm(A, A, A, beta=b, alpha=c)
-            X = torch.baddbmm(X, B, X, beta=a)
-    X = X.reshape(*batch_shape, m, n)
-    if tall:
-        X = X.mT
-    return X.to(M.dtype)

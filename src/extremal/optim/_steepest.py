@@ -1,4 +1,4 @@
-r"""Steepest-descent directions of a matrix gradient under three norms.
+r"""Steepest-descent directions of a matrix gradient under a norm, and three norms.
 
 For a gradient ``G`` and a norm :math:`\lVert\cdot\rVert` on matrices, the steepest-descent
 step of length 1 is :math:`-D` with
@@ -6,7 +6,8 @@ step of length 1 is :math:`-D` with
 .. math:: D = \operatorname*{arg\,max}_{\lVert D\rVert \le 1} \langle G, D\rangle ,
    \qquad \langle G, D\rangle = \lVert G\rVert_* ,
 
-where :math:`\lVert\cdot\rVert_*` is the dual norm. The three members of the family:
+where :math:`\lVert\cdot\rVert_*` is the dual norm. A norm is a :class:`Norm` object that
+carries both (``norm.direction(G)``, ``norm.dual(G)``); the three members of the family:
 
 - :class:`Frobenius` (ℓ2 over entries): ``D = G/‖G‖_F``, dual ``‖G‖_F``; normalised SGD.
 - :class:`MaxNorm` (ℓ∞ over entries): ``D = sign(G)``, dual ``Σ|G_ij|``; signSGD.
@@ -23,45 +24,111 @@ J. Su, "Muon续集：为什么我们选择尝试Muon？", 2025, https://kexue.fm
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from extremal._optional import require
 from extremal.errors import InputError
-from extremal.optim._msign import NewtonSchulz, SVDPolar, msign
+from extremal.optim._msign import MsignMethod, SVDPolar, msign
 
 if TYPE_CHECKING:
     import torch
 else:
     torch = require("torch", extra="torch")
 
-__all__ = ["Frobenius", "MaxNorm", "Spectral", "dual_norm", "steepest_direction"]
+__all__ = ["Frobenius", "MaxNorm", "Norm", "Spectral", "dual_norm", "steepest_direction"]
+
+
+class Norm(abc.ABC):
+    r"""A norm on matrices with its steepest-descent direction and its dual norm.
+
+    A norm is a small frozen value with two methods, each taking ``G`` of shape
+    ``(..., m, n)``:
+
+    - :meth:`direction`: the unit-norm :math:`D` that maximises :math:`\langle G, D\rangle`
+      (``0`` for ``G = 0``);
+    - :meth:`dual`: :math:`\lVert G\rVert_* = \langle G, D\rangle`, shape ``(...)``.
+
+    :func:`steepest_direction`, :func:`dual_norm`, :func:`~extremal.optim.output_change` and
+    :func:`~extremal.optim.feature_step` call these, so a new norm is one new subclass. The
+    methods of :class:`Frobenius`, :class:`MaxNorm` and :class:`Spectral` check ``G`` first
+    (a floating tensor with at least two dimensions, else :class:`~extremal.errors.InputError`).
+
+    Examples
+    --------
+    >>> import torch
+    >>> MaxNorm().direction(torch.tensor([[2.0, -0.5]])), MaxNorm().dual(torch.tensor([[2.0, -0.5]]))
+    (tensor([[ 1., -1.]]), tensor(2.5000))
+    """
+
+    __slots__ = ()
+
+    @abc.abstractmethod
+    def direction(self, G: torch.Tensor) -> torch.Tensor:
+        """The steepest-descent direction of unit norm, shape and dtype of ``G``."""
+
+    @abc.abstractmethod
+    def dual(self, G: torch.Tensor) -> torch.Tensor:
+        """The dual norm of each matrix of ``G``, shape ``G.shape[:-2]``."""
 
 
 @dataclass(frozen=True, slots=True)
-class Frobenius:
+class Frobenius(Norm):
     """The Euclidean (Frobenius) norm of a matrix; steepest descent is normalised SGD."""
 
+    def direction(self, G: torch.Tensor) -> torch.Tensor:
+        """``G / ‖G‖_F`` (``0`` for ``G = 0``)."""
+        _check(G)
+        scale = torch.linalg.vector_norm(G, dim=(-2, -1), keepdim=True)
+        return G / torch.where(scale > 0, scale, torch.ones_like(scale))
+
+    def dual(self, G: torch.Tensor) -> torch.Tensor:
+        """``‖G‖_F``."""
+        _check(G)
+        return torch.linalg.vector_norm(G, dim=(-2, -1))
+
 
 @dataclass(frozen=True, slots=True)
-class MaxNorm:
+class MaxNorm(Norm):
     """The largest absolute entry (ℓ∞ over entries); steepest descent is signSGD."""
 
+    def direction(self, G: torch.Tensor) -> torch.Tensor:
+        """``sign(G)``."""
+        _check(G)
+        return torch.sign(G)
+
+    def dual(self, G: torch.Tensor) -> torch.Tensor:
+        """``Σ|G_ij|``, the entrywise ℓ1 norm."""
+        _check(G)
+        return G.abs().sum(dim=(-2, -1))
+
 
 @dataclass(frozen=True, slots=True)
-class Spectral:
+class Spectral(Norm):
     """The spectral norm (largest singular value); steepest descent is ``msign``, as in Muon.
 
     Parameters
     ----------
-    method : SVDPolar or NewtonSchulz
+    method : MsignMethod
         How :func:`extremal.optim.msign` is computed; exact by default.
     """
 
-    method: NewtonSchulz | SVDPolar = field(default_factory=SVDPolar)
+    method: MsignMethod = field(default_factory=SVDPolar)
+
+    def direction(self, G: torch.Tensor) -> torch.Tensor:
+        """``msign(G)``, computed by ``method``."""
+        _check(G)
+        return msign(G, self.method)
+
+    def dual(self, G: torch.Tensor) -> torch.Tensor:
+        """The nuclear norm ``Σσ_i``, always exact (from the SVD)."""
+        _check(G)
+        work = G if G.dtype in (torch.float32, torch.float64) else G.float()
+        return torch.linalg.matrix_norm(work, ord="nuc").to(G.dtype)
 
 
-def steepest_direction(G: torch.Tensor, norm: Frobenius | MaxNorm | Spectral) -> torch.Tensor:
+def steepest_direction(G: torch.Tensor, norm: Norm) -> torch.Tensor:
     r"""Unit-norm direction ``D`` that maximises ``<G, D>`` under ``norm``.
 
     .. math:: D = \operatorname*{arg\,max}_{\lVert D\rVert\le 1}\operatorname{tr}(G^\top D):
@@ -73,8 +140,9 @@ def steepest_direction(G: torch.Tensor, norm: Frobenius | MaxNorm | Spectral) ->
     ----------
     G : torch.Tensor
         Shape ``(..., m, n)``; leading dimensions are a batch of matrices.
-    norm : Frobenius, MaxNorm or Spectral
-        The norm that measures the step.
+    norm : Norm
+        The norm that measures the step: :class:`Frobenius`, :class:`MaxNorm`,
+        :class:`Spectral` or another :class:`Norm`; the result is ``norm.direction(G)``.
 
     Returns
     -------
@@ -84,8 +152,8 @@ def steepest_direction(G: torch.Tensor, norm: Frobenius | MaxNorm | Spectral) ->
     Raises
     ------
     InputError
-        If ``G`` is not a floating tensor with at least two dimensions or ``norm`` is not one
-        of the three classes.
+        If ``G`` is not a floating tensor with at least two dimensions or ``norm`` is not a
+        :class:`Norm`.
 
     Examples
     --------
@@ -100,16 +168,10 @@ def steepest_direction(G: torch.Tensor, norm: Frobenius | MaxNorm | Spectral) ->
     >>> steepest_direction(torch.tensor([[3.0, 4.0]]), Spectral())
     tensor([[0.6000, 0.8000]])
     """
-    _check(G, norm)
-    if isinstance(norm, Frobenius):
-        scale = torch.linalg.vector_norm(G, dim=(-2, -1), keepdim=True)
-        return G / torch.where(scale > 0, scale, torch.ones_like(scale))
-    if isinstance(norm, MaxNorm):
-        return torch.sign(G)
-    return msign(G, norm.method)
+    return checked_norm(norm).direction(G)
 
 
-def dual_norm(G: torch.Tensor, norm: Frobenius | MaxNorm | Spectral) -> torch.Tensor:
+def dual_norm(G: torch.Tensor, norm: Norm) -> torch.Tensor:
     r"""The dual norm :math:`\lVert G\rVert_* = \max_{\lVert D\rVert\le1}\langle G, D\rangle`.
 
     Frobenius for :class:`Frobenius`, the entrywise ℓ1 norm for :class:`MaxNorm`, and the
@@ -120,8 +182,8 @@ def dual_norm(G: torch.Tensor, norm: Frobenius | MaxNorm | Spectral) -> torch.Te
     ----------
     G : torch.Tensor
         Shape ``(..., m, n)``.
-    norm : Frobenius, MaxNorm or Spectral
-        The norm that measures the step.
+    norm : Norm
+        The norm that measures the step; the result is ``norm.dual(G)``.
 
     Returns
     -------
@@ -135,20 +197,19 @@ def dual_norm(G: torch.Tensor, norm: Frobenius | MaxNorm | Spectral) -> torch.Te
     >>> [float(dual_norm(G, n)) for n in (Frobenius(), MaxNorm(), Spectral())]
     [5.0, 7.0, 7.0]
     """
-    _check(G, norm)
-    if isinstance(norm, Frobenius):
-        return torch.linalg.vector_norm(G, dim=(-2, -1))
-    if isinstance(norm, MaxNorm):
-        return G.abs().sum(dim=(-2, -1))
-    work = G if G.dtype in (torch.float32, torch.float64) else G.float()
-    return torch.linalg.matrix_norm(work, ord="nuc").to(G.dtype)
+    return checked_norm(norm).dual(G)
 
 
-def _check(G: torch.Tensor, norm: Frobenius | MaxNorm | Spectral) -> None:
+def checked_norm(norm: object) -> Norm:
+    """``norm`` if it is a :class:`Norm`; :class:`InputError` naming ``norm`` otherwise."""
+    if not isinstance(norm, Norm):
+        raise InputError(f"norm must be a Norm such as Frobenius(), MaxNorm() or Spectral(...); got {norm!r}.")
+    return norm
+
+
+def _check(G: torch.Tensor) -> None:
     if not isinstance(G, torch.Tensor) or G.ndim < 2 or not G.is_floating_point():
         shape = tuple(G.shape) if isinstance(G, torch.Tensor) else type(G).__name__
         raise InputError(
             f"G must be a floating torch.Tensor of shape (..., m, n); got {shape}. Reshape a vector to (1, n)."
         )
-    if not isinstance(norm, Frobenius | MaxNorm | Spectral):
-        raise InputError(f"norm must be Frobenius(), MaxNorm() or Spectral(...); got {norm!r}.")

@@ -30,6 +30,7 @@ J. Su, "为什么我们偏爱各向同性？基于最速下降的理解", 2026, 
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -42,29 +43,67 @@ if TYPE_CHECKING:
 else:
     torch = require("torch", extra="torch")
 
-__all__ = ["FeatureDiagonal", "FullWhitening", "SampleDiagonal", "whiten"]
+__all__ = ["FeatureDiagonal", "FullWhitening", "SampleDiagonal", "Whitening", "whiten"]
+
+
+class Whitening(abc.ABC):
+    """A kind of whitening: which Gram matrix is inverted, and over which axis to centre.
+
+    A kind is a small frozen value with one method, :meth:`whiten`; the function
+    :func:`whiten` checks ``X`` and calls it, so a new kind is one new subclass.
+
+    Examples
+    --------
+    >>> import torch
+    >>> FeatureDiagonal().whiten(torch.tensor([[3.0], [4.0]]))
+    tensor([[0.6000],
+            [0.8000]])
+    """
+
+    __slots__ = ()
+
+    @abc.abstractmethod
+    def whiten(self, X: torch.Tensor, *, center: bool = False) -> torch.Tensor:
+        """Whiten ``X``, a floating tensor of shape ``(b, d)``, after centring it if ``center``.
+
+        ``X`` is not checked here; :func:`whiten` checks it first.
+        """
 
 
 @dataclass(frozen=True, slots=True)
-class FullWhitening:
+class FullWhitening(Whitening):
     """``X (X^T X)^{-1/2}``; centring subtracts the batch mean of each feature."""
 
+    def whiten(self, X: torch.Tensor, *, center: bool = False) -> torch.Tensor:
+        """``msign(X)`` (exact, :class:`~extremal.optim.SVDPolar`) of the centred ``X``."""
+        return msign(_centred(X, 0, center), SVDPolar())
+
 
 @dataclass(frozen=True, slots=True)
-class FeatureDiagonal:
+class FeatureDiagonal(Whitening):
     """``X diag(X^T X)^{-1/2}`` (BatchNorm); centring subtracts the batch mean of each feature."""
 
+    def whiten(self, X: torch.Tensor, *, center: bool = False) -> torch.Tensor:
+        """Each column of the centred ``X`` divided by its norm (zero columns stay zero)."""
+        Xc = _centred(X, 0, center)
+        return Xc / _safe(torch.linalg.vector_norm(Xc, dim=0, keepdim=True))
+
 
 @dataclass(frozen=True, slots=True)
-class SampleDiagonal:
+class SampleDiagonal(Whitening):
     """``diag(X X^T)^{-1/2} X`` (RMSNorm, LayerNorm); centring subtracts each sample's mean."""
+
+    def whiten(self, X: torch.Tensor, *, center: bool = False) -> torch.Tensor:
+        """Each row of the centred ``X`` divided by its norm (zero rows stay zero)."""
+        Xc = _centred(X, 1, center)
+        return Xc / _safe(torch.linalg.vector_norm(Xc, dim=1, keepdim=True))
 
 
 _FULL = FullWhitening()
 
 
 def whiten(
-    X: torch.Tensor, method: FullWhitening | FeatureDiagonal | SampleDiagonal = _FULL, *, center: bool = False
+    X: torch.Tensor, method: Whitening = _FULL, *, center: bool = False
 ) -> torch.Tensor:
     r"""Whiten a batch of features, fully or by a diagonal approximation.
 
@@ -77,8 +116,10 @@ def whiten(
     ----------
     X : torch.Tensor
         Shape ``(b, d)``: ``b`` samples, ``d`` features; floating dtype.
-    method : FullWhitening, FeatureDiagonal or SampleDiagonal
-        Which Gram matrix is inverted, and whether only its diagonal is used.
+    method : Whitening
+        Which Gram matrix is inverted, and whether only its diagonal is used:
+        :class:`FullWhitening`, :class:`FeatureDiagonal`, :class:`SampleDiagonal` or another
+        :class:`Whitening`; the result is ``method.whiten(X, center=center)``.
     center : bool
         Subtract the mean first: over the samples (each column) for ``FullWhitening`` and
         ``FeatureDiagonal``, over the features (each row) for ``SampleDiagonal``.
@@ -93,7 +134,8 @@ def whiten(
     Raises
     ------
     InputError
-        If ``X`` is not a floating tensor of shape ``(b, d)`` or ``method`` is unknown.
+        If ``X`` is not a floating tensor of shape ``(b, d)`` or ``method`` is not a
+        :class:`Whitening`.
 
     Examples
     --------
@@ -112,16 +154,16 @@ def whiten(
             f"X must be a floating torch.Tensor of shape (b, d); got {shape}. "
             "Flatten leading dimensions with X.reshape(-1, d)."
         )
-    if isinstance(method, FullWhitening):
-        Xc = X - X.mean(dim=0, keepdim=True) if center else X
-        return msign(Xc, SVDPolar())
-    if isinstance(method, FeatureDiagonal):
-        Xc = X - X.mean(dim=0, keepdim=True) if center else X
-        return Xc / _safe(torch.linalg.vector_norm(Xc, dim=0, keepdim=True))
-    if isinstance(method, SampleDiagonal):
-        Xc = X - X.mean(dim=1, keepdim=True) if center else X
-        return Xc / _safe(torch.linalg.vector_norm(Xc, dim=1, keepdim=True))
-    raise InputError(f"method must be FullWhitening(), FeatureDiagonal() or SampleDiagonal(); got {method!r}.")
+    if not isinstance(method, Whitening):
+        raise InputError(
+            f"method must be a Whitening such as FullWhitening(), FeatureDiagonal() or SampleDiagonal(); "
+            f"got {method!r}."
+        )
+    return method.whiten(X, center=center)
+
+
+def _centred(X: torch.Tensor, dim: int, center: bool) -> torch.Tensor:
+    return X - X.mean(dim=dim, keepdim=True) if center else X
 
 
 def _safe(norm: torch.Tensor) -> torch.Tensor:
