@@ -27,12 +27,14 @@ from extremal.optim import (  # noqa: E402
     InverseSquare,
     LastIterate,
     MatchAdamWRMS,
+    MsignMethod,
     Muon,
     NewtonSchulz,
     RefinedCausal,
     SVDPolar,
     muon_param_groups,
 )
+from extremal.optim._checkpoint import library_kinds  # noqa: E402
 
 K, N = 4, 4
 PLAIN = (type(None), bool, int, float, str)
@@ -305,3 +307,32 @@ def test_recorder_state_loads_with_torch_defaults() -> None:
     assert other.distances.tolist() == rec.distances.tolist()
     for a, b in zip(other._initial, rec._initial, strict=True):
         assert torch.equal(a, b)
+
+
+class Float64Polar(MsignMethod):
+    """A method of one's own: valid for Muon, but a checkpoint could not name it."""
+
+    __slots__ = ()
+
+    def polar(self, M: torch.Tensor) -> torch.Tensor:
+        return SVDPolar().polar(M.double()).to(M.dtype)
+
+
+def test_checkpoints_name_only_extremal_methods() -> None:
+    class Tuned(NewtonSchulz):  # defined outside extremal: left out like Float64Polar
+        pass
+
+    assert library_kinds(MsignMethod) == (NewtonSchulz, SVDPolar)
+    model = make_model(0)
+    opt = Muon(model.parameters(), method=Float64Polar())
+    train(model, opt, None, 1)
+    with pytest.raises(InputError, match=r"\['method'\] is a Float64Polar;.*can only write NewtonSchulz, SVDPolar"):
+        opt.state_dict()
+
+
+def test_a_group_that_holds_the_method_itself_loads() -> None:
+    opt = muon_for(make_model(0))
+    state = opt.state_dict()
+    state["param_groups"][1]["method"] = NewtonSchulz(steps=3)
+    opt.load_state_dict(state)
+    assert opt.param_groups[1]["method"] == NewtonSchulz(steps=3)

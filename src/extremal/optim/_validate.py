@@ -8,18 +8,40 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError
 
-__all__ = ["is_real", "real", "real_vector"]
+__all__ = ["is_real", "nonfinite_policy", "real", "real_vector"]
 
 
 def is_real(value: object) -> bool:
     """Whether ``value`` is a real Python or NumPy number and not a boolean."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+def nonfinite_policy(value: object, where: str) -> Literal["skip", "raise"]:
+    """``value`` if it is ``"skip"`` or ``"raise"``: the one ``nonfinite`` option of the optimizers.
+
+    :class:`~extremal.optim.Muon`, :class:`~extremal.optim.GradNormLR` and
+    :class:`~extremal.optim.GradNormRecorder` take ``nonfinite="skip" | "raise"``; each
+    raises :class:`InputError` for a non-finite gradient under ``"raise"``.
+
+    Examples
+    --------
+    >>> nonfinite_policy("skip", "Muon")
+    'skip'
+    >>> nonfinite_policy(False, "Muon")
+    Traceback (most recent call last):
+    ...
+    extremal.errors.InputError: Muon: nonfinite must be 'skip' or 'raise'; got False.
+    """
+    if isinstance(value, str) and value in ("skip", "raise"):
+        return "skip" if value == "skip" else "raise"
+    raise InputError(f"{where}: nonfinite must be 'skip' or 'raise'; got {value!r}.")
 
 
 def _float(value: numbers.Real) -> float:
