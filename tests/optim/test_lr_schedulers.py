@@ -8,13 +8,14 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from extremal.errors import InputError, IntegrationError  # noqa: E402
+from extremal.errors import InputError  # noqa: E402
 from extremal.optim import (  # noqa: E402
     AdaGradNorm,
     GradNormLR,
     GradNormRecorder,
     InverseSquare,
     LastIterate,
+    Muon,
     RefinedCausal,
     global_grad_norm,
     refined,
@@ -143,9 +144,9 @@ def test_nonfinite_gradient_is_skipped_without_touching_state(momentum: float) -
 def test_nonfinite_gradient_can_raise() -> None:
     w = torch.nn.Parameter(torch.tensor([2.0, 1.0]))
     opt = torch.optim.SGD([w], lr=1.0)
-    GradNormLR(opt, AdaGradNorm(), error_if_nonfinite=True)
+    GradNormLR(opt, AdaGradNorm(), nonfinite="raise")
     w.grad = torch.tensor([float("inf"), 1.0])
-    with pytest.raises(IntegrationError, match="gradient norm at step 1 is inf"):
+    with pytest.raises(InputError, match="gradient norm at step 1 is inf"):
         opt.step()
     assert torch.all(torch.isfinite(w))
 
@@ -225,7 +226,7 @@ def test_recorder_matches_manual_norms() -> None:
 def test_recorder_state_and_nonfinite() -> None:
     w = torch.nn.Parameter(torch.tensor([1.0]))
     opt = torch.optim.SGD([w], lr=0.1)
-    rec = GradNormRecorder(opt, error_if_nonfinite=False)
+    rec = GradNormRecorder(opt, nonfinite="skip")
     w.grad = torch.tensor([float("nan")])
     rec._before_step(opt, (), {})
     assert rec.skipped == 1 and rec.norms.size == 0
@@ -236,7 +237,7 @@ def test_recorder_state_and_nonfinite() -> None:
     np.testing.assert_array_equal(other.norms, [2.0])
     strict = GradNormRecorder(opt)
     w.grad = torch.tensor([float("inf")])
-    with pytest.raises(IntegrationError, match="error_if_nonfinite=False"):
+    with pytest.raises(InputError, match="nonfinite='skip'"):
         opt.step()
     strict.remove()
 
@@ -255,12 +256,37 @@ def test_global_grad_norm_without_gradients_is_zero() -> None:
         ({"rule": AdaGradNorm(), "radius": True}, "radius"),
         ({"rule": AdaGradNorm(), "radius": "1.0"}, "radius"),
         ({"rule": AdaGradNorm(), "reps_rel": True}, "reps_rel"),
+        ({"rule": AdaGradNorm(), "nonfinite": True}, "GradNormLR: nonfinite must be 'skip' or 'raise'"),
     ],
 )
 def test_constructor_errors(kwargs, match: str) -> None:
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=1.0)
     with pytest.raises(InputError, match=match):
         GradNormLR(opt, **kwargs)
+
+
+@pytest.mark.parametrize("nonfinite", [False, "ignore", None])
+def test_recorder_refuses_an_unknown_nonfinite_option(nonfinite: object) -> None:
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=1.0)
+    with pytest.raises(InputError, match="GradNormRecorder: nonfinite must be 'skip' or 'raise'"):
+        GradNormRecorder(opt, nonfinite=nonfinite)  # type: ignore[arg-type]
+
+
+def test_one_nonfinite_convention() -> None:
+    """Muon, GradNormLR and GradNormRecorder share ``nonfinite="skip" | "raise"`` and raise InputError."""
+    w = torch.nn.Parameter(torch.ones(2, 2))
+    for make in (
+        lambda: (Muon([w], nonfinite="raise"), None),
+        lambda: (opt := torch.optim.SGD([w], lr=1.0), GradNormLR(opt, AdaGradNorm(), nonfinite="raise")),
+        lambda: (opt := torch.optim.SGD([w], lr=1.0), GradNormRecorder(opt, nonfinite="raise")),
+    ):
+        opt, hook = make()
+        w.grad = torch.full((2, 2), float("nan"))
+        with pytest.raises(InputError, match="nonfinite='skip'"):
+            opt.step()
+        assert torch.equal(w.detach(), torch.ones(2, 2))
+        if hook is not None:
+            hook.remove()
 
 
 def test_horizon_overrun_raises() -> None:

@@ -46,16 +46,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from extremal._optional import require
-from extremal.errors import InputError, IntegrationError
+from extremal.errors import InputError
 from extremal.optim._checkpoint import from_plain, to_plain
 from extremal.optim._schedules import AdaGradNorm, InverseSquare, LastIterate, RefinedCausal
-from extremal.optim._validate import is_real
+from extremal.optim._validate import is_real, nonfinite_policy
 
 if TYPE_CHECKING:
     import torch
@@ -161,11 +161,11 @@ def _norm(tensors: list[Any]) -> float:
     return _total_norm(tensors)
 
 
-def _nonfinite(step: int, value: float) -> IntegrationError:
-    return IntegrationError(
+def _nonfinite(step: int, value: float) -> InputError:
+    return InputError(
         f"the gradient norm at step {step} is {value}; the optimizer step was not taken. "
         "Lower the learning-rate multiplier, clip gradients, or pass "
-        "error_if_nonfinite=False to skip such steps."
+        "nonfinite='skip' to skip such steps."
     )
 
 
@@ -181,10 +181,11 @@ class GradNormRecorder:
     ----------
     optimizer : torch.optim.Optimizer
         The optimizer to observe; it is not modified.
-    error_if_nonfinite : bool
-        Raise :class:`~extremal.errors.IntegrationError` on a non-finite gradient norm
-        (default). With ``False`` such steps are skipped by the record (not recorded), and
-        counted in :attr:`skipped`.
+    nonfinite : {"raise", "skip"}
+        What to do when the gradient norm is not finite: ``"raise"`` (default) raises
+        :class:`~extremal.errors.InputError` from ``optimizer.step()`` before the step is
+        taken; ``"skip"`` leaves the step out of the record and counts it in
+        :attr:`skipped` (the optimizer still takes it).
 
     Attributes
     ----------
@@ -212,9 +213,9 @@ class GradNormRecorder:
     >>> rec.remove()
     """
 
-    def __init__(self, optimizer: Any, *, error_if_nonfinite: bool = True) -> None:
+    def __init__(self, optimizer: Any, *, nonfinite: Literal["skip", "raise"] = "raise") -> None:
         self.optimizer = optimizer
-        self.error_if_nonfinite = bool(error_if_nonfinite)
+        self.nonfinite = nonfinite_policy(nonfinite, "GradNormRecorder")
         self._norms: list[float] = []
         self._distances: list[float] = []
         self.skipped = 0
@@ -224,7 +225,7 @@ class GradNormRecorder:
     def _before_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
         g = global_grad_norm(_params(optimizer))
         if not math.isfinite(g):
-            if self.error_if_nonfinite:
+            if self.nonfinite == "raise":
                 raise _nonfinite(len(self._norms) + 1, g)
             self.skipped += 1
             return
@@ -288,18 +289,18 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
 
     which is DoWG (Khaled et al., 2023); without the weights it would be DoG, whose
     first phase leaves the rate far below ``1/L`` on well-conditioned deterministic
-    problems (see ``benchmarks/optim.py``).
+    problems (``benchmarks/bench_convex.py`` runs both).
 
     The recommended parameter-free setting is ``AdaGradNorm()`` with
     ``torch.optim.SGD(params, lr=0.5, momentum=0.5)``: the momentum average
     :math:`\sum_k 0.5^k g_{t-k}` has total weight 2, so the multiplier 0.5 makes the step
-    the rule's rate times an average of recent gradients. It reaches the float64 optimum of
-    a logistic regression and trains an MLP on digits (batch 128) without any tuning, where
-    plain SGD (``lr=1.0``, no momentum) can diverge on the MLP and momentum 0.9 with
-    multiplier 0.1 stalls on the logistic regression (``benchmarks/optim.py``, sections
-    (a) and (b1)). The rate does not decay by itself once gradient noise dominates: the
-    distance estimate keeps growing with the noise, so with small batches (64 and fewer
-    on that MLP) training can stall at a high loss; use larger batches or a ``radius``.
+    the rule's rate times an average of recent gradients. ``benchmarks/bench_convex.py``
+    (logistic regression) and ``benchmarks/bench_nonconvex.py`` (an MLP, a small
+    transformer) compare it with plain SGD, with momentum 0.9 and multiplier 0.1, and with
+    tuned baselines; run them for the current figures. The rate does not decay by
+    itself once gradient noise dominates: the distance estimate keeps growing with the
+    noise, so with small batches training can stall at a high loss; use larger batches or
+    a ``radius``.
     The distance estimate assumes that the step of ``optimizer`` shrinks with the
     gradient, as SGD's does. Normalised steps (Adam, Muon) keep their size where the
     gradient is small, so the iterates can drift along flat directions (the scale of the
@@ -321,22 +322,23 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
         ``R = ||θ_1 - θ*||``; ``None`` estimates it online.
     reps_rel : float
         Relative size of the initial estimate :math:`r_\epsilon` (parameter-free mode).
-    error_if_nonfinite : bool
-        On a non-finite gradient norm (a gradient holding ``inf`` or ``nan``, or a float64
-        gradient whose norm exceeds the float64 maximum), raise
-        :class:`~extremal.errors.IntegrationError` (``True``) or skip the step (``False``,
-        default): the gradients are dropped
-        (``grad = None``) so the optimizer leaves parameters and its state untouched, and
-        nothing is recorded. Skipped steps are counted in :attr:`skipped`. A step whose
-        gradients are all zero is not recorded either and keeps the previous rates.
+    nonfinite : {"skip", "raise"}
+        What to do when the gradient norm is not finite (a gradient holding ``inf`` or
+        ``nan``, or a float64 gradient whose norm exceeds the float64 maximum): ``"skip"``
+        (default) drops the gradients (``grad = None``), so the optimizer leaves parameters
+        and its state untouched, records nothing and counts the step in :attr:`skipped`;
+        ``"raise"`` raises :class:`~extremal.errors.InputError` from ``optimizer.step()``
+        before the step is taken. A step whose gradients are all zero is not recorded either
+        and keeps the previous rates.
     last_epoch : int
         As for every ``LRScheduler``.
 
     Raises
     ------
     InputError
-        If ``rule`` has no ``rate`` method, or ``radius`` or ``reps_rel`` is not a positive
-        finite float (booleans are refused).
+        If ``rule`` has no ``rate`` method, ``radius`` or ``reps_rel`` is not a positive
+        finite float (booleans are refused), or ``nonfinite`` is neither ``"skip"`` nor
+        ``"raise"``.
 
     Notes
     -----
@@ -371,7 +373,7 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
         radius: float | None = None,
         *,
         reps_rel: float = 1e-6,
-        error_if_nonfinite: bool = False,
+        nonfinite: Literal["skip", "raise"] = "skip",
         last_epoch: int = -1,
     ) -> None:
         if not callable(getattr(rule, "rate", None)):
@@ -388,7 +390,7 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
         self.rule = rule
         self.radius = None if radius is None else float(radius)
         self.reps_rel = float(reps_rel)
-        self.error_if_nonfinite = bool(error_if_nonfinite)
+        self.nonfinite = nonfinite_policy(nonfinite, "GradNormLR")
         self.skipped = 0
         self._norms: list[float] = []
         self._radii: list[float] = []
@@ -418,7 +420,7 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
         params = _params(optimizer)
         g = global_grad_norm(params)
         if not math.isfinite(g):
-            if self.error_if_nonfinite:
+            if self.nonfinite == "raise":
                 raise _nonfinite(len(self._norms) + 1, g)
             self.skipped += 1
             for p in params:

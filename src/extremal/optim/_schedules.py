@@ -493,8 +493,8 @@ def refined(
     (:class:`AdaGradNorm`), which is what the parameter-free mode ran, so ``cap=1`` never
     steps faster than the recorded run did at the same step and keeps the refined shape
     (warmup by :math:`G_t^{-2}`, decay to 0) wherever it is below that rate. The article's
-    formula is ``cap=None`` (the default). On the digits MLP (``benchmarks/optim.py``)
-    ``cap=1`` retrains without divergence for every seed, the plain formula diverges.
+    formula is ``cap=None`` (the default). ``benchmarks/bench_nonconvex.py`` retrains with
+    both; run it for the current figures.
 
     Parameters
     ----------
