@@ -1,4 +1,9 @@
-"""Seed 000 numerically: Newton's paths coincide with Jacobi-metric geodesics."""
+"""Geometrised mechanics numerically: Newton's paths coincide with Jacobi-metric geodesics.
+
+The worked case is that of
+Su Jianlin, "Understanding Riemannian geometry, 8: Geometry everywhere (mechanics made geometric)",
+https://kexue.fm/archives/4046, eqs. (85)–(86).
+"""
 
 import numpy as np
 import pytest
@@ -31,7 +36,7 @@ def test_polar_kinetic_metric():
     assert c.distance()[0] <= 1e-8
 
 
-def test_seed_000_worked_case_closed_form():
+def test_article_worked_case_closed_form():
     """Geodesics of (x²+y²)/2·(dx²+dy²) are x(t) = x0 cosh t + v0 sinh t with |v0| = |x0| (eqs. 85–86)."""
     x0 = np.array([[1.0, 0.5], [-0.3, 0.8], [0.2, -1.1]])
     angles = np.array([0.7, 2.0, -1.0])

@@ -1,4 +1,7 @@
-"""Lagrangian trajectories: the two-body problem in polar coordinates against Cartesian (seed 002)."""
+"""Lagrangian trajectories: the two-body problem in polar coordinates against Cartesian.
+
+The two actions are eqs. (2) and (3) of Su Jianlin, "Changing coordinates with the calculus of variations", https://kexue.fm/archives/3181.
+"""
 
 import numpy as np
 import pytest

@@ -34,7 +34,7 @@ def reference(metric: Metric) -> list:
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_spherical_is_seed_eq_27_and_nothing_else(method):
+def test_spherical_is_article_eq_27_and_nothing_else(method):
     gamma = christoffel(spherical(), method=method)
     expected = {
         (0, 1, 1): -r,

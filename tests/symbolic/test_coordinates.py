@@ -1,4 +1,7 @@
-"""Coordinate changes through the action (seed 002)."""
+"""Coordinate changes through the action.
+
+Equation numbers are those of Su Jianlin, "Changing coordinates with the calculus of variations", https://kexue.fm/archives/3181.
+"""
 
 import pytest
 import sympy as sp
@@ -17,7 +20,7 @@ r, th, mu, F = sp.symbols("r theta mu F")
 POLAR = {"x": "r*cos(theta)", "y": "r*sin(theta)"}
 
 
-def test_two_body_action_to_polar_seed_eq_3_and_4():
+def test_two_body_action_to_polar_article_eq_3_and_4():
     L = Lagrangian.parse("(xdot**2 + ydot**2)/2 + mu/sqrt(x**2 + y**2)", "x y")
     polar = change_coordinates(L, POLAR, "r theta")
     rdot, thdot = sp.symbols("rdot thetadot")
@@ -40,15 +43,15 @@ def test_transformed_equations_agree_with_cartesian_equations():
     assert sp.simplify((yddot - ay.subs(on_path)).subs(positive_r)) == 0
 
 
-def test_polar_laplace_action_seed_eq_7_and_8():
+def test_polar_laplace_action_article_eq_7_and_8():
     L = FieldLagrangian.parse("(u_x**2 + u_y**2)/2 + F*u", "u", "x y")
     polar = change_field_coordinates(L, POLAR, "r theta")
     u = sp.Function("u")(r, th)
     expected_density = (u.diff(r) ** 2 + (u.diff(th) / r) ** 2) / 2 * r + F * u * r
     assert sp.simplify(polar.density - expected_density) == 0
     (eq,) = field_equations(polar)
-    seed_eq_8 = sp.diff(r * u.diff(r), r) + u.diff(th, 2) / r - F * r
-    assert sp.simplify(eq.lhs + seed_eq_8) == 0
+    article_eq_8 = sp.diff(r * u.diff(r), r) + u.diff(th, 2) / r - F * r
+    assert sp.simplify(eq.lhs + article_eq_8) == 0
 
 
 def test_parabolic_coordinates_include_jacobian_factor():

@@ -1,4 +1,9 @@
-"""Geometrised mechanics (seed 000)."""
+"""Geometrised mechanics.
+
+Equation numbers are those of
+Su Jianlin, "Understanding Riemannian geometry, 8: Geometry everywhere (mechanics made geometric)",
+https://kexue.fm/archives/4046.
+"""
 
 import pytest
 import sympy as sp
@@ -44,7 +49,7 @@ def test_jacobi_metric_is_conformal_factor_times_kinetic_metric():
     assert U not in m.g.free_symbols
 
 
-def test_seed_000_eq_84_conformal_geodesic_equations():
+def test_article_eq_84_conformal_geodesic_equations():
     x, y = sp.symbols("x y")
     f = sp.Function("f")(x, y)
     m = Metric((x, y), f * sp.eye(2))
@@ -55,7 +60,7 @@ def test_seed_000_eq_84_conformal_geodesic_equations():
     assert sp.simplify(ay - (-fy / (2 * f) * ydot**2 + fy / (2 * f) * xdot**2 - fx / f * xdot * ydot)) == 0
 
 
-def test_seed_000_eq_86_and_closed_form_geodesics():
+def test_article_eq_86_and_closed_form_geodesics():
     m = Metric.from_line_element("(x**2 + y**2)/2*(dx**2 + dy**2)", "x y")
     x, y, t = sp.symbols("x y t")
     assert euler_lagrange(conformal_mechanics(m)).accelerations == (x, y)

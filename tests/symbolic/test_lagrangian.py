@@ -18,7 +18,7 @@ def test_harmonic_oscillator():
     assert sp.simplify(eq.lhs - eq.rhs - (m * sp.Symbol("xddot") + k * x)) == 0
 
 
-def test_two_body_polar_matches_seed_002_eq_4():
+def test_two_body_polar_matches_coordinate_change_article_eq_4():
     L = Lagrangian.parse("(rdot**2 + r**2*thetadot**2)/2 + mu/r", "r theta")
     r, rdot, thetadot = sp.symbols("r rdot thetadot")
     rddot, thetaddot = euler_lagrange(L).accelerations

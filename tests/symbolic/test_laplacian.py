@@ -1,4 +1,7 @@
-"""Laplace–Beltrami by its formula equals the Laplacian from the varied action (seed 002)."""
+"""Laplace–Beltrami by its formula equals the Laplacian from the varied action.
+
+The action route follows Su Jianlin, "Changing coordinates with the calculus of variations", https://kexue.fm/archives/3181.
+"""
 
 import pytest
 import sympy as sp
