@@ -423,7 +423,7 @@ def train_run(model, make_opt, make_sched, seed, steps, batch_loss, *, monitor, 
 
     opt = make_opt(model)
     sched = make_sched(opt, steps)
-    rec = GradNormRecorder(opt, error_if_nonfinite=False) if record else None
+    rec = GradNormRecorder(opt, nonfinite="skip") if record else None
     if is_sf(opt):
         opt.train()
     gen = torch.Generator().manual_seed(seed)

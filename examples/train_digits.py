@@ -5,8 +5,8 @@ with :class:`GradNormLR` in the parameter-free mode (``radius=None``: ``R`` is e
 online as the largest distance from the initial point), against AdamW with a cosine decay.
 The optimizers' ``lr`` values are multipliers of the rule's rate for Muon (the AdamW path of
 biases and the head takes a tenth) and the peak rate for the AdamW baseline. Writes a figure
-with the training loss and the learning rate against the step. ``benchmarks/optim.py`` loads
-this file for :func:`data` and :func:`mlp`.
+with the training loss and the learning rate against the step. ``benchmarks/bench_muon.py``
+and ``bench_nonconvex.py`` train the same model on the same split (``benchmarks/_common.py``).
 
 Run: ``python examples/train_digits.py [--steps 300] [--out docs/images/training.png]``.
 """

@@ -105,11 +105,11 @@ def test_demo_reproduces_every_checked_equation(capsys, tmp_path):
     code, out, _ = run(capsys, "demo", "--figures", str(tmp_path))
     assert code == 0
     assert "DIFFERS" not in out
-    for seed in ("000", "001", "002"):
-        assert f"=== seed {seed}" in out
-    for eq in ("[002 eq. (4)]", "[002 eq. (8)]", "[001 eq. (27)]", "[000 eq. (86)]"):
+    for article in ("3181", "3977", "4046"):
+        assert f'", https://kexue.fm/archives/{article} ===' in out
+    for eq in ("[eq. (4)]", "[eq. (8)]", "[eq. (27)]", "[eq. (86)]"):
         assert eq in out
-    assert out.count("[matches the seed]") >= 14
+    assert out.count("[matches the article]") >= 14
     pictures = sorted(p.name for p in tmp_path.glob("*.png"))
     assert pictures == ["conservation_drift.png", "geodesics_sphere.png", "newton_vs_jacobi.png"]
 

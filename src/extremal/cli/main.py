@@ -144,7 +144,7 @@ def _jacobi(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _demo(args: argparse.Namespace) -> dict[str, Any]:
-    from extremal.demo import SEEDS, demo_steps
+    from extremal.demo import demo_steps
     from extremal.plot import demo_figures
 
     figures = None if args.figures == "none" else pathlib.Path(args.figures)
@@ -152,11 +152,11 @@ def _demo(args: argparse.Namespace) -> dict[str, Any]:
         raise InputError(f"--figures takes a folder, or 'none' to skip the pictures; got {args.figures!r}.")
     current = None
     for step in demo_steps():
-        if step.seed != current:
-            current = step.seed
-            print(f"\n=== seed {step.seed}: {SEEDS[step.seed]} ===")
-        verdict = {True: "  [matches the seed]", False: "  [DIFFERS from the seed]", None: ""}[step.matches]
-        print(f"\n[{step.seed} {step.equation}] {step.title}{verdict}")
+        if step.article != current:
+            current = step.article
+            print(f"\n=== {step.article} ===")
+        verdict = {True: "  [matches the article]", False: "  [DIFFERS from the article]", None: ""}[step.matches]
+        print(f"\n[{step.equation}] {step.title}{verdict}")
         print(render(step.result, args.format))
     if figures is not None:
         print(f"\n=== pictures (numerical geodesics and trajectories) in {figures}/ ===")
@@ -266,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     trajectory.add_parser(sub)
     newton_jacobi.add_parser(sub)
 
-    p = sub.add_parser("demo", help="walk through the worked examples of the seed articles")
+    p = sub.add_parser("demo", help="walk through the worked examples of the source articles")
     p.add_argument(
         "--figures", default="demo-figures",
         help="folder for the pictures ('none' to skip; default demo-figures). The demo writes only "

@@ -1,4 +1,4 @@
-"""The demo's pictures: geodesics on the sphere, Newton vs Jacobi (seed 000), conservation drift."""
+"""The demo's pictures: geodesics on the sphere, Newton vs Jacobi (kexue.fm/archives/4046), conservation drift."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def _newton_jacobi() -> Any:
     comparison = newton_vs_jacobi(flat, "-(x**2 + y**2)/2", x0, v0, np.linspace(0.0, 1.5, 60))
     fig = plot_newton_jacobi(comparison)
     fig.axes[0].set_title(
-        "seed 000: geodesics of (x²+y²)/2·(dx²+dy²) = paths of U = -(x²+y²)/2, E = 0\n"
+        "kexue.fm/archives/4046: geodesics of (x²+y²)/2·(dx²+dy²) = paths of U = -(x²+y²)/2, E = 0\n"
         f"Newton (lines) vs Jacobi geodesics (circles), max gap {np.nanmax(comparison.distance()):.1e}",
         fontsize=9,
     )
@@ -92,7 +92,8 @@ def demo_figures(outdir: pathlib.Path) -> list[pathlib.Path]:
     """Write the demo's PNG pictures into ``outdir`` and return their paths.
 
     The pictures: geodesics from one point of the unit sphere drawn on the sphere; the
-    worked case of seed 000 (Newton's paths in :math:`U = -(x^2+y^2)/2` over the geodesics
+    worked case of Su Jianlin's "Geometry everywhere (mechanics made geometric)",
+    https://kexue.fm/archives/4046 (Newton's paths in :math:`U = -(x^2+y^2)/2` over the geodesics
     of :math:`\\tfrac12(x^2+y^2)(dx^2+dy^2)`); the drift of :math:`g(u,u)`, :math:`p_t` and
     :math:`p_\\phi` along Schwarzschild orbits.
 
