@@ -130,7 +130,7 @@ def limits(**changes: int | float | None) -> Iterator[Limits]:
         _CURRENT.reset(token)
 
 
-class _Expired(BaseException):
+class Expired(BaseException):
     """Raised asynchronously in the working thread; a BaseException, so no ``except Exception`` swallows it."""
 
 
@@ -149,7 +149,7 @@ class _Deadline:
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self.expired: type[_Expired] = type("_ExpiredHere", (_Expired,), {})
+        self.expired: type[Expired] = type("_ExpiredHere", (Expired,), {})
         self.thread_id = threading.get_ident()
         self.lock = threading.Lock()
         self.done = threading.Event()

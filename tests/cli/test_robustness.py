@@ -198,7 +198,7 @@ def test_timeout_in_process_is_one_line(capsys, monkeypatch, seconds):
 
 
 def test_exceptions_python_ignores_are_one_line_and_the_time_limit_none(capsys, monkeypatch):
-    from extremal._limits import _Expired
+    from extremal._limits import Expired
 
     class Noisy:
         def __init__(self, exc):
@@ -209,7 +209,7 @@ def test_exceptions_python_ignores_are_one_line_and_the_time_limit_none(capsys, 
 
     def handler(args):
         Noisy(ValueError("boom\nagain"))
-        Noisy(_Expired())
+        Noisy(Expired())
         return {}
 
     monkeypatch.setattr(cli_main, "_curvature", handler)

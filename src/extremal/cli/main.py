@@ -20,7 +20,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from extremal import __version__
-from extremal._limits import Limits, _Expired, limits
+from extremal._limits import Limits, Expired, limits
 from extremal.cli import _exit, geodesic, newton_jacobi, shortest_path, trajectory
 from extremal.cli._argv import Parser, normalize_argv, one_line
 from extremal.cli._numbers import positive_int, timeout_seconds
@@ -337,7 +337,7 @@ def _show_unraisable(info: Any) -> None:
     The time limit is raised asynchronously; when it lands in such a callback, :func:`limits`
     still reports it when its block ends.
     """
-    if not isinstance(info.exc_value, _Expired):
+    if not isinstance(info.exc_value, Expired):
         print(f"extremal: warning: ignored {one_line(_describe(info.exc_value))}", file=sys.stderr)
 
 
