@@ -20,7 +20,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from extremal import __version__
-from extremal._limits import Limits, Expired, limits
+from extremal._limits import Expired, Limits, limits
 from extremal.cli import _exit, geodesic, newton_jacobi, shortest_path, trajectory
 from extremal.cli._argv import Parser, normalize_argv, one_line
 from extremal.cli._numbers import positive_int, timeout_seconds
