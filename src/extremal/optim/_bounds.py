@@ -21,7 +21,7 @@ range, and it is never ``nan``.
 
 References
 ----------
-.. [1] J. Su, "让炼丹更科学一些（五）：基于梯度精调学习率", 2026.
+.. [1] J. Su, "Making alchemy more scientific (5): fine-tuning the learning rate from gradients", 2026, https://kexue.fm/archives/11530.
    https://kexue.fm/archives/11530
 """
 
@@ -128,7 +128,7 @@ def old_average_bound(lrs: ArrayLike, norms: ArrayLike, radius: float) -> float:
 
 
 def average_bound(lrs: ArrayLike, norms: ArrayLike, radius: float) -> float:
-    r"""Average-loss bound on an unbounded domain (section 还是旧的).
+    r"""Average-loss bound on an unbounded domain (section "Still the old one" of the learning-rate article).
 
     .. math:: \frac1T\sum_{t=1}^T \mathbb E[L(θ_t) - L(θ^*)] \le
        \frac{R^2}{2Tη_T} + \frac{1}{2Tη_T}\sum_{t=1}^T η_t^2 G_t^2
@@ -160,7 +160,7 @@ def average_bound(lrs: ArrayLike, norms: ArrayLike, radius: float) -> float:
 
     References
     ----------
-    Su (2026), section 还是旧的, https://kexue.fm/archives/11530
+    Su (2026), section "Still the old one" https://kexue.fm/archives/11530#还是旧的
     """
     eta, g, r = _inputs(lrs, norms, radius)
     _non_increasing(eta, "the average-loss bound")

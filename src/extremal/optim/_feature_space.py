@@ -30,7 +30,7 @@ addition :math:`b \le d_{in}` (then :math:`P = I`). signSGD has no such identity
 
 References
 ----------
-J. Su, "为什么我们偏爱各向同性？基于最速下降的理解", 2026, https://kexue.fm/archives/11549
+J. Su, "Why do we prefer isotropy? An understanding through steepest descent", 2026, https://kexue.fm/archives/11549
 
 "The Affine Divergence: Aligning Activation Updates Beyond Normalisation", 2025,
 arXiv:2512.22247 (the paper the article starts from).

@@ -20,7 +20,7 @@ which is 1 when :math:`XX^\top\propto I` (Su 2026). :class:`IsotropyMonitor` rec
 
 References
 ----------
-J. Su, "为什么我们偏爱各向同性？基于最速下降的理解", 2026, https://kexue.fm/archives/11549
+J. Su, "Why do we prefer isotropy? An understanding through steepest descent", 2026, https://kexue.fm/archives/11549
 
 O. Roy, M. Vetterli, "The effective rank: a measure of effective dimensionality", EUSIPCO 2007.
 """

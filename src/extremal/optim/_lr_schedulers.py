@@ -33,7 +33,7 @@ Keys written to every ``optimizer.param_groups[i]`` before each step:
 
 References
 ----------
-.. [1] J. Su, "让炼丹更科学一些（五）：基于梯度精调学习率", 2026.
+.. [1] J. Su, "Making alchemy more scientific (5): fine-tuning the learning rate from gradients", 2026, https://kexue.fm/archives/11530.
    https://kexue.fm/archives/11530
 .. [2] M. Ivgi, O. Hinder, Y. Carmon, "DoG is SGD's best friend: a parameter-free dynamic
    step size schedule", ICML 2023 (the distance estimate of ``R``).

@@ -34,8 +34,8 @@ N. Amsel, D. Persson, C. Musco, R. M. Gower, "The Polar Express: Optimal Matrix 
 and Their Application to the Muon Algorithm", 2025, arXiv:2505.16932 (per-step minimax
 polynomials, the construction of :data:`MINIMAX_QUINTIC`).
 
-J. Su, "为什么我们偏爱各向同性？基于最速下降的理解" (Why we prefer isotropy: a steepest-descent
-view), 2026, https://kexue.fm/archives/11549 (the definition ``M (M^T M)^{-1/2}``).
+J. Su, "Why do we prefer isotropy? An understanding through steepest descent",
+2026, https://kexue.fm/archives/11549 (the definition ``M (M^T M)^{-1/2}``).
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ J. Liu et al., "Muon is Scalable for LLM Training" (Moonlight), 2025, arXiv:2502
 
 I. Loshchilov, F. Hutter, "Decoupled Weight Decay Regularization", ICLR 2019 (AdamW).
 
-J. Su, "为什么我们偏爱各向同性？基于最速下降的理解", 2026, https://kexue.fm/archives/11549
+J. Su, "Why do we prefer isotropy? An understanding through steepest descent", 2026, https://kexue.fm/archives/11549
 """
 
 from __future__ import annotations

@@ -63,8 +63,8 @@ The factor :math:`G_t^{-2}` is a warmup (early gradients are large), the factor
 
 References
 ----------
-.. [1] J. Su, "让炼丹更科学一些（五）：基于梯度精调学习率" (Making training more scientific,
-   part 5: refining learning rates with gradients), 2026.
+.. [1] J. Su, "Making alchemy more scientific (5): fine-tuning the learning rate from gradients",
+   2026.
    https://kexue.fm/archives/11530
 .. [2] R. Ward, X. Wu, L. Bottou, "AdaGrad stepsizes: sharp convergence over nonconvex
    landscapes", ICML 2019 (AdaGrad-norm).
@@ -258,7 +258,7 @@ class InverseSquare:
 
     References
     ----------
-    Su (2026), section 梯度反比, https://kexue.fm/archives/11530
+    Su (2026), section "Inversely proportional to the gradient" https://kexue.fm/archives/11530#梯度反比
     """
 
     def rates(self, norms: ArrayLike, radius: float = 1.0) -> NDArray[np.float64]:
@@ -295,7 +295,7 @@ class LastIterate:
 
     References
     ----------
-    Su (2026), section 关注当下, https://kexue.fm/archives/11530
+    Su (2026), section "Focus on the present" https://kexue.fm/archives/11530#关注当下
     """
 
     total_steps: int
@@ -343,7 +343,7 @@ class RefinedCausal:
 
     References
     ----------
-    Su (2026), end of section 集大成者, https://kexue.fm/archives/11530
+    Su (2026), end of section "Bringing it all together", https://kexue.fm/archives/11530#集大成者
     """
 
     total_steps: int
@@ -426,7 +426,7 @@ def inverse_square_optimal(norms: ArrayLike, radius: float = 1.0) -> NDArray[np.
 
     References
     ----------
-    Su (2026), section 梯度反比, (leq:avg-weighted), https://kexue.fm/archives/11530
+    Su (2026), section "Inversely proportional to the gradient" (leq:avg-weighted), https://kexue.fm/archives/11530#梯度反比
     """
     log_inv = -2 * log(_norms(norms, positive=True))
     return exp(np.log(_radius(radius)) + log_inv - 0.5 * log_sum(log_inv))
@@ -456,7 +456,7 @@ def last_iterate_constant(norms: ArrayLike, radius: float = 1.0) -> NDArray[np.f
 
     References
     ----------
-    Su (2026), section 关注当下, (leq:last-1), https://kexue.fm/archives/11530
+    Su (2026), section "Focus on the present" (leq:last-1), https://kexue.fm/archives/11530#关注当下
     """
     g = _norms(norms, positive=True)
     log_v = _log_recency_last(2 * log(g))

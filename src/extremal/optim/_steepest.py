@@ -18,8 +18,8 @@ References
 ----------
 J. Bernstein, L. Newhouse, "Old optimizer, new norm: an anthology", 2024, arXiv:2409.20325.
 
-J. Su, "Muon续集：为什么我们选择尝试Muon？", 2025, https://kexue.fm/archives/10739 and
-"为什么我们偏爱各向同性？基于最速下降的理解", 2026, https://kexue.fm/archives/11549.
+J. Su, "Muon sequel: why did we choose to try Muon?", 2025, https://kexue.fm/archives/10739 and
+"Why do we prefer isotropy? An understanding through steepest descent", 2026, https://kexue.fm/archives/11549.
 """
 
 from __future__ import annotations

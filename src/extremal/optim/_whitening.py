@@ -25,7 +25,7 @@ when the Gram matrix they approximate is already diagonal.
 
 References
 ----------
-J. Su, "为什么我们偏爱各向同性？基于最速下降的理解", 2026, https://kexue.fm/archives/11549
+J. Su, "Why do we prefer isotropy? An understanding through steepest descent", 2026, https://kexue.fm/archives/11549
 """
 
 from __future__ import annotations
