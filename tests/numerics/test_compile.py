@@ -9,7 +9,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from extremal.errors import InputError, MissingDependencyError
-from extremal.numerics import NumbaBackend, NumPyBackend, compile_function, compile_rhs, with_backend
+from extremal.numerics import (
+    Backend,
+    NumbaBackend,
+    NumPyBackend,
+    compile_function,
+    compile_rhs,
+    geodesics,
+    with_backend,
+)
+from extremal.symbolic import Metric
 
 
 def test_matches_lambdify_reference():
@@ -80,3 +89,25 @@ def test_numba_backend_without_numba_says_which_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "numba", None)
     with pytest.raises(MissingDependencyError, match=r"extremal\[fast\]"):
         compile_rhs("x v", ["v", "-x"], backend=NumbaBackend())
+
+
+class _Annotated(Backend):
+    """A new backend in one place: NumPy code with a comment on top."""
+
+    runs_python_functions = False
+    splits_second_order = False
+
+    def check(self, exprs):
+        NumPyBackend().check(exprs)
+
+    def compile(self, exprs, names, uses_time):
+        source, function = NumPyBackend().compile(exprs, names, uses_time)
+        return "# annotated\n" + source, function
+
+
+def test_a_new_backend_is_one_subclass():
+    f = compile_rhs("x v", ["v", "-x"], backend=_Annotated())
+    assert f.source.startswith("# annotated") and f(0.0, np.array([[1.0], [0.0]]))[1, 0] == -1.0
+    sphere = Metric.from_line_element("dth**2 + sin(th)**2*dph**2", "th ph")
+    b = geodesics(sphere, [np.pi / 2, 0.0], [0.0, 1.0], np.pi / 2, backend=_Annotated())
+    assert np.allclose(b.x_final, [[np.pi / 2, np.pi / 2]], atol=1e-10)

@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import functools
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import sympy as sp
@@ -169,6 +170,12 @@ def _print_all(printer: Any, exprs: Sequence[sp.Expr], backend: str) -> list[str
         raise _refuse(_unsupported(printer, exprs) or "these expressions", backend) from None
 
 
+def _check_printable(printer: Any, exprs: Sequence[sp.Expr], label: str) -> None:
+    culprit = _unsupported(printer, exprs)
+    if culprit is not None:
+        raise _refuse(culprit, label)
+
+
 def _expanded_power(printer: Any, expr: sp.Pow) -> str | None:
     """``b**k`` for ``|k| <= 4`` as a product (``numpy.square`` for a compound base squared)."""
     base, exponent = expr.as_base_exp()
@@ -182,8 +189,47 @@ def _expanded_power(printer: Any, expr: sp.Pow) -> str | None:
     return f"({product})" if exponent > 0 else f"(1/({product}))"
 
 
+class Backend(ABC):
+    """How compiled expressions run; pass an instance as ``backend=`` (strategy object).
+
+    A backend checks that it can evaluate the expressions (:meth:`check`) and turns them into
+    generated source and a callable ``f(t, y, out, scale)`` (:meth:`compile`); everything
+    specific to one backend lives in its class, so a new backend is one new subclass.
+
+    Attributes
+    ----------
+    runs_python_functions : bool
+        Whether a plain Python right-hand side (a metric function differentiated numerically)
+        can run in its place.
+    splits_second_order : bool
+        Whether the acceleration half of a second-order system is worth compiling on its own
+        (cheap for whole-array code, about a second more for numba).
+
+    Examples
+    --------
+    >>> isinstance(NumPyBackend(), Backend), NumPyBackend().runs_python_functions
+    (True, True)
+    """
+
+    __slots__ = ()
+
+    runs_python_functions: ClassVar[bool]
+    splits_second_order: ClassVar[bool]
+
+    @abstractmethod
+    def check(self, exprs: Sequence[sp.Expr]) -> None:
+        """Raise :class:`InputError` naming the first function in ``exprs`` this backend cannot evaluate."""
+
+    @abstractmethod
+    def compile(self, exprs: Sequence[sp.Expr], names: dict[sp.Symbol, str], uses_time: bool) -> tuple[str, Any]:
+        """The generated source and ``f(t, y, out, scale)`` for ``exprs`` in the symbols ``y_0, y_1, ..., t``.
+
+        ``names`` maps each of those symbols to its name; ``uses_time`` says whether ``t`` appears.
+        """
+
+
 @dataclass(frozen=True, slots=True)
-class NumPyBackend:
+class NumPyBackend(Backend):
     """Generated code made of whole-array NumPy operations (the default).
 
     Examples
@@ -192,9 +238,21 @@ class NumPyBackend:
     True
     """
 
+    runs_python_functions: ClassVar[bool] = True
+    splits_second_order: ClassVar[bool] = True
+
+    def check(self, exprs: Sequence[sp.Expr]) -> None:
+        _check_printable(_Printer(_PRINTER_SETTINGS), exprs, "NumPy")
+
+    def compile(self, exprs: Sequence[sp.Expr], names: dict[sp.Symbol, str], uses_time: bool) -> tuple[str, Any]:
+        source = _source(exprs, names)
+        namespace = _namespace(source)
+        exec(compile(source, "<extremal.compile>", "exec"), namespace)
+        return source, namespace["_generated"]
+
 
 @dataclass(frozen=True, slots=True)
-class NumbaBackend:
+class NumbaBackend(Backend):
     """Generated code compiled by numba (extra ``fast``) into one loop over the batch.
 
     Several times faster on thousands of rows, after about a second of compilation.
@@ -205,8 +263,16 @@ class NumbaBackend:
     NumbaBackend()
     """
 
+    runs_python_functions: ClassVar[bool] = False
+    splits_second_order: ClassVar[bool] = False
 
-Backend = NumPyBackend | NumbaBackend
+    def check(self, exprs: Sequence[sp.Expr]) -> None:
+        _check_printable(_Printer(_PRINTER_SETTINGS), exprs, "NumPy")
+        _check_printable(_ScalarPrinter(_PRINTER_SETTINGS), exprs, "numba")
+
+    def compile(self, exprs: Sequence[sp.Expr], names: dict[sp.Symbol, str], uses_time: bool) -> tuple[str, Any]:
+        source = _loop_source(exprs, names)
+        return source, _numba_function(source, len(exprs), uses_time)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -228,7 +294,7 @@ class CompiledFunction:
         The compiled expressions, in output order.
     source : str
         The generated Python source (for inspection).
-    backend : NumPyBackend or NumbaBackend
+    backend : Backend
         What runs it: whole-array NumPy operations, or one numba-compiled loop over the batch.
     """
 
@@ -383,7 +449,7 @@ def compile_function(
         Expressions in ``inputs`` and ``time`` only.
     time : Symbol or str
         Symbol bound to the scalar or array argument ``t``.
-    backend : NumPyBackend or NumbaBackend
+    backend : Backend
         ``NumbaBackend()`` (extra ``fast``) compiles one loop over the batch: several times faster
         on thousands of rows, after about a second of compilation.
 
@@ -421,12 +487,7 @@ def compile_function(
         )
     exprs = tuple(parse(e if isinstance(e, str) else _sympify(e), names, "expression") for e in expressions)
     _check_numeric(exprs)
-    for printer, label in ((_Printer(_PRINTER_SETTINGS), "NumPy"), (_ScalarPrinter(_PRINTER_SETTINGS), "numba")):
-        culprit = _unsupported(printer, exprs)
-        if culprit is not None:
-            raise _refuse(culprit, label)
-        if not isinstance(backend, NumbaBackend):
-            break
+    backend.check(exprs)
     allowed = set(symbols) | {t}
     unknown = sorted({s.name for e in exprs for s in e.free_symbols if s not in allowed})
     if unknown:
@@ -438,14 +499,8 @@ def compile_function(
     safe = {q: sp.Symbol(f"y_{i}") for i, q in enumerate(symbols)} | {t: sp.Symbol("t")}
     renamed = [e.xreplace(safe) for e in exprs]
     names = {v: v.name for v in safe.values()}
-    if isinstance(backend, NumbaBackend):
-        source = _loop_source(renamed, names)
-        uses_time = any(e.has(t) for e in exprs)
-        return CompiledFunction(symbols, t, exprs, source, backend, _numba_function(source, len(exprs), uses_time))
-    source = _source(renamed, names)
-    namespace = _namespace(source)
-    exec(compile(source, "<extremal.compile>", "exec"), namespace)
-    return CompiledFunction(symbols, t, exprs, source, backend, namespace["_generated"])
+    source, function = backend.compile(renamed, names, any(e.has(t) for e in exprs))
+    return CompiledFunction(symbols, t, exprs, source, backend, function)
 
 
 def _sympify(e: object) -> sp.Expr:
@@ -460,14 +515,17 @@ def _sympify(e: object) -> sp.Expr:
 
 
 def check_backend(backend: object) -> None:
-    """Raise :class:`InputError` unless ``backend`` is ``NumPyBackend()`` or ``NumbaBackend()``.
+    """Raise :class:`InputError` unless ``backend`` is a :class:`Backend` such as ``NumPyBackend()``.
 
     Examples
     --------
     >>> check_backend(NumbaBackend())
     """
-    if not isinstance(backend, NumPyBackend | NumbaBackend):
-        raise InputError(f"backend must be NumPyBackend() or NumbaBackend(); got {backend!r}.")
+    if not isinstance(backend, Backend):
+        raise InputError(
+            f"backend must be NumPyBackend() or NumbaBackend(); got {backend!r}. Any instance of a Backend "
+            "subclass works too."
+        )
 
 
 @lru_cache(maxsize=64)
@@ -502,7 +560,7 @@ def compile_rhs(
         The right-hand sides :math:`F_i`.
     time : Symbol or str
         The independent variable.
-    backend : NumPyBackend or NumbaBackend
+    backend : Backend
         See :func:`compile_function`.
 
     Returns

@@ -173,7 +173,7 @@ def _rhs_for(system: GeodesicSystem, backend: Backend) -> RHS:
     check_backend(backend)
     if isinstance(system.rhs, CompiledFunction):
         return with_backend(system.rhs, backend)
-    if not isinstance(backend, NumPyBackend):
+    if not backend.runs_python_functions:
         raise InputError(
             f"backend={backend!r} needs the geodesic equations as expressions, but this metric function is "
             "differentiated numerically (it does not trace symbolically); use NumPyBackend(), or write it "
@@ -209,7 +209,7 @@ def geodesics(
         Terminal events on the state ``y = (x, v)`` of shape (2n, k).
     strict : bool
         Raise instead of flagging failed geodesics in ``status``.
-    backend : NumPyBackend or NumbaBackend
+    backend : Backend
         How the geodesic equations run (see :func:`compile_function`); default ``NumPyBackend()``.
         ``NumbaBackend()`` (extra ``fast``) is several times faster for batches of thousands,
         after about a second of compilation; it needs a symbolic metric (or a metric function

@@ -23,7 +23,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError, IntegrationError
 from extremal.numerics._checks import check_size, flag, real_array, sequence_of
-from extremal.numerics._compile import CompiledFunction, NumPyBackend, second_order_part
+from extremal.numerics._compile import CompiledFunction, second_order_part
 from extremal.numerics._events import Event
 from extremal.numerics._methods import DormandPrince54, DormandPrince853, FixedStep, Method
 from extremal.numerics._status import Status, status_counts
@@ -459,8 +459,8 @@ def integrate(
     S, n_total = tab.n_stages, tab.n_dense_stages
     exponent = -1.0 / (tab.error_order + 1)
     autonomous = isinstance(rhs, CompiledFunction) and not any(e.has(rhs.time) for e in rhs.expressions)
-    numpy_rhs = isinstance(rhs, CompiledFunction) and isinstance(rhs.backend, NumPyBackend)
-    acceleration = second_order_part(rhs) if numpy_rhs else None
+    split = isinstance(rhs, CompiledFunction) and rhs.backend.splits_second_order
+    acceleration = second_order_part(rhs) if split else None
     half = d // 2
     counter = _Counter()
 

@@ -122,7 +122,7 @@ def trajectories(
         Terminal events on the state ``(q, qdot)`` of shape (2n, k).
     strict : bool
         Raise :class:`IntegrationError` if a trajectory failed.
-    backend : NumPyBackend or NumbaBackend
+    backend : Backend
         How the equations of motion run (see :func:`compile_function`); default ``NumPyBackend()``,
         ``NumbaBackend()`` for large batches.
 
