@@ -114,8 +114,8 @@ def real_array(name: str, value: object, expected: str) -> Array:
     return arr
 
 
-def rows(name: str, value: object, n: int, coords: Sequence[str], what: str = "coords") -> Array:
-    """Initial values of shape (n,) or (batch, n) as a (batch, n) float array."""
+def _rows(name: str, value: object, n: int, coords: Sequence[str]) -> Array:
+    """One input of shape (n,) or (batch, n) as a (batch, n) float array."""
     expected = f"shape ({n},) or (batch, {n})"
     arr = real_array(name, value, expected)
     shape = arr.shape
@@ -124,20 +124,32 @@ def rows(name: str, value: object, n: int, coords: Sequence[str], what: str = "c
     if arr.ndim != 2 or arr.shape[1] != n or arr.shape[0] == 0:
         listed = f" ({', '.join(coords)})" if coords else ""
         raise InputError(
-            f"{name} has shape {shape} but there are {n} {what}{listed}; pass {expected}, one value per coordinate."
+            f"{name} has shape {shape} but there are {n} coords{listed}; pass {expected}, one value per coordinate."
         )
     return arr
 
 
-def pair_rows(names: tuple[str, str], a: Array, b: Array) -> tuple[Array, Array]:
-    """Broadcast two (rows, n) arrays to a common number of rows (one of them may have a single row)."""
-    if a.shape[0] != b.shape[0] and 1 not in (a.shape[0], b.shape[0]):
-        raise InputError(
-            f"{names[0]} has {a.shape[0]} rows and {names[1]} has {b.shape[0]}; pass the same number of rows, "
-            "or one row of either."
-        )
-    N = max(a.shape[0], b.shape[0])
-    return np.broadcast_to(a, (N, a.shape[1])).copy(), np.broadcast_to(b, (N, b.shape[1])).copy()
+def batch_rows(n: int, coords: Sequence[str], **inputs: object) -> tuple[Array, ...]:
+    """The batch inputs ``inputs`` (each of shape (n,) or (N, n)) as (N, n) float arrays with one N.
+
+    Every public batched function reads its initial points, velocities or end points here. An
+    input with a single row is broadcast against the others; the keyword names the argument in
+    messages.
+
+    Examples
+    --------
+    >>> x0, v0 = batch_rows(2, ("th", "ph"), x0=[1.0, 0.0], v0=[[0.0, 1.0], [1.0, 0.0]])
+    >>> x0.shape, v0.shape
+    ((2, 2), (2, 2))
+    """
+    arrays = {name: _rows(name, value, n, coords) for name, value in inputs.items()}
+    sizes = {name: arr.shape[0] for name, arr in arrays.items()}
+    N = max(sizes.values())
+    wrong = [name for name, size in sizes.items() if size not in (1, N)]
+    if wrong:
+        described = " and ".join(f"{name} has {size} rows" for name, size in sizes.items())
+        raise InputError(f"{described}; pass the same number of rows, or one row of either.")
+    return tuple(np.broadcast_to(arr, (N, n)).copy() for arr in arrays.values())
 
 
 def samples(name: str, value: object, what: str) -> Array:

@@ -26,8 +26,7 @@ import scipy.optimize
 from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError, IntegrationError
-from extremal.numerics._checks import check_size, count, flag, pair_rows, positive
-from extremal.numerics._checks import rows as read_rows
+from extremal.numerics._checks import batch_rows, check_size, count, flag, positive
 from extremal.numerics._collocation import (
     Collocation,
     collocate,
@@ -342,7 +341,7 @@ def geodesic_between(
         if not isinstance(value, kind):
             raise InputError(f"{name} must be {kind.__name__}(...) or None; got {value!r}.")
     strict = flag("strict", strict)
-    A, B = pair_rows(("x_a", "x_b"), read_rows("x_a", x_a, n, system.coords), read_rows("x_b", x_b, n, system.coords))
+    A, B = batch_rows(n, system.coords, x_a=x_a, x_b=x_b)
     samples = count("samples", samples, "Pass the number of points returned along each geodesic, e.g. 33.", minimum=2)
     N = A.shape[0]
     check_size("geodesic_between", rows=N, samples=samples, components=n)

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError, IntegrationError, SingularMetricError
-from extremal.numerics._checks import check_size, flag, pair_rows, rows, samples
+from extremal.numerics._checks import batch_rows, check_size, flag, samples
 from extremal.numerics._compile import Backend, CompiledFunction, NumPyBackend, check_backend, with_backend
 from extremal.numerics._events import Event
 from extremal.numerics._geodesic_system import GeodesicSystem, geodesic_system
@@ -250,7 +250,7 @@ def geodesics(
     rhs = _rhs_for(system, NumPyBackend() if backend is None else backend)
     strict = flag("strict", strict)
     n = system.dim
-    X0, V0 = pair_rows(("x0", "v0"), rows("x0", x0, n, system.coords), rows("v0", v0, n, system.coords))
+    X0, V0 = batch_rows(n, system.coords, x0=x0, v0=v0)
     N = X0.shape[0]
     sampled = samples("s", s, "parameter")
     m = sampled.size

@@ -26,8 +26,7 @@ import sympy as sp
 from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError
-from extremal.numerics._checks import check_size, pair_rows, real_array, samples
-from extremal.numerics._checks import rows as read_rows
+from extremal.numerics._checks import batch_rows, check_size, real_array, samples
 from extremal.numerics._compile import CompiledFunction, compile_function, compile_rhs
 from extremal.numerics._methods import DormandPrince853, Method
 from extremal.numerics._runge_kutta import integrate
@@ -156,7 +155,7 @@ def newton_vs_jacobi(
     U = parse(potential, {q.name: q for q in kinetic.coords}, "potential")
     rhs, energies = _jacobi_system(kinetic, U)
     names = tuple(q.name for q in kinetic.coords)
-    X0, V0 = pair_rows(("x0", "v0"), read_rows("x0", x0, n, names), read_rows("v0", v0, n, names))
+    X0, V0 = batch_rows(n, names, x0=x0, v0=v0)
     N = X0.shape[0]
     sampled = samples("s", s, "parameter")
     check_size("newton_vs_jacobi", rows=N, samples=sampled.size, components=2 * n + 3)

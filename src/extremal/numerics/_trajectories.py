@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError
-from extremal.numerics._checks import check_size, pair_rows, rows, samples
+from extremal.numerics._checks import batch_rows, check_size, samples
 from extremal.numerics._compile import (
     Backend,
     CompiledFunction,
@@ -164,7 +164,7 @@ def trajectories(
     rhs, H = with_backend(compile_lagrangian(lagrangian), backend), _energy(lagrangian)
     n = len(lagrangian.coords)
     coords = tuple(q.name for q in lagrangian.coords)
-    Q0, V0 = pair_rows(("q0", "qdot0"), rows("q0", q0, n, coords), rows("qdot0", qdot0, n, coords))
+    Q0, V0 = batch_rows(n, coords, q0=q0, qdot0=qdot0)
     N = Q0.shape[0]
     y0 = np.concatenate([Q0, V0], axis=1)
     times = samples("t", t, "time")
