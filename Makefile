@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +20,13 @@ test: $(STAMP)
 	$(BIN)/mypy src
 	$(BIN)/pytest
 
+docs: $(STAMP)
+	$(BIN)/python -m sphinx -q -b html docs docs/_build/html
+	@echo "site: docs/_build/html/index.html"
+
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f --quick || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache build dist
+	rm -rf $(VENV) .pytest_cache build dist docs/_build
