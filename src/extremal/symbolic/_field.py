@@ -3,7 +3,9 @@ r"""Field Lagrangian densities :math:`\mathcal L(u, \partial u, x)` and their Eu
 .. math:: \frac{\partial\mathcal L}{\partial u} - \sum_i \partial_i \frac{\partial\mathcal L}{\partial u_i} = 0
 
 Fields are SymPy applied functions ``u(x, y)``; their derivatives are ``Derivative``
-objects. In strings, ``u_x`` means ∂u/∂x and ``u_xy`` means ∂²u/∂x∂y.
+objects. In strings, ``u_x`` means ∂u/∂x and ``u_xy`` means ∂²u/∂x∂y. The equations come
+from the particles' engine, :func:`~._lagrangian.euler_lagrange_sides`, with ``sympy.diff``
+as the total derivative :math:`D_i` (it follows ``u(x, y)`` by the chain rule).
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sympy as sp
-from sympy.calculus.euler import euler_equations
 
 from extremal.errors import InputError
 from extremal.symbolic._boundary import guarded
+from extremal.symbolic._lagrangian import euler_lagrange_sides
 from extremal.symbolic._parsing import as_symbols, check_name_clashes, parse
 from extremal.symbolic._simplification import readable
 
@@ -121,5 +123,10 @@ def field_equations(lagrangian: FieldLagrangian) -> tuple[sp.Eq, ...]:
     (Eq(c**2*Derivative(u(t, x), (x, 2)) - Derivative(u(t, x), (t, 2)), 0),)
     """
     L = lagrangian
-    equations = euler_equations(L.density, list(L.fields), list(L.variables))
-    return tuple(sp.Eq(readable(eq.lhs - eq.rhs), 0) for eq in equations)
+    derivatives = sorted(L.density.atoms(sp.Derivative), key=sp.default_sort_key)
+    equations = []
+    for u in L.fields:
+        jets = [(d, d.variables) for d in derivatives if d.expr == u]
+        lhs, rhs = euler_lagrange_sides(L.density, u, jets, sp.diff)
+        equations.append(sp.Eq(readable(rhs - lhs), 0))
+    return tuple(equations)

@@ -7,11 +7,15 @@ a velocity symbol ``qdot`` and an acceleration symbol ``qddot`` (SymPy prints th
 .. math:: \frac{d f}{dt} = \partial_t f + \dot q^i \partial_{q^i} f + \ddot q^i \partial_{\dot q^i} f,
 
 so no ``Function`` objects or ``Derivative`` bookkeeping are needed.
+
+:func:`euler_lagrange_sides` is the one Euler–Lagrange engine of the package: particles
+call it with this chain rule, field densities (:mod:`._field`) with SymPy's ``diff`` on
+``Derivative`` objects.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -191,6 +195,73 @@ def total_derivative(expr: sp.Expr, lagrangian: Lagrangian) -> sp.Expr:
     return result
 
 
+def euler_lagrange_sides(
+    density: sp.Expr,
+    value: sp.Expr,
+    jets: Iterable[tuple[sp.Expr, tuple[sp.Symbol, ...]]],
+    total: Callable[[sp.Expr, sp.Symbol], sp.Expr],
+    partial: Callable[[sp.Expr, sp.Expr], sp.Expr] = sp.diff,
+) -> tuple[sp.Expr, sp.Expr]:
+    r"""The two sides of the Euler–Lagrange equation of ``value``, for particles and fields alike.
+
+    .. math:: \sum_\alpha (-1)^{|\alpha|+1} D_\alpha \frac{\partial\mathcal L}{\partial u_\alpha}
+              = \frac{\partial\mathcal L}{\partial u}
+
+    For a particle the only jet is the velocity, :math:`u_t = \dot q`, and the left side is
+    :math:`\frac{d}{dt}\partial L/\partial\dot q`; for a field density it is
+    :math:`D_i\,\partial\mathcal L/\partial u_i - D_iD_j\,\partial\mathcal L/\partial u_{ij} + \dots`,
+    summed over the derivatives that occur in :math:`\mathcal L` (each one once).
+
+    Parameters
+    ----------
+    density : sympy.Expr
+        The Lagrangian :math:`L` or density :math:`\mathcal L`.
+    value : sympy.Expr
+        The varied quantity :math:`u`: a coordinate symbol or an applied function ``u(x, y)``.
+    jets : iterable of (sympy.Expr, tuple of Symbol)
+        Each derivative :math:`u_\alpha` as it appears in ``density``, with its multi-index
+        :math:`\alpha` (the variables it differentiates by, repeated for higher order).
+    total : callable
+        ``total(expr, x)``, the total derivative :math:`D_x`: the chain rule in plain
+        symbols (:func:`total_derivative`) or ``sympy.diff`` on applied functions.
+    partial : callable
+        ``partial(expr, u)``, the partial derivative by ``value`` or a jet.
+
+    Returns
+    -------
+    tuple of sympy.Expr
+        ``(lhs, rhs)``, unexpanded; the equation is ``lhs = rhs``.
+
+    References
+    ----------
+    "Euler–Lagrange equation", Wikipedia, sections "Several functions of several variables" and
+    "Single function of single variable with higher derivatives",
+    https://en.wikipedia.org/wiki/Euler%E2%80%93Lagrange_equation.
+
+    Examples
+    --------
+    A particle, with the chain rule as total derivative:
+
+    >>> L = Lagrangian.parse("xdot**2/2 - x**2/2", "x")
+    >>> euler_lagrange_sides(L.expr, L.coords[0], [(L.velocities[0], (L.time,))],
+    ...                      lambda e, _: total_derivative(e, L))
+    (xddot, -x)
+
+    The wave equation, with ``sympy.diff`` on an applied function:
+
+    >>> t, x = sp.symbols("t x"); u = sp.Function("u")(t, x)
+    >>> euler_lagrange_sides(u.diff(t)**2/2 - u.diff(x)**2/2, u, [(u.diff(t), (t,)), (u.diff(x), (x,))], sp.diff)
+    (Derivative(u(t, x), (t, 2)) - Derivative(u(t, x), (x, 2)), 0)
+    """
+    lhs = sp.S.Zero
+    for jet, index in jets:
+        term = partial(density, jet)
+        for variable in index:
+            term = total(term, variable)
+        lhs += -term if len(index) % 2 == 0 else term
+    return lhs, partial(density, value)
+
+
 def _nonsingular(matrix: sp.Matrix) -> bool:
     det = matrix.det(method="berkowitz")
     return probably_nonzero(det) or not is_zero(det)
@@ -221,14 +292,23 @@ class EquationsOfMotion:
         return tuple(diff_real(L.expr, q) for q in L.coords)
 
     @cached_property
+    def _sides(self) -> tuple[tuple[sp.Expr, sp.Expr], ...]:
+        r"""``(dp_i/dt, ∂L/∂q^i)`` per coordinate, from :func:`euler_lagrange_sides`."""
+        L = self.lagrangian
+
+        def total(expr: sp.Expr, _: sp.Symbol) -> sp.Expr:
+            return total_derivative(expr, L)
+
+        return tuple(
+            euler_lagrange_sides(L.expr, q, [(v, (L.time,))], total, diff_real)
+            for q, v in zip(L.coords, L.velocities, strict=True)
+        )
+
+    @cached_property
     @guarded("the Euler-Lagrange equations")
     def equations(self) -> tuple[sp.Eq, ...]:
         r"""The equations :math:`\dot p_i = \partial L / \partial q^i`, expanded."""
-        L = self.lagrangian
-        return tuple(
-            sp.Eq(sp.expand(total_derivative(p, L)), f)
-            for p, f in zip(self.momenta, self.forces, strict=True)
-        )
+        return tuple(sp.Eq(sp.expand(rate), force) for rate, force in self._sides)
 
     @cached_property
     @guarded("the Euler-Lagrange equations")
@@ -266,10 +346,7 @@ class EquationsOfMotion:
                 "A Lagrangian must be quadratic (non-degenerate) in the velocities."
             )
         zero_acc = dict.fromkeys(L.accelerations, 0)
-        rest = sp.Matrix([
-            f - total_derivative(p, L).subs(zero_acc)
-            for p, f in zip(self.momenta, self.forces, strict=True)
-        ])
+        rest = sp.Matrix([force - rate.subs(zero_acc) for rate, force in self._sides])
         try:
             return solve_linear(M, rest)
         except Unsupported:
