@@ -154,3 +154,22 @@ def test_plots_leave_the_matplotlib_backend_alone():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["svg", "Figure"]
+
+
+def test_latex_scalars_are_labelled_and_json_components_carry_indices(capsys):
+    import json
+
+    import sympy as sp
+
+    from extremal.cli.main import main
+
+    assert main(["--format", "latex", "curvature", "--metric", "sphere", "--what", "scalar", "gaussian"]) == 0
+    out = capsys.readouterr().out
+    assert "R = \\frac{2}{a^{2}}" in out and "K = \\frac{1}{a^{2}}" in out
+    assert main(["christoffel", "--metric", "sphere", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["Christoffel symbols (formula)"]
+    theta = sp.Symbol("theta")
+    by_index = {tuple(r["indices"]): sp.sympify(r["expr"], locals={"theta": theta}) for r in rows}
+    assert rows[0]["coords"] == ["theta", "phi"]
+    assert sp.simplify(by_index[(0, 1, 1)] + sp.sin(theta) * sp.cos(theta)) == 0
+    assert sp.simplify(by_index[(1, 0, 1)] - sp.cos(theta) / sp.sin(theta)) == 0

@@ -18,6 +18,16 @@ FORMATS = ("text", "latex", "json")
 
 Entry = tuple[str | sp.Basic, str, sp.Basic]
 
+#: How an unlabelled scalar of each section is written in LaTeX.
+_SCALAR_SYMBOLS = {
+    "Ricci scalar": "R",
+    "Gaussian curvature": "K",
+    "Kretschmann scalar": r"R_{abcd}R^{abcd}",
+    "energy": "E",
+    "Laplace-Beltrami operator on u": r"\Delta u",
+    "Laplacian from the varied action": r"\Delta u",
+}
+
 
 def entries(obj: Any) -> list[Entry]:
     """Flatten a result into ``(label, LaTeX label, expression)`` rows; a label is text or SymPy."""
@@ -61,22 +71,34 @@ def _text(rows: list[Entry]) -> str:
     return "\n".join(blocks)
 
 
-def render(obj: Any, fmt: str = "text") -> str:
+def render(obj: Any, fmt: str = "text", label: str = "") -> str:
     """Render ``obj`` (a metric, Lagrangian, equations, tensor or expression) as ``fmt``.
+
+    ``label`` is the LaTeX name given to an unlabelled scalar. In JSON, each component of a
+    tensor carries its ``indices`` (a list of ints) and the tensor its ``coords``, so that
+    results can be read back by index.
 
     Examples
     --------
     >>> print(render(sp.Eq(sp.Symbol("x"), 2), "latex"))
     x = 2
+    >>> print(render(sp.Integer(2), "latex", label="R"))
+    R = 2
     """
     rows = entries(obj)
     if fmt == "text":
         return _text(rows)
     if fmt == "latex":
-        return "\n".join(f"{tex} = {sp.latex(e)}" if tex else sp.latex(e) for _, tex, e in rows)
+        return "\n".join(f"{tex or label} = {sp.latex(e)}" if tex or label else sp.latex(e) for _, tex, e in rows)
     if fmt == "json":
+        items = list(obj.nonzero()) if isinstance(obj, Components) else [None] * len(rows)
+        coords = [q.name for q in obj.coords] if isinstance(obj, Components) else None
         return json.dumps(
-            [{"label": sp.sstr(label), "expr": sp.sstr(e), "latex": sp.latex(e)} for label, _, e in rows],
+            [
+                {"label": sp.sstr(row_label), "expr": sp.sstr(e), "latex": sp.latex(e)}
+                | ({"indices": list(index), "coords": coords} if index is not None else {})
+                for (row_label, _, e), index in zip(rows, items or [None] * len(rows), strict=True)
+            ],
             ensure_ascii=False,
         )
     raise ValueError(f"fmt must be one of {FORMATS}; got {fmt!r}")
@@ -89,7 +111,7 @@ def render_sections(sections: dict[str, Any], fmt: str = "text") -> str:
                           ensure_ascii=False, indent=1)
     blocks = []
     for title, obj in sections.items():
-        body = render(obj, fmt)
+        body = render(obj, fmt, label=_SCALAR_SYMBOLS.get(title, rf"\text{{{title}}}"))
         blocks.append(f"% {title}\n{body}" if fmt == "latex" else f"{title}:\n{_indent(body)}")
     return "\n\n".join(blocks)
 
