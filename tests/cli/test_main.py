@@ -173,3 +173,17 @@ def test_latex_scalars_are_labelled_and_json_components_carry_indices(capsys):
     assert rows[0]["coords"] == ["theta", "phi"]
     assert sp.simplify(by_index[(0, 1, 1)] + sp.sin(theta) * sp.cos(theta)) == 0
     assert sp.simplify(by_index[(1, 0, 1)] - sp.cos(theta) / sp.sin(theta)) == 0
+
+
+def test_every_help_example_runs(capsys):
+    import shlex
+
+    from extremal.cli.main import _SUBCOMMAND_HELP, main
+
+    for name, (description, examples) in _SUBCOMMAND_HELP.items():
+        assert description
+        for line in examples:
+            words = shlex.split(line)
+            assert words[:2] == ["extremal", name]
+            assert main(words[1:]) == 0, line
+    capsys.readouterr()

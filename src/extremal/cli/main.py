@@ -165,10 +165,76 @@ def _demo(args: argparse.Namespace) -> dict[str, Any]:
     return {}
 
 
+_METRIC_HELP = {
+    "sphere": "round 2-sphere of radius a, coords theta phi",
+    "spherical-flat": "flat space, coords r theta phi",
+    "poincare": "Poincaré half-plane, coords x y",
+    "schwarzschild": "mass M (G = c = 1), coords t r theta phi",
+    "kerr": "mass M, spin a, Boyer-Lindquist coords t r theta phi",
+    "flrw": "scale factor a(t), curvature k, coords t r theta phi",
+}
+
+
 def _add_metric_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("line_element", nargs="?", help="e.g. 'dr**2 + r**2*dtheta**2'")
+    p.add_argument("line_element", nargs="?", help="e.g. 'dr**2 + r**2*dtheta**2' (differentials d<coord>)")
     p.add_argument("--coords", help="coordinate names, e.g. 'r theta'")
-    p.add_argument("--metric", choices=sorted(METRICS), help="a built-in metric instead of a line element")
+    p.add_argument(
+        "--metric", choices=sorted(METRICS), metavar="NAME",
+        help="a built-in metric instead of a line element: "
+        + "; ".join(f"{name} ({_METRIC_HELP[name]})" for name in sorted(METRICS)),
+    )
+
+
+_SUBCOMMAND_HELP = {
+    "euler-lagrange": (
+        "The Euler-Lagrange equations of a Lagrangian L(q, qdot, t), solved for the accelerations, with the "
+        "energy and the momenta of cyclic coordinates; with --fields, the Euler-Lagrange PDEs of a density.",
+        ["extremal euler-lagrange \"m*xdot**2/2 - k*x**2/2\" --coords x",
+         "extremal euler-lagrange \"(rdot**2 + r**2*thetadot**2)/2 + mu/r\" --coords \"r theta\"",
+         "extremal euler-lagrange \"u_t**2/2 - c**2*u_x**2/2\" --fields u --coords \"t x\""],
+    ),
+    "christoffel": (
+        "Christoffel symbols of the second kind of a metric, by the textbook formula or read off the "
+        "Euler-Lagrange equations of L = g(xdot, xdot)/2 (--method variational); both agree.",
+        ["extremal christoffel \"dr**2 + r**2*dtheta**2\" --coords \"r theta\"",
+         "extremal christoffel --metric schwarzschild --method variational"],
+    ),
+    "geodesic-equations": (
+        "The geodesic equations of a metric: the Euler-Lagrange equations of L = g(xdot, xdot)/2.",
+        ["extremal geodesic-equations \"(dx**2 + dy**2)/y**2\" --coords \"x y\"",
+         "extremal geodesic-equations --metric kerr"],
+    ),
+    "curvature": (
+        "Curvature of a metric: Riemann, Ricci, Ricci scalar, Einstein, Kretschmann, Gaussian (2-D).",
+        ["extremal curvature --metric schwarzschild --what ricci kretschmann",
+         "extremal curvature \"-dt**2 + a(t)**2*(dx**2 + dy**2 + dz**2)\" --coords \"t x y z\" --what scalar"],
+    ),
+    "laplacian": (
+        "The Laplace-Beltrami operator of a metric, or the Laplacian in new coordinates found by varying the "
+        "transformed Dirichlet action (--map).",
+        ["extremal laplacian --map \"x=r*cos(theta)\" \"y=r*sin(theta)\" --coords \"r theta\"",
+         "extremal laplacian --metric sphere"],
+    ),
+    "transform": (
+        "Change coordinates in a Lagrangian (or a density, with --fields; the Jacobian volume factor "
+        "included), then vary again.",
+        ["extremal transform \"(xdot**2 + ydot**2)/2 + mu/sqrt(x**2 + y**2)\" --coords \"x y\" --to \"r theta\" "
+         "--map \"x=r*cos(theta)\" \"y=r*sin(theta)\""],
+    ),
+    "jacobi": (
+        "The Jacobi metric (E - U) g of a kinetic metric g and a potential U, and its geodesic equations "
+        "rewritten in the time t (Newton's equations).",
+        ["extremal jacobi \"dx**2 + dy**2\" --coords \"x y\" --potential \"-(x**2 + y**2)/2\""],
+    ),
+}
+
+
+def _describe_subcommands(sub: argparse._SubParsersAction) -> None:
+    """Give each symbolic subcommand a description and examples in its --help."""
+    for name, (description, examples) in _SUBCOMMAND_HELP.items():
+        parser = sub.choices[name]
+        parser.description = description
+        parser.epilog = "examples:\n" + "\n".join(f"  {line}" for line in examples)
 
 
 _DEFAULT_TIMEOUT = 60.0
@@ -261,6 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--energy", default="E", help="the energy E (default: a symbol)")
     p.set_defaults(handler=_jacobi)
 
+    _describe_subcommands(sub)
     geodesic.add_parser(sub)
     shortest_path.add_parser(sub)
     trajectory.add_parser(sub)
