@@ -187,3 +187,24 @@ def test_every_help_example_runs(capsys):
             assert words[:2] == ["extremal", name]
             assert main(words[1:]) == 0, line
     capsys.readouterr()
+
+
+def test_without_matplotlib_pictures_are_refused_up_front_and_the_demo_skips_them(tmp_path):
+    import subprocess
+    import sys
+
+    hide = "import sys; sys.modules['matplotlib'] = None; sys.modules['matplotlib.pyplot'] = None\n"
+    code = hide + (
+        "from extremal.cli.main import main\n"
+        "code = main(['geodesic', 'dth**2 + sin(th)**2*dph**2', '--coords', 'th ph', '--x0', '1,0', '--v0', '0,1',"
+        f" '--out', {str(tmp_path / 'g.png')!r}])\n"
+        "print('exit', code)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "exit 2"
+    assert "pip install 'extremal[plot]'" in out.stderr
+    code = hide + f"from extremal.cli.main import main\nprint('exit', main(['demo', '--figures', {str(tmp_path)!r}]))\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert "no pictures: matplotlib is not installed" in out.stdout
+    assert out.stdout.strip().endswith("exit 0")
+    assert list(tmp_path.iterdir()) == []

@@ -9,6 +9,7 @@ runs inside :func:`extremal.limits` with the ``--timeout`` and ``--max-*`` optio
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import pathlib
 import sys
@@ -158,6 +159,9 @@ def _demo(args: argparse.Namespace) -> dict[str, Any]:
         verdict = {True: "  [matches the article]", False: "  [DIFFERS from the article]", None: ""}[step.matches]
         print(f"\n[{step.equation}] {step.title}{verdict}")
         print(render(step.result, args.format))
+    if figures is not None and importlib.util.find_spec("matplotlib") is None:
+        print("\nno pictures: matplotlib is not installed (pip install 'extremal[plot]')")
+        figures = None
     if figures is not None:
         print(f"\n=== pictures (numerical geodesics and trajectories) in {figures}/ ===")
         for path in demo_figures(figures):
