@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"status: {status_counts(batch.status)}; max drift: {drift}{over_successful(ok)}")
     else:
         print(f"status: {status_counts(batch.status)}")
-    length = batch.length()
+    length = batch.length
     for row in range(batch.x.shape[0]):
         if ok[row]:
             print(f"  x(s_end) = {np.array2string(batch.x_final[row], precision=8)}  length {length[row]:.10g}")

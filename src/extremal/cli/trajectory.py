@@ -36,10 +36,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"{batch.q.shape[0]} trajectory(ies) of L = {lagrangian.expr} for t in [{times[0]}, {times[-1]}]")
     if not np.any(ok):
         print(f"status: {status_counts(batch.status)}")
-    elif batch.energy_drift is None:
+    elif batch.drift is None:
         print(f"status: {status_counts(batch.status)}; max energy drift: n/a (L depends on t)")
     else:
-        drift = float(np.nanmax(batch.energy_drift[ok]))
+        drift = float(np.nanmax(batch.drift[ok]))
         print(f"status: {status_counts(batch.status)}; max energy drift: {drift:.1e}{over_successful(ok)}")
     for row in range(batch.q.shape[0]):
         if ok[row]:

@@ -39,7 +39,7 @@ from extremal.numerics._geodesic_system import GeodesicSystem, geodesic_system
 from extremal.numerics._methods import DormandPrince54, DormandPrince853, FixedStep, Method
 from extremal.numerics._metric_function import MetricFunction
 from extremal.numerics._runge_kutta import integrate
-from extremal.numerics._status import Status, status_counts
+from extremal.numerics._status import HasStatus, Status, status_counts
 from extremal.symbolic._metric import Metric
 
 __all__ = ["GeodesicPath", "PathEnergy", "Shooting", "geodesic_between"]
@@ -127,7 +127,7 @@ class PathEnergy:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class GeodesicPath:
+class GeodesicPath(HasStatus):
     """Geodesics joining N pairs of points, as arrays.
 
     Attributes
@@ -413,10 +413,10 @@ def geodesic_between(
     shot = ~collocated
     length[shot] = np.sqrt(np.abs(system.norm(A[shot].T, v[shot].T)))
     result = GeodesicPath(system.coords, v, length, s, paths, residual, status, fallback_used, collocated)
-    if strict and not np.all(status == Status.SUCCESS):
-        first = int(np.flatnonzero(status != Status.SUCCESS)[0])
+    if strict and not np.all(result.success):
+        first = int(np.flatnonzero(~result.success)[0])
         raise IntegrationError(
-            f"{int(np.sum(status != Status.SUCCESS))} of {N} boundary-value problems failed "
+            f"{int(np.sum(~result.success))} of {N} boundary-value problems failed "
             f"({status_counts(status)}); pair {first} from {A[first].tolist()} to {B[first].tolist()} ended "
             f"with status {Status(int(status[first])).name} (residual {residual[first]:.3g}). Points may be "
             "conjugate, outside the chart, or joined by no geodesic in this chart; pass strict=False to inspect."

@@ -9,8 +9,10 @@ momenta :math:`p_q = g_{qj}\dot x^j` of every coordinate :math:`q` absent from :
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -23,7 +25,7 @@ from extremal.numerics._geodesic_system import GeodesicSystem, geodesic_system
 from extremal.numerics._methods import DormandPrince853, Method
 from extremal.numerics._metric_function import MetricFunction
 from extremal.numerics._runge_kutta import RHS, integrate
-from extremal.numerics._status import Status, status_counts
+from extremal.numerics._status import HasStatus, Status, status_counts
 from extremal.symbolic._metric import Metric
 
 __all__ = ["GeodesicBatch", "chart_defects", "geodesics"]
@@ -31,8 +33,28 @@ __all__ = ["GeodesicBatch", "chart_defects", "geodesics"]
 Array = NDArray[np.float64]
 
 
+class _Lengths(np.ndarray):
+    """``GeodesicBatch.length``: an array that may still be called, ``length()``, as before (deprecated)."""
+
+    def __call__(self) -> Array:
+        warnings.warn(
+            "GeodesicBatch.length is a property now, as GeodesicPath.length; write batch.length without "
+            "parentheses. Calling it stops working in the next release.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.view(np.ndarray)
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """Arithmetic on the lengths gives plain arrays."""
+        inputs = tuple(x.view(np.ndarray) if isinstance(x, _Lengths) else x for x in inputs)
+        if "out" in kwargs:
+            kwargs["out"] = tuple(x.view(np.ndarray) if isinstance(x, _Lengths) else x for x in kwargs["out"])
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
+
 @dataclass(frozen=True, slots=True, eq=False)
-class GeodesicBatch:
+class GeodesicBatch(HasStatus):
     """N geodesics sampled at m parameter values, as arrays (batch, sample, component).
 
     Attributes
@@ -79,13 +101,13 @@ class GeodesicBatch:
     drift: Array
 
     @property
-    def success(self) -> NDArray[np.bool_]:
-        """``True`` where the geodesic reached its end or an event, shape (N,)."""
-        return (self.status == Status.SUCCESS) | (self.status == Status.EVENT)
+    def length(self) -> _Lengths:
+        r"""Length :math:`\sqrt{|g(v_0,v_0)|}\,|s_{\mathrm{final}} - s_0|`, shape (N,), as :attr:`GeodesicPath.length`.
 
-    def length(self) -> Array:
-        r"""Length :math:`\sqrt{|g(v_0,v_0)|}\,(s_{\mathrm{final}} - s_0)`, shape (N,)."""
-        return np.sqrt(np.abs(self.norm0)) * np.abs(self.s_final - self.s[:, 0])
+        Calling it, ``batch.length()``, still works for one release, with a :class:`DeprecationWarning`.
+        """
+        lengths = np.sqrt(np.abs(self.norm0)) * np.abs(self.s_final - self.s[:, 0])
+        return lengths.view(_Lengths)
 
     def causal_character(self, tol: float = 1e-9) -> NDArray[np.str_]:
         """``'timelike'``, ``'null'`` or ``'spacelike'`` from the sign of ``norm0`` (signature -+++).

@@ -30,7 +30,7 @@ from extremal.numerics._checks import batch_rows, check_size, real_array, sample
 from extremal.numerics._compile import CompiledFunction, compile_function, compile_rhs
 from extremal.numerics._methods import DormandPrince853, Method
 from extremal.numerics._runge_kutta import integrate
-from extremal.numerics._status import Status
+from extremal.numerics._status import HasStatus, Status
 from extremal.numerics._trajectories import compile_lagrangian
 from extremal.symbolic._christoffel import christoffel
 from extremal.symbolic._jacobi import jacobi_metric, mechanical_lagrangian
@@ -44,7 +44,7 @@ Array = NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class JacobiComparison:
+class JacobiComparison(HasStatus):
     """Newton's trajectories beside the Jacobi-metric geodesics with matching initial data.
 
     Attributes

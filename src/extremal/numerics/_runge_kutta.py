@@ -26,7 +26,7 @@ from extremal.numerics._checks import check_size, flag, real_array, sequence_of
 from extremal.numerics._compile import CompiledFunction, second_order_part
 from extremal.numerics._events import Event
 from extremal.numerics._methods import DormandPrince54, DormandPrince853, FixedStep, Method
-from extremal.numerics._status import Status, status_counts
+from extremal.numerics._status import HasStatus, Status, status_counts
 from extremal.numerics._tableaux import ButcherTableau
 
 __all__ = ["ODESolution", "integrate"]
@@ -42,7 +42,7 @@ _REFILL = 0.75
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class ODESolution:
+class ODESolution(HasStatus):
     """A batch of integrated trajectories, as arrays.
 
     Attributes
@@ -74,11 +74,6 @@ class ODESolution:
     n_steps: NDArray[np.int64]
     n_rejected: NDArray[np.int64]
     n_rhs: int
-
-    @property
-    def success(self) -> NDArray[np.bool_]:
-        """``True`` where the trajectory reached its end or an event, shape (N,)."""
-        return (self.status == Status.SUCCESS) | (self.status == Status.EVENT)
 
 
 def _as_states(y0: ArrayLike) -> NDArray[np.float64]:

@@ -7,7 +7,7 @@ from enum import IntEnum
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Status", "status_counts"]
+__all__ = ["HasStatus", "Status", "status_counts", "succeeded"]
 
 
 class Status(IntEnum):
@@ -49,3 +49,27 @@ def status_counts(status: NDArray[np.int8]) -> dict[str, int]:
     """
     values, counts = np.unique(np.asarray(status), return_counts=True)
     return {Status(int(v)).name: int(c) for v, c in zip(values, counts, strict=True)}
+
+
+def succeeded(status: NDArray[np.int8]) -> NDArray[np.bool_]:
+    """``True`` where a ``status`` array says ``SUCCESS`` or ``EVENT``: the row reached its end or an event.
+
+    Examples
+    --------
+    >>> succeeded(np.array([Status.SUCCESS, Status.EVENT, Status.MAX_STEPS], dtype=np.int8)).tolist()
+    [True, True, False]
+    """
+    status = np.asarray(status)
+    return (status == Status.SUCCESS) | (status == Status.EVENT)
+
+
+class HasStatus:
+    """Base of the batch results: their ``success`` comes from their ``status`` field, defined here once."""
+
+    __slots__ = ()
+    status: NDArray[np.int8]
+
+    @property
+    def success(self) -> NDArray[np.bool_]:
+        """``True`` where the row reached its end or an event (see :func:`succeeded`), shape (N,)."""
+        return succeeded(self.status)

@@ -8,6 +8,7 @@ drift is reported.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,7 +30,7 @@ from extremal.numerics._compile import (
 from extremal.numerics._events import Event
 from extremal.numerics._methods import DormandPrince853, Method
 from extremal.numerics._runge_kutta import integrate
-from extremal.numerics._status import Status
+from extremal.numerics._status import HasStatus
 from extremal.symbolic._lagrangian import Lagrangian, energy, euler_lagrange
 
 __all__ = ["TrajectoryBatch", "compile_lagrangian", "trajectories"]
@@ -38,7 +39,7 @@ Array = NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class TrajectoryBatch:
+class TrajectoryBatch(HasStatus):
     """N trajectories sampled at m times, as arrays (batch, sample, component).
 
     Attributes
@@ -53,8 +54,9 @@ class TrajectoryBatch:
         :class:`Status` codes.
     energy : ndarray, shape (N, m) or None
         :math:`H` at the samples, when :math:`L` has no explicit time dependence.
-    energy_drift : ndarray, shape (N,) or None
-        :math:`\\max |H - H(t_0)|` over the samples and the end point.
+    drift : ndarray, shape (N,) or None
+        :math:`\\max |H - H(t_0)|` over the samples and the end point (``energy_drift`` before,
+        a deprecated alias for one release).
     """
 
     coords: tuple[str, ...]
@@ -66,12 +68,18 @@ class TrajectoryBatch:
     qdot_final: Array
     status: NDArray[np.int8]
     energy: Array | None
-    energy_drift: Array | None
+    drift: Array | None
 
     @property
-    def success(self) -> NDArray[np.bool_]:
-        """``True`` where the trajectory reached its end or an event, shape (N,)."""
-        return (self.status == Status.SUCCESS) | (self.status == Status.EVENT)
+    def energy_drift(self) -> Array | None:
+        """Deprecated alias of :attr:`drift`, the spelling :class:`GeodesicBatch` uses."""
+        warnings.warn(
+            "TrajectoryBatch.energy_drift is renamed drift, as in GeodesicBatch; energy_drift goes in the next "
+            "release.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.drift
 
 
 @lru_cache(maxsize=64)
@@ -151,7 +159,7 @@ def trajectories(
 
     >>> L = Lagrangian.parse("(rdot**2 + r**2*thetadot**2)/2 + 1/r", "r theta")
     >>> b = trajectories(L, [1.0, 0.0], [0.0, 1.0], 2 * np.pi)
-    >>> b.q_final.round(8) + 0.0, bool(b.energy_drift[0] < 1e-12)
+    >>> b.q_final.round(8) + 0.0, bool(b.drift[0] < 1e-12)
     (array([[1.        , 6.28318531]]), True)
     """
     if not isinstance(lagrangian, Lagrangian):
@@ -188,5 +196,5 @@ def trajectories(
         qdot_final=sol.y_final[:, n:],
         status=sol.status,
         energy=H_along,
-        energy_drift=H_drift,
+        drift=H_drift,
     )

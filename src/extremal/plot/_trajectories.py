@@ -53,7 +53,7 @@ def plot_trajectories(batch: TrajectoryBatch) -> Any:
     for row in range(change.shape[0]):
         drift_ax.semilogy(batch.t[row], np.maximum(change[row], floor), lw=1.0)
     drift_ax.set_ylabel("|H(t) - H(0)|")
-    worst = float(np.nanmax(batch.energy_drift)) if batch.energy_drift is not None else float("nan")
+    worst = float(np.nanmax(batch.drift)) if batch.drift is not None else float("nan")
     drift_ax.set_title(f"energy drift (max {worst:.1e})")
     fig.tight_layout()
     return fig
