@@ -8,8 +8,8 @@ from scipy.integrate import solve_ivp
 
 from extremal.errors import InputError, IntegrationError
 from extremal.numerics import (
-    DOP853,
-    DOPRI5,
+    DOP853_TABLEAU,
+    DOPRI5_TABLEAU,
     DormandPrince54,
     DormandPrince853,
     Event,
@@ -46,7 +46,7 @@ def test_error_decreases_with_tolerance():
     assert errors[-1] < 1e-10
 
 
-@pytest.mark.parametrize(("tableau", "steps"), [(DOPRI5, (0.4, 0.2, 0.1)), (DOP853, (1.0, 0.7, 0.5))])
+@pytest.mark.parametrize(("tableau", "steps"), [(DOPRI5_TABLEAU, (0.4, 0.2, 0.1)), (DOP853_TABLEAU, (1.0, 0.7, 0.5))])
 def test_fixed_step_order(tableau, steps):
     errors = [
         np.abs(integrate(oscillator, [1.0, 0.0], (0.0, 7.0), FixedStep(tableau, dt)).y_final[0] - exact(7.0)).max()
@@ -133,7 +133,7 @@ def test_bad_method_parameters(bad):
     with pytest.raises(InputError):
         DormandPrince853(**bad)
     with pytest.raises(InputError, match="dt"):
-        FixedStep(DOPRI5, dt=-1.0)
+        FixedStep(DOPRI5_TABLEAU, dt=-1.0)
 
 
 def test_compiled_second_order_system_matches_the_plain_right_hand_side():
@@ -151,3 +151,16 @@ def test_compiled_second_order_system_matches_the_plain_right_hand_side():
     np.testing.assert_allclose(fast.t_final, ref.t_final, rtol=1e-12)
     np.testing.assert_allclose(fast.y, ref.y, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(fast.y_final, ref.y_final, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("old", ["DOPRI5", "DOP853"])
+def test_old_tableau_names_are_deprecated_aliases(old):
+    import extremal.numerics
+    from extremal.numerics import _tableaux
+
+    for module in (extremal.numerics, _tableaux):
+        with pytest.warns(DeprecationWarning, match=f"{old} is renamed {old}_TABLEAU") as caught:
+            tableau = getattr(module, old)
+        assert tableau is getattr(module, f"{old}_TABLEAU") and caught[0].filename == __file__
+    with pytest.raises(AttributeError, match="no attribute 'DOP5'"):
+        _ = extremal.numerics.DOP5

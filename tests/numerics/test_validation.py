@@ -7,7 +7,7 @@ import sympy as sp
 import extremal
 from extremal.errors import InputError, LimitError
 from extremal.numerics import (
-    DOPRI5,
+    DOPRI5_TABLEAU,
     CentralDifference,
     Collocation,
     DormandPrince54,
@@ -86,7 +86,7 @@ def test_adaptive_method_accepts_numpy_numbers_and_rtol_one():
 )
 def test_fixed_step_options_are_refused_by_name(kwargs, match):
     with pytest.raises(InputError, match=match):
-        FixedStep(DOPRI5, **kwargs)
+        FixedStep(DOPRI5_TABLEAU, **kwargs)
 
 
 @pytest.mark.parametrize(

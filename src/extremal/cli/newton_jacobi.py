@@ -9,7 +9,7 @@ import numpy as np
 from extremal.cli._exit import ROWS_EPILOG, failure, finish_rows, over_successful, rows_exit_code
 from extremal.cli._files import output
 from extremal.cli._numbers import finite_float, interval, positive_int, vectors
-from extremal.numerics._mechanics import newton_vs_jacobi
+from extremal.numerics._jacobi_comparison import newton_vs_jacobi
 from extremal.numerics._status import Status, status_counts
 from extremal.symbolic._metric import Metric
 

@@ -60,10 +60,10 @@ from extremal.numerics._geodesic_system import (
 from extremal.numerics._geodesic_system import (
     geodesic_system as geodesic_system,
 )
-from extremal.numerics._mechanics import (
+from extremal.numerics._jacobi_comparison import (
     JacobiComparison as JacobiComparison,
 )
-from extremal.numerics._mechanics import (
+from extremal.numerics._jacobi_comparison import (
     newton_vs_jacobi as newton_vs_jacobi,
 )
 from extremal.numerics._methods import (
@@ -109,13 +109,16 @@ from extremal.numerics._status import (
     status_counts as status_counts,
 )
 from extremal.numerics._tableaux import (
-    DOP853 as DOP853,
+    DOP853_TABLEAU as DOP853_TABLEAU,
 )
 from extremal.numerics._tableaux import (
-    DOPRI5 as DOPRI5,
+    DOPRI5_TABLEAU as DOPRI5_TABLEAU,
 )
 from extremal.numerics._tableaux import (
     ButcherTableau as ButcherTableau,
+)
+from extremal.numerics._tableaux import (
+    renamed as _renamed,
 )
 from extremal.numerics._trajectories import (
     TrajectoryBatch as TrajectoryBatch,
@@ -128,8 +131,8 @@ from extremal.numerics._trajectories import (
 )
 
 __all__ = [
-    "DOP853",
-    "DOPRI5",
+    "DOP853_TABLEAU",
+    "DOPRI5_TABLEAU",
     "Backend",
     "ButcherTableau",
     "CentralDifference",
@@ -171,3 +174,8 @@ __all__ = [
     "trajectories",
     "with_backend",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``DOPRI5`` and ``DOP853``, the tableaux' names before ``DOPRI5_TABLEAU`` and ``DOP853_TABLEAU``, deprecated."""
+    return _renamed(__name__, name)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from extremal.errors import InputError
 from extremal.numerics._checks import count, positive
-from extremal.numerics._tableaux import DOP853, DOPRI5, ButcherTableau
+from extremal.numerics._tableaux import DOP853_TABLEAU, DOPRI5_TABLEAU, ButcherTableau
 
 __all__ = ["DormandPrince54", "DormandPrince853", "FixedStep", "Method"]
 
@@ -63,8 +63,8 @@ class DormandPrince54:
 
     @property
     def tableau(self) -> ButcherTableau:
-        """The DOPRI5 tableau."""
-        return DOPRI5
+        """The Dormand–Prince 5(4) tableau, :data:`DOPRI5_TABLEAU`."""
+        return DOPRI5_TABLEAU
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +99,8 @@ class DormandPrince853:
 
     @property
     def tableau(self) -> ButcherTableau:
-        """The DOP853 tableau."""
-        return DOP853
+        """The Dormand–Prince 8(5,3) tableau, :data:`DOP853_TABLEAU`."""
+        return DOP853_TABLEAU
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +112,7 @@ class FixedStep:
     Parameters
     ----------
     tableau : ButcherTableau
-        ``DOPRI5``, ``DOP853`` or another explicit tableau.
+        ``DOPRI5_TABLEAU``, ``DOP853_TABLEAU`` or another explicit tableau.
     dt : float
         The step, finite and > 0.
     max_steps : int
@@ -125,7 +125,7 @@ class FixedStep:
 
     Examples
     --------
-    >>> FixedStep(DOPRI5, dt=0.1).max_steps
+    >>> FixedStep(DOPRI5_TABLEAU, dt=0.1).max_steps
     100000
     """
 
@@ -138,7 +138,8 @@ class FixedStep:
         count("max_steps", self.max_steps, _STEPS_HINT)
         if not isinstance(self.tableau, ButcherTableau):
             raise InputError(
-                f"tableau must be a ButcherTableau such as DOPRI5 or DOP853; got {type(self.tableau).__name__}."
+                "tableau must be a ButcherTableau such as DOPRI5_TABLEAU or DOP853_TABLEAU; "
+                f"got {type(self.tableau).__name__}."
             )
 
 

@@ -21,13 +21,14 @@ References
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.polynomial import polynomial as P
 from numpy.typing import NDArray
 
-__all__ = ["DOP853", "DOPRI5", "ButcherTableau"]
+__all__ = ["DOP853_TABLEAU", "DOPRI5_TABLEAU", "ButcherTableau"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -59,7 +60,7 @@ class ButcherTableau:
 
     Examples
     --------
-    >>> DOPRI5.order, DOPRI5.n_stages, DOP853.dense.shape
+    >>> DOPRI5_TABLEAU.order, DOPRI5_TABLEAU.n_stages, DOP853_TABLEAU.dense.shape
     (5, 6, (16, 7))
     """
 
@@ -379,8 +380,32 @@ def _dop853() -> ButcherTableau:
     )
 
 
-DOPRI5 = _dopri5()
-"""Dormand–Prince 5(4) with Shampine's quartic dense output [1]_ [2]_."""
+DOPRI5_TABLEAU = _dopri5()
+"""The tableau of :class:`DormandPrince54`: Dormand–Prince 5(4) with Shampine's quartic dense output [1]_ [2]_."""
 
-DOP853 = _dop853()
-"""Dormand–Prince 8(5,3) with Hairer's seventh-order dense output [3]_."""
+DOP853_TABLEAU = _dop853()
+"""The tableau of :class:`DormandPrince853`: Dormand–Prince 8(5,3) with Hairer's seventh-order dense output [3]_."""
+
+_RENAMED = {"DOPRI5": "DOPRI5_TABLEAU", "DOP853": "DOP853_TABLEAU"}
+
+
+def renamed(module: str, name: str) -> ButcherTableau:
+    """The tableau once called ``name`` (``DOPRI5``, ``DOP853``), with a :class:`DeprecationWarning`.
+
+    For the module ``__getattr__`` of ``module``; raises :class:`AttributeError` for other names.
+    """
+    new = _RENAMED.get(name)
+    if new is None:
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+    warnings.warn(
+        f"{name} is renamed {new}, so that the tableau is not mistaken for the method (DormandPrince54 or "
+        f"DormandPrince853); {name} goes in the next release.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    tableau: ButcherTableau = globals()[new]
+    return tableau
+
+
+def __getattr__(name: str) -> ButcherTableau:
+    return renamed(__name__, name)

@@ -13,7 +13,7 @@ import numpy as np
 
 from extremal.errors import InputError
 from extremal.numerics._geodesic_ivp import geodesics
-from extremal.numerics._mechanics import newton_vs_jacobi
+from extremal.numerics._jacobi_comparison import newton_vs_jacobi
 from extremal.plot._geodesics import plot_drift, plot_embedded, plot_newton_jacobi, pyplot
 from extremal.symbolic._metric import Metric
 

@@ -16,7 +16,7 @@ from extremal._optional import require
 from extremal.errors import InputError
 from extremal.numerics._geodesic_bvp import GeodesicPath
 from extremal.numerics._geodesic_ivp import GeodesicBatch
-from extremal.numerics._mechanics import JacobiComparison
+from extremal.numerics._jacobi_comparison import JacobiComparison
 from extremal.numerics._status import Status
 
 __all__ = ["plot_chart", "plot_drift", "plot_embedded", "plot_newton_jacobi", "plot_path"]
