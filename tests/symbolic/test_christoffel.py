@@ -18,10 +18,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from extremal.errors import InputError
-from extremal.symbolic._christoffel import christoffel
+from extremal.symbolic._christoffel import Formula, Variational, christoffel
 from extremal.symbolic._metric import Metric
 
-METHODS = ["formula", "variational"]
+METHODS = [Formula(), Variational()]
 
 
 def reference(metric: Metric) -> list:
@@ -33,7 +33,7 @@ def reference(metric: Metric) -> list:
         for l in range(n)) / 2) for j in range(n)] for i in range(n)] for k in range(n)]
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", METHODS, ids=repr)
 def test_spherical_is_article_eq_27_and_nothing_else(method):
     gamma = christoffel(spherical(), method=method)
     expected = {
@@ -52,7 +52,7 @@ def test_spherical_is_article_eq_27_and_nothing_else(method):
 @pytest.mark.parametrize("make", ALL, ids=lambda f: f.__name__)
 def test_methods_agree(make):
     metric = make()
-    assert christoffel(metric, "formula").array == christoffel(metric, "variational").array
+    assert christoffel(metric, Formula()).array == christoffel(metric, Variational()).array
 
 
 @pytest.mark.parametrize("make", ALL, ids=lambda f: f.__name__)
@@ -65,7 +65,7 @@ def test_symmetric_in_lower_indices(make):
 
 @pytest.mark.parametrize("make", [polar, half_plane, off_diagonal, spherical, root_metric],
                          ids=lambda f: f.__name__)
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", METHODS, ids=repr)
 def test_matches_plain_reference(make, method):
     metric = make()
     gamma, ref = christoffel(metric, method), reference(metric)
@@ -89,6 +89,24 @@ def test_unknown_method_is_refused():
         christoffel(polar(), method="guess")
 
 
+@pytest.mark.parametrize("method", [None, 1, Formula], ids=repr)
+def test_method_that_is_no_strategy_object_is_refused(method):
+    with pytest.raises(InputError, match=r"method must be Formula\(\) or Variational\(\)"):
+        christoffel(polar(), method=method)
+
+
+def test_default_is_the_formula():
+    assert christoffel(off_diagonal()).array == christoffel(off_diagonal(), Formula()).array
+
+
+@pytest.mark.parametrize(("name", "method"), [("formula", Formula()), ("variational", Variational())])
+def test_method_names_still_work_with_a_deprecation_warning_at_the_caller(name, method):
+    with pytest.warns(DeprecationWarning, match=rf"method={type(method).__name__}\(\)") as caught:
+        gamma = christoffel(off_diagonal(), method=name)
+    assert caught[0].filename == __file__
+    assert gamma.array == christoffel(off_diagonal(), method).array
+
+
 def _numerically_equal(a, b, point) -> bool:
     va, vb = (sp.N(sp.sympify(e).xreplace(point), 30) for e in (a, b))
     return abs(va - vb) <= sp.Float("1e-12", 30) * (abs(va) + abs(vb))
@@ -107,8 +125,8 @@ OUTSIDE_RATIONAL = {
 @pytest.mark.parametrize("name", OUTSIDE_RATIONAL)
 def test_methods_agree_outside_the_rational_engine(name):
     metric = Metric((XP, YP), OUTSIDE_RATIONAL[name])
-    by_formula = christoffel(metric, "formula")
-    by_variation = christoffel(metric, "variational")
+    by_formula = christoffel(metric, Formula())
+    by_variation = christoffel(metric, Variational())
     expected = reference(metric)
     point = {XP: sp.Rational(3, 10), YP: sp.Rational(7, 10)}
     for k, i, j in itertools.product(range(2), repeat=3):
