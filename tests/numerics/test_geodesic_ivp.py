@@ -5,6 +5,7 @@ import pytest
 import sympy as sp
 
 from extremal.errors import InputError, IntegrationError, SingularMetricError
+from extremal.examples import kerr
 from extremal.numerics import (
     CentralDifference,
     DormandPrince853,
@@ -16,7 +17,12 @@ from extremal.numerics import (
     crossing,
     geodesics,
 )
+from extremal.numerics._geodesic_system import geodesic_system
+from extremal.numerics._metric_function import formula_accelerations
 from extremal.symbolic import Metric
+from extremal.symbolic._christoffel import Variational
+from extremal.symbolic._geodesic import geodesic_accelerations
+from extremal.symbolic._lagrangian import velocity_symbol
 
 SPHERE = Metric.from_line_element("dth**2 + sin(th)**2*dph**2", "th ph")
 SCHWARZSCHILD = Metric.from_line_element(
@@ -204,3 +210,53 @@ def test_numba_backend_needs_expressions():
         geodesics(metric, [1.0, 0.2], [0.3, 0.8], 1.0, backend=NumbaBackend())
     with pytest.raises(InputError, match=r"backend must be NumPyBackend\(\) or NumbaBackend\(\); got 'numba'"):
         geodesics(metric, [1.0, 0.2], [0.3, 0.8], 1.0, backend="numba")
+
+
+def _kerr_numbers() -> Metric:
+    metric = kerr()
+    return Metric(metric.coords, metric.g.subs({"M": 1, "a": sp.Rational(7, 10)}))
+
+
+FORMULA_METRICS = {
+    "sphere": (lambda: SPHERE, [(0.4, 2.7), (-3.0, 3.0)]),
+    "schwarzschild": (lambda: SCHWARZSCHILD, [(-1.0, 1.0), (2.5, 9.0), (0.4, 2.7), (-3.0, 3.0)]),
+    "kerr": (_kerr_numbers, [(-1.0, 1.0), (2.5, 9.0), (0.4, 2.7), (-3.0, 3.0)]),
+    "off-diagonal": (
+        lambda: Metric.from_line_element("(1 + y**2)*dx**2 + 2*x*y*dx*dy + (2 + x**2)*dy**2", "x y"),
+        [(-1.0, 1.0), (-1.0, 1.0)],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", FORMULA_METRICS)
+def test_numeric_christoffel_formula_matches_the_symbolic_geodesic_accelerations(name):
+    """``formula_accelerations`` (arrays) against both symbolic routes, at random points and velocities."""
+    make, box = FORMULA_METRICS[name]
+    metric = make()
+    n, k = metric.dim, 50
+    rng = np.random.default_rng(20240611)
+    x = np.array([rng.uniform(lo, hi, k) for lo, hi in box])
+    v = rng.normal(size=(n, k))
+    system = geodesic_system(metric)
+    g, dg = system.jet(x)
+    numeric = formula_accelerations(g, dg, v)
+    compiled = system.rhs(0.0, np.concatenate([x, v]))[n:]
+    variational = sp.lambdify(
+        (*metric.coords, *(velocity_symbol(q) for q in metric.coords)),
+        list(geodesic_accelerations(metric, Variational())),
+        "numpy",
+    )
+    by_variation = np.array([np.broadcast_to(a, (k,)) for a in variational(*x, *v)], dtype=float)
+    assert np.all(np.isfinite(numeric))
+    np.testing.assert_allclose(numeric, compiled, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(numeric, by_variation, rtol=1e-10, atol=1e-12)
+
+
+def test_numeric_christoffel_formula_marks_singular_points_nan():
+    g = np.zeros((2, 2, 3))
+    g[0, 0] = g[1, 1] = [1.0, 0.0, 1.0]
+    dg = np.zeros((2, 2, 2, 3))
+    dg[0, 0, 1, 2] = np.inf
+    a = formula_accelerations(g, dg, np.ones((2, 3)))
+    assert np.all(a[:, 0] == 0.0)
+    assert np.all(np.isnan(a[:, 1:]))

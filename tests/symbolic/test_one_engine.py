@@ -2,13 +2,21 @@
 
 Particles (chain rule in plain symbols) and fields (``Derivative`` objects) both go through
 ``euler_lagrange_sides``; each is checked against ``sympy.calculus.euler.euler_equations``.
+Geodesics are the Euler–Lagrange equations of ½ g ẋẋ, and ``geodesic_accelerations`` gives
+the same right-hand sides by either route to Γ.
 """
+
+import random
 
 import pytest
 import sympy as sp
+from _spacetimes import ALL
 from sympy.calculus.euler import euler_equations
+from sympy.core.function import AppliedUndef
 
-from extremal.symbolic import FieldLagrangian, Lagrangian, euler_lagrange, field_equations
+from extremal.symbolic import FieldLagrangian, Lagrangian, euler_lagrange, field_equations, geodesic_equations
+from extremal.symbolic._christoffel import Formula, Variational
+from extremal.symbolic._geodesic import geodesic_accelerations
 
 t, x, y, c, m, k, g, ell, mu = sp.symbols("t x y c m k g ell mu")
 
@@ -78,3 +86,42 @@ def test_particle_as_a_density_in_one_variable_gives_the_same_equations(name):
     as_field = field_equations(FieldLagrangian(expr, tuple(functions), (L.time,)))
     for eq, field_eq in zip(euler_lagrange(L).equations, as_field, strict=True):
         assert sp.simplify(eq.rhs - eq.lhs - _in_symbols(field_eq.lhs, L, functions)) == 0
+
+
+# Geodesics: the equations of motion of L = ½ g ẋẋ, and -Γẋẋ by either route to Γ.
+
+
+def _at_random_points(expr: sp.Expr, symbols: list[sp.Symbol], seed: int) -> list[sp.Expr]:
+    """``expr`` at three rational points in (1/5, 4/5), to 30 digits; each undefined ``f(t)`` is ``1 + t**2``."""
+    for f in {a.func for a in expr.atoms(AppliedUndef)}:
+        expr = expr.replace(f, lambda *args: 1 + sum(a**2 for a in args))
+    expr = expr.doit()
+    rng = random.Random(seed)
+    points = [{s: sp.Rational(rng.randint(20, 80), 100) for s in symbols} for _ in range(3)]
+    return [sp.N(expr.xreplace(p), 30) for p in points]
+
+
+@pytest.mark.parametrize("make", ALL, ids=lambda f: f.__name__)
+def test_geodesic_accelerations_by_both_routes_are_the_euler_lagrange_accelerations(make):
+    metric = make()
+    by_formula = geodesic_accelerations(metric)
+    by_variation = geodesic_accelerations(metric, Variational())
+    euler_lagrange_accelerations = geodesic_equations(metric).accelerations
+    assert by_formula == geodesic_accelerations(metric, Formula())
+    for a, b, el in zip(by_formula, by_variation, euler_lagrange_accelerations, strict=True):
+        symbols = sorted((a + b + el).free_symbols, key=str)
+        assert symbols
+        for index, (va, vb, vel) in enumerate(
+            zip(*(_at_random_points(e, symbols, seed=len(symbols)) for e in (a, b, el)), strict=True)
+        ):
+            assert abs(va - vel) <= sp.Float("1e-20", 30) * (1 + abs(vel)), (index, a, el)
+            assert abs(vb - vel) <= sp.Float("1e-20", 30) * (1 + abs(vel)), (index, b, el)
+
+
+def test_geodesic_accelerations_are_quadratic_in_the_velocities():
+    metric = ALL[0]()
+    accelerations = geodesic_accelerations(metric)
+    velocities = geodesic_equations(metric).lagrangian.velocities
+    for a in accelerations:
+        assert sp.Poly(sp.expand(a), *velocities).is_homogeneous
+        assert sp.Poly(sp.expand(a), *velocities).total_degree() == 2

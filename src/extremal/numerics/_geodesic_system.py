@@ -6,8 +6,9 @@ first-order system for :math:`y = (x, v)`,
 .. math:: \dot x = v, \qquad \dot v^k = -\Gamma^k_{ij}(x)\,v^i v^j .
 
 For a symbolic :class:`~extremal.symbolic.Metric` the right-hand side is generated code
-(CSE over all components); for a :class:`MetricFunction` that cannot be traced it solves
-:math:`g\,a = -(\partial_i g_{lj} - \tfrac12\partial_l g_{ij})v^iv^j` with numeric derivatives.
+(CSE over all components) for :func:`~extremal.symbolic._geodesic.geodesic_accelerations`;
+for a :class:`MetricFunction` that cannot be traced it is the same Christoffel formula
+evaluated on arrays, :func:`~._metric_function.formula_accelerations`, with numeric derivatives.
 Coordinates absent from :math:`g` are Killing directions; their momenta
 :math:`p_k = g_{kj}v^j` are conserved and reported.
 
@@ -37,10 +38,11 @@ from extremal.numerics._metric_function import (
     SymbolicTrace,
     TorchAutodiff,
     TraceError,
+    formula_accelerations,
     metric_jet,
     trace_metric,
 )
-from extremal.symbolic._christoffel import christoffel
+from extremal.symbolic._geodesic import geodesic_accelerations
 from extremal.symbolic._lagrangian import velocity_symbol
 from extremal.symbolic._metric import Metric
 
@@ -187,17 +189,7 @@ def _symbolic(metric: Metric) -> GeodesicSystem:
     x, g = _real_coords(metric)
     real_metric = metric if x == metric.coords else Metric(x, g)
     v = tuple(velocity_symbol(q) for q in x)
-    gamma = christoffel(real_metric).array
-    acceleration = [
-        _smooth_part(
-            -sum(
-                (gamma[k, i, j] * (1 if i == j else 2)) * v[i] * v[j]
-                for i in range(n)
-                for j in range(i, n)
-            )
-        )
-        for k in range(n)
-    ]
+    acceleration = [_smooth_part(a) for a in geodesic_accelerations(real_metric)]
     for a in acceleration:
         left = a.atoms(sp.Derivative, sp.Subs)
         if left:
@@ -240,15 +232,7 @@ def _numeric(metric: MetricFunction) -> GeodesicSystem:
     def rhs(s: Array, y: Array) -> Array:
         x, v = y[:n], y[n:]
         g, dg = metric_jet(metric, x)
-        w = np.einsum("ljik,ik,jk->lk", dg, v, v) - 0.5 * np.einsum("ijlk,ik,jk->lk", dg, v, v)
-        G = np.moveaxis(g, -1, 0).copy()
-        with np.errstate(invalid="ignore", over="ignore"):
-            det = np.linalg.det(G)
-        bad = ~np.isfinite(det) | (det == 0) | ~np.all(np.isfinite(w), axis=0)
-        G[bad] = np.eye(n)
-        a = -np.linalg.solve(G, np.where(bad, 0.0, w).T[..., None])[..., 0].T
-        a[:, bad] = np.nan
-        return np.concatenate([v, a])
+        return np.concatenate([v, formula_accelerations(g, dg, v)])
 
     def jet(points: Array) -> tuple[Array, Array]:
         return metric_jet(metric, points)

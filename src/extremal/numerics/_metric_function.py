@@ -32,6 +32,7 @@ __all__ = [
     "MetricFunction",
     "SymbolicTrace",
     "TorchAutodiff",
+    "formula_accelerations",
     "metric_jet",
     "trace_metric",
 ]
@@ -340,3 +341,55 @@ def metric_jet(
             ) from None
         derivatives.append(dgl)
     return value.detach().numpy(), torch.stack(derivatives, dim=2).detach().numpy()
+
+
+def formula_accelerations(
+    g: NDArray[np.float64], dg: NDArray[np.float64], v: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    r"""The Christoffel formula evaluated on arrays: geodesic accelerations from ``g``, ``dg`` and ``v``.
+
+    The numeric counterpart of :func:`~extremal.symbolic._geodesic.geodesic_accelerations`
+    with :class:`~extremal.symbolic.Formula`, for metrics known only through numbers: with
+    :math:`\Gamma_{l,ij} = \tfrac12(\partial_i g_{lj} + \partial_j g_{li} - \partial_l g_{ij})` contracted with
+    :math:`v^iv^j`, it solves
+
+    .. math:: g_{kl}\,a^l = -\Gamma_{k,ij}v^iv^j = -(\partial_i g_{kj} - \tfrac12\partial_k g_{ij})\,v^iv^j .
+
+    Parameters
+    ----------
+    g : ndarray, shape (n, n, k)
+        :math:`g_{ij}` at ``k`` points.
+    dg : ndarray, shape (n, n, n, k)
+        ``dg[i, j, l]`` :math:`= \partial_l g_{ij}`, as returned by :func:`metric_jet`.
+    v : ndarray, shape (n, k)
+        Velocities.
+
+    Returns
+    -------
+    ndarray, shape (n, k)
+        :math:`a^k = -\Gamma^k_{ij}v^iv^j`; NaN at points where :math:`g` is singular or a value is not finite.
+
+    References
+    ----------
+    Su Jianlin, "Understanding Riemannian geometry, 3: Geodesics", https://kexue.fm/archives/3977, eq. (20).
+
+    Examples
+    --------
+    The unit sphere at :math:`\theta = \pi/4` moving along :math:`\phi`: :math:`\ddot\theta = \sin\theta\cos\theta`.
+
+    >>> th = np.array([np.pi / 4])
+    >>> g = np.array([[[1.0], [0.0]], [[0.0], np.sin(th)**2]])
+    >>> dg = np.zeros((2, 2, 2, 1)); dg[1, 1, 0] = 2 * np.sin(th) * np.cos(th)
+    >>> formula_accelerations(g, dg, np.array([[0.0], [1.0]])).ravel().round(12) + 0.0
+    array([0.5, 0. ])
+    """
+    n = g.shape[0]
+    w = np.einsum("ljik,ik,jk->lk", dg, v, v) - 0.5 * np.einsum("ijlk,ik,jk->lk", dg, v, v)
+    G = np.moveaxis(g, -1, 0).copy()
+    with np.errstate(invalid="ignore", over="ignore"):
+        det = np.linalg.det(G)
+    bad = ~np.isfinite(det) | (det == 0) | ~np.all(np.isfinite(w), axis=0)
+    G[bad] = np.eye(n)
+    a = -np.linalg.solve(G, np.where(bad, 0.0, w).T[..., None])[..., 0].T
+    a[:, bad] = np.nan
+    return np.asarray(a, dtype=np.float64)
