@@ -38,7 +38,8 @@ def test_symbolic_tutorial_renders_latex():
     assert all(text.startswith("$") and text.endswith("$") and _balanced(text) for text in latex)
 
 
-def test_numerics_tutorial_shows_figures_inline():
+def test_numerics_tutorial_shows_figures_inline(monkeypatch):
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel picks Jupyter's inline backend
     outputs = _execute("numerics")
     pictures = [out for out in outputs if "image/png" in out.get("data", {})]
     assert len(pictures) >= 2  # plot_chart and plot_newton_jacobi display inline

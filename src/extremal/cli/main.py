@@ -476,15 +476,16 @@ def main(argv: Sequence[str] | None = None, *, watchdog: bool | None = None) -> 
     >>> main(["--format", "latex", "curvature", "dth**2 + sin(th)**2*dph**2", "--coords", "th ph",
     ...       "--what", "gaussian"])
     % metric
-    ds^2 = dph^{2} \\sin^{2}{\\left(th \\right)} + dth^{2}
+    ds^2 = \\mathrm{d}th^{2} + \\sin^{2}{\\left(th \\right)}\\,\\mathrm{d}ph^{2}
     <BLANKLINE>
     % Gaussian curvature
-    1
+    K = 1
     0
     """
     if watchdog is None:
         watchdog = argv is None
-    os.environ.setdefault("MPLBACKEND", "Agg")  # the command line writes pictures, it never shows them
+    if argv is None:  # the program writes pictures, it never shows them; a caller keeps its backend
+        os.environ.setdefault("MPLBACKEND", "Agg")
     try:
         parser = build_parser()
         try:

@@ -32,7 +32,7 @@ _SCALAR_SYMBOLS = {
 def entries(obj: Any) -> list[Entry]:
     """Flatten a result into ``(label, LaTeX label, expression)`` rows; a label is text or SymPy."""
     if isinstance(obj, Metric):
-        return [("ds**2", "ds^2", obj.line_element())]
+        return [("ds**2", "ds^2", obj.display())]
     if isinstance(obj, Lagrangian):
         return [("L", "L", obj.expr)]
     if isinstance(obj, FieldLagrangian):
@@ -56,7 +56,7 @@ def entries(obj: Any) -> list[Entry]:
 def _pretty_form(obj: str | sp.Basic) -> prettyForm:
     if isinstance(obj, str):
         return prettyForm(obj)
-    return PrettyPrinter({"use_unicode": True, "wrap_line": False})._print(obj)
+    return PrettyPrinter({"use_unicode": True, "wrap_line": False, "order": "none"})._print(obj)
 
 
 def _text(rows: list[Entry]) -> str:
@@ -89,8 +89,13 @@ def render(obj: Any, fmt: str = "text", label: str = "") -> str:
     if fmt == "text":
         return _text(rows)
     if fmt == "latex":
+        if isinstance(obj, Metric):
+            return obj._repr_latex_().strip("$")
         return "\n".join(f"{tex or label} = {sp.latex(e)}" if tex or label else sp.latex(e) for _, tex, e in rows)
     if fmt == "json":
+        if isinstance(obj, Metric):
+            latex = obj._repr_latex_().strip("$").removeprefix("ds^2 = ")
+            return json.dumps([{"label": "ds**2", "expr": sp.sstr(obj.line_element()), "latex": latex}])
         items = list(obj.nonzero()) if isinstance(obj, Components) else [None] * len(rows)
         coords = [q.name for q in obj.coords] if isinstance(obj, Components) else None
         return json.dumps(

@@ -331,11 +331,61 @@ class Metric:
         d = sp.Matrix([sp.Symbol(f"d{q.name}") for q in self.coords])
         return sp.expand((d.T * self.g * d)[0])
 
+    def line_element_terms(self) -> list[tuple[sp.Expr, int, int]]:
+        r"""``(coefficient, i, j)`` of each term :math:`c\,dx^i dx^j` (``i <= j``), coefficients factored.
+
+        Examples
+        --------
+        >>> Metric.from_line_element("-(1 - 2*M/r)*dt**2 + dr**2/(1 - 2*M/r)", "t r").line_element_terms()
+        [(-(-2*M + r)/r, 0, 0), (r/(-2*M + r), 1, 1)]
+        """
+        terms = []
+        for i in range(self.dim):
+            for j in range(i, self.dim):
+                c = self.g[i, j] if i == j else 2 * self.g[i, j]
+                if c != 0:
+                    terms.append((sp.factor(c) if sp.count_ops(c) <= _FACTOR_OPS else c, i, j))
+        return terms
+
+    def display(self, unicode: bool = True) -> sp.Expr:
+        """The line element grouped by differential pair, in coordinate order, for printing.
+
+        Examples
+        --------
+        >>> sp.sstr(Metric.from_line_element("r**2*dth**2 + dr**2", "r th").display(False), order="none")
+        'dr**2 + r**2*dth**2'
+        """
+
+        def d(q: sp.Symbol) -> sp.Symbol:
+            return sp.Symbol("d" + (sp.pretty(q, use_unicode=True) if unicode else q.name))
+
+        terms = []
+        for c, i, j in self.line_element_terms():
+            pair = d(self.coords[i]) ** 2 if i == j else d(self.coords[i]) * d(self.coords[j])
+            terms.append(pair if c == 1 else -pair if c == -1 else sp.Mul(c, pair, evaluate=False))
+        return sp.Add(*terms, evaluate=False)
+
     def _repr_latex_(self) -> str:
-        return f"$ds^2 = {sp.latex(self.line_element())}$"
+        r"""``ds^2 = -\frac{r - 2 M}{r}\,\mathrm{d}t^{2} + ...``: grouped by pair, coefficients factored."""
+        parts = []
+        for c, i, j in self.line_element_terms():
+            di, dj = (rf"\mathrm{{d}}{sp.latex(self.coords[k])}" for k in (i, j))
+            pair = f"{di}^{{2}}" if i == j else rf"{di}\,{dj}"
+            if c == 1:
+                parts.append(pair)
+            elif c == -1:
+                parts.append("-" + pair)
+            else:
+                text = sp.latex(c)
+                parts.append(rf"\left({text}\right){pair}" if c.is_Add else rf"{text}\,{pair}")
+        body = " + ".join(parts).replace("+ - ", "- ").replace("+ -", "- ") or "0"
+        return f"$ds^2 = {body}$"
 
     def __str__(self) -> str:
-        return f"ds**2 = {self.line_element()}"
+        return f"ds**2 = {sp.sstr(self.display(unicode=False), order='none')}"
+
+
+_FACTOR_OPS = 200  # factoring larger coefficients for display costs more than it helps
 
 
 def euclidean(n: int, coords: str | Iterable[str | sp.Symbol] | None = None) -> Metric:
