@@ -29,3 +29,15 @@ def test_flat_metric_christoffel_prints_all_zero():
 
     gamma = christoffel(Metric(sp.symbols("x y"), sp.eye(2), constant=True))
     assert gamma.is_zero() and "all components are zero" in str(gamma)
+
+
+def test_line_elements_print_as_a_physicist_writes_them():
+    from extremal.examples import kerr, schwarzschild
+
+    latex = schwarzschild()._repr_latex_()
+    assert latex.startswith(r"$ds^2 = - \frac{")
+    assert r"\,\mathrm{d}t^{2}" in latex and r"\mathrm{d}\theta^{2}" in latex and r"\mathrm{d}\phi^{2}" in latex
+    assert latex.index(r"\mathrm{d}t") < latex.index(r"\mathrm{d}r") < latex.index(r"\mathrm{d}\theta")
+    assert r"\,\mathrm{d}t\,\mathrm{d}\phi" in kerr()._repr_latex_()
+    assert str(schwarzschild()).startswith("ds**2 = (-(r - 2*M)/r)*dt**2 + (r/(r - 2*M))*dr**2")
+    assert "dθ" in sp.pretty(schwarzschild().display(), use_unicode=True)
