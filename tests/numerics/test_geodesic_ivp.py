@@ -81,7 +81,8 @@ def test_null_and_spacelike_characters_and_norms():
     null = [1 / f, 0.0, 0.0, 1 / 10.0 / np.sqrt(f) / 1.0]
     null[3] = np.sqrt(1 / f) / 10.0
     spacelike = [0.0, np.sqrt(f), 0.0, 0.0]
-    b = geodesics(SCHWARZSCHILD, x0, [null, spacelike], 5.0)
+    # The end points only: the drift of the steps, not of the 101 dense samples a scalar end would give.
+    b = geodesics(SCHWARZSCHILD, x0, [null, spacelike], [0.0, 5.0])
     assert b.causal_character().tolist() == ["null", "spacelike"]
     assert abs(b.norm0[0]) < 1e-14 and np.isclose(b.norm0[1], 1.0)
     assert b.drift[:, 0].max() < 1e-10
@@ -260,3 +261,16 @@ def test_numeric_christoffel_formula_marks_singular_points_nan():
     a = formula_accelerations(g, dg, np.ones((2, 3)))
     assert np.all(a[:, 0] == 0.0)
     assert np.all(np.isnan(a[:, 1:]))
+
+
+def test_scalar_end_gives_a_smooth_default_path():
+    x0, v0 = [1.0, 0.0], [0.6, 0.8]
+    b = geodesics(SPHERE, x0, v0, 3.0)
+    assert b.x.shape == (1, 101, 2) and np.allclose(b.s[0], np.linspace(0.0, 3.0, 101))
+    length = float(b.length[0])
+    chart_chords = np.linalg.norm(np.diff(b.x[0], axis=0), axis=-1)  # the segments plot_chart draws
+    space_chords = np.linalg.norm(np.diff(to_cartesian(b.x[0]), axis=0), axis=-1)
+    assert chart_chords.max() < 0.02 * chart_chords.sum() and space_chords.max() < 0.02 * length
+    assert np.isclose(space_chords.sum(), length, rtol=1e-3)
+    explicit = geodesics(SPHERE, x0, v0, [0.0, 1.5, 3.0])
+    assert explicit.x.shape == (1, 3, 2) and np.allclose(explicit.x_final, b.x_final, atol=1e-10)

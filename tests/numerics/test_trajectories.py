@@ -51,3 +51,13 @@ def test_numba_backend_forced_oscillator_closed_form():
     t = np.linspace(0.0, 3.0, 4)
     b = trajectories(L, [[0.0], [0.0]], [[0.0], [0.0]], t, backend=NumbaBackend())
     assert np.abs(b.q[..., 0] - 0.5 * t * np.sin(t)).max() < 1e-9
+
+
+def test_scalar_end_gives_a_smooth_default_path():
+    b = trajectories(POLAR, [1.0, 0.0], [0.0, 1.0], 2 * np.pi)
+    assert b.q.shape == (1, 101, 2) and np.allclose(b.t[0], np.linspace(0.0, 2 * np.pi, 101))
+    r, th = b.q[0, :, 0], b.q[0, :, 1]
+    chords = np.linalg.norm(np.diff(np.c_[r * np.cos(th), r * np.sin(th)], axis=0), axis=-1)
+    assert chords.max() < 0.02 * 2 * np.pi and np.isclose(chords.sum(), 2 * np.pi, rtol=1e-3)
+    explicit = trajectories(POLAR, [1.0, 0.0], [0.0, 1.0], [0.0, np.pi, 2 * np.pi])
+    assert explicit.q.shape == (1, 3, 2) and np.allclose(explicit.q_final, b.q_final, atol=1e-10)

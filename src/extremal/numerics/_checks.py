@@ -22,6 +22,10 @@ from extremal.errors import InputError, LimitError
 
 Array = NDArray[np.float64]
 
+DENSE_SAMPLES = 101
+"""Samples returned for a scalar end (``geodesics(..., s=3.0)``): enough for a smooth plot, read
+from the integrator's dense output at no extra steps."""
+
 
 def _shown(value: object) -> str:
     """``repr(value)`` cut to a readable length, with its type when that is not obvious."""
@@ -153,7 +157,15 @@ def batch_rows(n: int, coords: Sequence[str], **inputs: object) -> tuple[Array, 
 
 
 def samples(name: str, value: object, what: str) -> Array:
-    """An end value (start 0) or a strictly monotonic 1-D array of at least 2 finite samples."""
+    """A strictly monotonic 1-D array of at least 2 finite samples, or an end value (start 0).
+
+    An end value gives :data:`DENSE_SAMPLES` evenly spaced samples from 0 to the end.
+
+    Examples
+    --------
+    >>> samples("s", 3.0, "parameter")[[0, 1, -1]], samples("s", [0.0, 3.0], "parameter")
+    (array([0.  , 0.03, 3.  ]), array([0., 3.]))
+    """
     hint = f"pass the end {what} (a nonzero number) or a 1-D array of at least 2 increasing or decreasing samples"
     if isinstance(value, bool | np.bool_):
         raise InputError(f"{name} must be a number or an array of numbers; got {value!r}; {hint}.")
@@ -164,7 +176,7 @@ def samples(name: str, value: object, what: str) -> Array:
             raise InputError(f"{name} must be finite; got {end!r}; {hint}.")
         if end == 0.0:
             raise InputError(f"{name} = {end!r} gives an empty interval from 0; {hint}.")
-        return np.array([0.0, end])
+        return np.linspace(0.0, end, DENSE_SAMPLES)
     if arr.ndim != 1 or arr.size < 2:
         raise InputError(
             f"{name} must be a number or a 1-D array of at least 2 samples; got shape {arr.shape}; {hint}."

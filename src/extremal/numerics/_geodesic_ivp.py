@@ -224,7 +224,9 @@ def geodesics(
     x0, v0 : array_like, shape (n,) or (N, n)
         Initial points and velocities; a single row is broadcast against the other.
     s : float or array_like, shape (m,)
-        End parameter (start 0), or the samples of the affine parameter, starting at the first.
+        The samples of the affine parameter, starting at the first; or the end parameter (start 0),
+        which gives 101 evenly spaced samples on :math:`[0, s]`, read from the dense output of the
+        integrator (no extra steps), enough to plot the geodesics as smooth curves.
     method : DormandPrince54, DormandPrince853 or FixedStep
         Default ``DormandPrince853(rtol=1e-10, atol=1e-12)``.
     events : sequence of Event

@@ -113,7 +113,8 @@ def newton_vs_jacobi(
     x0, v0 : array_like, shape (n,) or (N, n)
         Initial position and Newtonian velocity; :math:`E` follows from them.
     s : float or array_like, shape (m,)
-        End of the geodesic's affine parameter (start 0), or its samples.
+        The samples of the geodesic's affine parameter; or its end (start 0), which gives 101
+        evenly spaced samples on :math:`[0, s]`, where the two curves are compared.
     energy : float or array_like, shape (N,), optional
         Total energy :math:`E`; ``v0`` then only gives the direction and is rescaled so that
         :math:`\tfrac12 g(v_0, v_0) + U(x_0) = E`.

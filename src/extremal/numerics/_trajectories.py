@@ -123,7 +123,9 @@ def trajectories(
     q0, qdot0 : array_like, shape (n,) or (N, n)
         Initial coordinates and velocities.
     t : float or array_like, shape (m,)
-        End time (start 0), or the output times, starting at the first.
+        The output times, starting at the first; or the end time (start 0), which gives 101 evenly
+        spaced times on :math:`[0, t]`, read from the dense output of the integrator (no extra
+        steps), enough to plot the trajectories as smooth curves.
     method : DormandPrince54, DormandPrince853 or FixedStep
         Default ``DormandPrince853(rtol=1e-10, atol=1e-12)``.
     events : sequence of Event
