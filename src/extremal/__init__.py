@@ -40,8 +40,8 @@ _NUMERICS = (
     "CentralDifference",
     "Collocation",
     "CompiledFunction",
-    "DOP853",
-    "DOPRI5",
+    "DOP853_TABLEAU",
+    "DOPRI5_TABLEAU",
     "DormandPrince54",
     "DormandPrince853",
     "Event",
@@ -133,7 +133,11 @@ _OPTIM = (
     "whiten",
 )
 
-_LAZY = {**dict.fromkeys(_NUMERICS, "extremal.numerics"), **dict.fromkeys(_OPTIM, "extremal.optim")}
+_LAZY = {
+    **dict.fromkeys(_NUMERICS, "extremal.numerics"),
+    **dict.fromkeys(_OPTIM, "extremal.optim"),
+    **dict.fromkeys(("DOP853", "DOPRI5"), "extremal.numerics"),  # deprecated names, one release
+}
 
 
 def __getattr__(name: str) -> object:

@@ -14,7 +14,9 @@ import sympy as sp
 from extremal.examples import spherical_flat, two_body
 from extremal.symbolic import (
     FieldLagrangian,
+    Formula,
     Metric,
+    Variational,
     change_coordinates,
     change_field_coordinates,
     christoffel,
@@ -133,13 +135,13 @@ def _geodesics() -> Iterator[DemoStep]:
                   -2 * rdot * thdot / r + sp.sin(th) * sp.cos(th) * phdot**2,
                   -2 * rdot * phdot / r - 2 * sp.cos(th) / sp.sin(th) * thdot * phdot)
     yield DemoStep(GEODESICS, "eq. (26)", "solved for the accelerations", eom, _same_all(eom.accelerations, article_26))
-    by_variation = christoffel(metric, method="variational")
+    by_variation = christoffel(metric, method=Variational())
     expected = {(0, 1, 1): -r, (0, 2, 2): -r * sp.sin(th) ** 2, (1, 0, 1): 1 / r,
                 (1, 2, 2): -sp.sin(th) * sp.cos(th), (2, 0, 2): 1 / r, (2, 1, 2): sp.cos(th) / sp.sin(th)}
     found = by_variation.nonzero()
     yield DemoStep(GEODESICS, "eq. (27)", "Christoffel symbols read off eq. (26)", by_variation,
                    found.keys() == expected.keys() and all(_same(found[i], expected[i]) for i in expected))
-    by_formula = christoffel(metric, method="formula")
+    by_formula = christoffel(metric, method=Formula())
     yield DemoStep(GEODESICS, "eq. (20)", "the textbook formula agrees", by_formula,
                    by_formula.array == by_variation.array)
 

@@ -17,6 +17,7 @@ from extremal import (
     FieldLagrangian,
     Lagrangian,
     Metric,
+    Variational,
     change_coordinates,
     christoffel,
     euler_lagrange,
@@ -79,7 +80,7 @@ def test_parse_and_equations_of_motion(text):
 def test_line_elements_christoffel_and_curvature(text):
     def work():
         metric = Metric.from_line_element(text, "x y")
-        christoffel(metric, method="variational")
+        christoffel(metric, method=Variational())
         christoffel(metric)
         ricci_scalar(metric)
 
@@ -118,7 +119,7 @@ def test_random_metrics_christoffel_methods_agree_and_curvature_is_consistent(a,
     if not any(g.has(s) for s in (x, y)):
         return
     metric = Metric((x, y), g)
-    formula, action = christoffel(metric), christoffel(metric, method="variational")
+    formula, action = christoffel(metric), christoffel(metric, method=Variational())
     gi, X = g.inv(), (x, y)
     reference = [
         sum(gi[k, m] * (g[m, i].diff(X[j]) + g[m, j].diff(X[i]) - g[i, j].diff(X[m])) / 2 for m in range(2))
@@ -179,7 +180,7 @@ def _formulas(atoms):
 def test_well_formed_metrics_answer_or_refuse(g11, g22):
     def work():
         metric = Metric.from_line_element(f"({g11})*dx**2 + ({g22})*dy**2", "x y")
-        christoffel(metric, method="variational")
+        christoffel(metric, method=Variational())
         ricci_scalar(metric)
 
     _run(work)

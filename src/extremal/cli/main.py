@@ -30,8 +30,10 @@ from extremal.errors import ExtremalError, InputError
 from extremal.examples import METRICS
 from extremal.symbolic import (
     FieldLagrangian,
+    Formula,
     Lagrangian,
     Metric,
+    Variational,
     change_coordinates,
     change_field_coordinates,
     christoffel,
@@ -93,7 +95,8 @@ def _euler_lagrange(args: argparse.Namespace) -> dict[str, Any]:
 
 def _christoffel(args: argparse.Namespace) -> dict[str, Any]:
     m = _metric(args)
-    return {"metric": m, f"Christoffel symbols ({args.method})": christoffel(m, method=args.method)}
+    method: Formula | Variational = Formula() if args.method == "formula" else Variational()
+    return {"metric": m, f"Christoffel symbols ({args.method})": christoffel(m, method=method)}
 
 
 def _geodesic_equations(args: argparse.Namespace) -> dict[str, Any]:

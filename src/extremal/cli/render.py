@@ -53,10 +53,11 @@ def entries(obj: Any) -> list[Entry]:
     raise TypeError(f"cannot render {type(obj).__name__}")
 
 
-def _pretty_form(obj: str | sp.Basic) -> prettyForm:
+def _pretty_form(obj: str | sp.Basic, keep_order: bool = False) -> prettyForm:
     if isinstance(obj, str):
         return prettyForm(obj)
-    return PrettyPrinter({"use_unicode": True, "wrap_line": False, "order": "none"})._print(obj)
+    settings: dict[str, Any] = {"use_unicode": True, "wrap_line": False} | ({"order": "none"} if keep_order else {})
+    return PrettyPrinter(settings)._print(obj)
 
 
 def _text(rows: list[Entry]) -> str:
@@ -64,7 +65,7 @@ def _text(rows: list[Entry]) -> str:
         return "(none)"
     blocks = []
     for label, _, expr in rows:
-        form = _pretty_form(expr)
+        form = _pretty_form(expr, keep_order=label == "ds**2")  # a line element keeps its coordinate order
         if isinstance(label, sp.Basic) or label:
             form = prettyForm(*_pretty_form(label).right(" = ", form))
         blocks.append(form.render(wrap_line=False))

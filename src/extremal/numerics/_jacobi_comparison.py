@@ -32,7 +32,7 @@ from extremal.numerics._methods import DormandPrince853, Method
 from extremal.numerics._runge_kutta import integrate
 from extremal.numerics._status import HasStatus, Status
 from extremal.numerics._trajectories import compile_lagrangian
-from extremal.symbolic._christoffel import christoffel
+from extremal.symbolic._geodesic import geodesic_accelerations
 from extremal.symbolic._jacobi import jacobi_metric, mechanical_lagrangian
 from extremal.symbolic._lagrangian import velocity_symbol
 from extremal.symbolic._metric import Metric
@@ -82,8 +82,7 @@ def _jacobi_system(kinetic: Metric, potential: sp.Expr) -> tuple[CompiledFunctio
     n = len(x)
     E, c = sp.Symbol("E_jacobi"), sp.Symbol("c_jacobi")
     w = tuple(velocity_symbol(q) for q in x)
-    gamma = christoffel(jacobi_metric(kinetic, potential, E)).array
-    acceleration = [-sum(gamma[k, i, j] * w[i] * w[j] for i in range(n) for j in range(n)) for k in range(n)]
+    acceleration = list(geodesic_accelerations(jacobi_metric(kinetic, potential, E)))
     t, s = sp.Symbol("t_clock"), sp.Symbol("s")
     states = (*x, *w, t, E, c)
     rhs = compile_rhs(states, (*w, *acceleration, c / (E - potential), 0, 0), s)

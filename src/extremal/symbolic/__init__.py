@@ -4,6 +4,12 @@ from extremal.symbolic._christoffel import (
     Christoffel as Christoffel,
 )
 from extremal.symbolic._christoffel import (
+    Formula as Formula,
+)
+from extremal.symbolic._christoffel import (
+    Variational as Variational,
+)
+from extremal.symbolic._christoffel import (
     christoffel as christoffel,
 )
 from extremal.symbolic._components import (
@@ -47,6 +53,9 @@ from extremal.symbolic._field import (
 )
 from extremal.symbolic._field import (
     field_equations as field_equations,
+)
+from extremal.symbolic._geodesic import (
+    geodesic_accelerations as geodesic_accelerations,
 )
 from extremal.symbolic._geodesic import (
     geodesic_equations as geodesic_equations,
@@ -105,10 +114,12 @@ __all__ = [
     "Components",
     "EquationsOfMotion",
     "FieldLagrangian",
+    "Formula",
     "Lagrangian",
     "Metric",
     "Ricci",
     "Riemann",
+    "Variational",
     "as_symbols",
     "change_coordinates",
     "change_field_coordinates",
@@ -121,6 +132,7 @@ __all__ = [
     "euler_lagrange",
     "field_equations",
     "gaussian_curvature",
+    "geodesic_accelerations",
     "geodesic_equations",
     "jacobi_metric",
     "jacobi_newton_equations",
