@@ -114,3 +114,12 @@ def test_absolute_values_differentiate_as_for_real_variables():
     metric = Metric.from_line_element("dx**2 + Abs(x)*dy**2", "x y")
     assert christoffel(metric)[0, 1, 1] == christoffel(metric, method=Variational())[0, 1, 1] == -sp.sign(x) / 2
     assert not laplace_beltrami(metric).has(sp.re, sp.im)
+
+
+@pytest.mark.parametrize("name", ["christoffel", "ricci_scalar", "riemann_tensor", "gaussian_curvature",
+                                  "laplace_beltrami", "geodesic_equations", "geodesic_accelerations"])
+def test_a_bare_matrix_is_not_a_metric(name):
+    import extremal
+
+    with pytest.raises(InputError, match=r"metric must be a Metric; got MutableDenseMatrix.*Metric\(coords, matrix\)"):
+        getattr(extremal, name)(sp.Matrix([[1, 0], [0, x**2]]))

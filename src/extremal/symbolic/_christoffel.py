@@ -34,7 +34,7 @@ from extremal.symbolic._algebra import algebra_for
 from extremal.symbolic._boundary import guarded
 from extremal.symbolic._components import Components
 from extremal.symbolic._lagrangian import euler_lagrange
-from extremal.symbolic._metric import Metric
+from extremal.symbolic._metric import Metric, require_metric
 from extremal.symbolic._rational import Unsupported, field_for
 from extremal.symbolic._simplification import canonical, readable
 
@@ -227,6 +227,7 @@ def christoffel(metric: Metric, method: ChristoffelMethod | str = Formula()) -> 
     >>> christoffel(m)[1, 0, 1]
     cos(theta)/sin(theta)
     """
+    require_metric(metric, "metric")
     if isinstance(method, str) and method in _BY_NAME:
         chosen = _BY_NAME[method]
         warnings.warn(

@@ -34,7 +34,7 @@ from extremal.symbolic._algebra import algebra_for
 from extremal.symbolic._boundary import guarded
 from extremal.symbolic._christoffel import first_kind_table, second_kind_table
 from extremal.symbolic._components import Components
-from extremal.symbolic._metric import Metric
+from extremal.symbolic._metric import Metric, require_metric
 
 __all__ = [
     "Ricci",
@@ -142,6 +142,7 @@ def riemann_tensor(metric: Metric) -> Riemann:
     >>> riemann_tensor(m)[0, 1, 0, 1]
     sin(theta)**2
     """
+    require_metric(metric, "metric")
     alg, n = algebra_for(metric), metric.dim
     ginv = alg.inverse
     R = sp.MutableDenseNDimArray.zeros(n, n, n, n)
@@ -196,6 +197,7 @@ def ricci_tensor(metric: Metric) -> Ricci:
     >>> ricci_tensor(m)[1, 1]
     sin(theta)**2
     """
+    require_metric(metric, "metric")
     alg, n, ric = algebra_for(metric), metric.dim, ricci_table(metric)
     rows = [[alg.to_sympy(ric[b][d]) for d in range(n)] for b in range(n)]
     return Ricci(metric.coords, sp.ImmutableDenseNDimArray(rows), "R", (False, False))
@@ -211,6 +213,7 @@ def ricci_scalar(metric: Metric) -> sp.Expr:
     >>> ricci_scalar(Metric.from_line_element("(dx**2 + dy**2)/y**2", "x y"))
     -2
     """
+    require_metric(metric, "metric")
     return algebra_for(metric).to_sympy(ricci_scalar_element(metric))
 
 
@@ -224,6 +227,7 @@ def einstein_tensor(metric: Metric) -> Ricci:
     >>> einstein_tensor(m).is_zero()
     True
     """
+    require_metric(metric, "metric")
     alg, n = algebra_for(metric), metric.dim
     ric, half_r = ricci_table(metric), alg.scale(ricci_scalar_element(metric), sp.Rational(-1, 2))
     rows = [
@@ -246,6 +250,7 @@ def kretschmann_scalar(metric: Metric) -> sp.Expr:
     >>> kretschmann_scalar(m)
     4
     """
+    require_metric(metric, "metric")
     alg = algebra_for(metric)
     ginv, pairs = alg.inverse, _pairs(metric.dim)
 
@@ -288,6 +293,7 @@ def gaussian_curvature(metric: Metric) -> sp.Expr:
     ...     ["a*sin(u)*cos(v)", "a*sin(u)*sin(v)", "a*cos(u)"], "u v"))
     a**(-2)
     """
+    require_metric(metric, "metric")
     if metric.dim != 2:
         raise InputError(
             f"Gaussian curvature needs a 2-D metric; this one has {metric.dim} coords. "

@@ -13,7 +13,7 @@ import sympy as sp
 from extremal.symbolic._boundary import guarded
 from extremal.symbolic._christoffel import ChristoffelMethod, Formula, christoffel
 from extremal.symbolic._lagrangian import EquationsOfMotion, euler_lagrange, velocity_symbol
-from extremal.symbolic._metric import Metric
+from extremal.symbolic._metric import Metric, require_metric
 
 __all__ = ["geodesic_equations"]
 
@@ -37,6 +37,7 @@ def geodesic_equations(metric: Metric, parameter: str | sp.Symbol = "s") -> Equa
     >>> geodesic_equations(m).accelerations
     (r*thetadot**2, -2*rdot*thetadot/r)
     """
+    require_metric(metric, "metric")
     return euler_lagrange(metric.lagrangian(parameter))
 
 
@@ -75,6 +76,7 @@ def geodesic_accelerations(metric: Metric, method: ChristoffelMethod = _FORMULA)
     >>> geodesic_accelerations(m)
     (r*thetadot**2, -2*rdot*thetadot/r)
     """
+    require_metric(metric, "metric")
     gamma, n = christoffel(metric, method).array, metric.dim
     v = tuple(velocity_symbol(q) for q in metric.coords)
     return tuple(

@@ -24,7 +24,7 @@ from extremal.errors import InputError
 from extremal.symbolic._boundary import guarded
 from extremal.symbolic._geodesic import geodesic_equations
 from extremal.symbolic._lagrangian import Lagrangian
-from extremal.symbolic._metric import Metric
+from extremal.symbolic._metric import Metric, require_metric
 from extremal.symbolic._parsing import parse
 from extremal.symbolic._simplification import readable
 
@@ -67,6 +67,7 @@ def mechanical_lagrangian(kinetic: Metric, potential: str | sp.Expr, time: str |
     >>> mechanical_lagrangian(flat, "(x**2 + y**2)/2").expr
     -x**2/2 + xdot**2/2 - y**2/2 + ydot**2/2
     """
+    require_metric(kinetic, "kinetic")
     U = _potential(kinetic, potential)
     return Lagrangian(kinetic.lagrangian(time).expr - U, kinetic.coords, time)
 
@@ -97,6 +98,7 @@ def jacobi_metric(kinetic: Metric, potential: str | sp.Expr, energy: str | sp.Ex
     [(x**2 + y**2)/2,               0],
     [              0, (x**2 + y**2)/2]])
     """
+    require_metric(kinetic, "kinetic")
     U = _potential(kinetic, potential)
     E = parse(energy, {}, "energy") if isinstance(energy, str) else sp.sympify(energy)
     return Metric(kinetic.coords, (kinetic.g * (E - U)).applyfunc(readable))
@@ -128,6 +130,7 @@ def jacobi_newton_equations(kinetic: Metric, potential: str | sp.Expr) -> tuple[
     >>> jacobi_newton_equations(flat, "k*(x**2 + y**2)/2")
     (-k*x, -k*y)
     """
+    require_metric(kinetic, "kinetic")
     U = _potential(kinetic, potential)
     E = sp.Dummy("E")
     jacobi = jacobi_metric(kinetic, U, E)
@@ -166,6 +169,7 @@ def conformal_mechanics(metric: Metric, time: str | sp.Symbol = "t") -> Lagrangi
     >>> euler_lagrange(conformal_mechanics(m)).accelerations
     (x, y)
     """
+    require_metric(metric, "metric")
     f = metric.g[0, 0]
     if any(readable(metric.g[i, j] - (f if i == j else 0)) != 0 for i in range(metric.dim) for j in range(metric.dim)):
         raise InputError(

@@ -27,7 +27,7 @@ from extremal.symbolic._coordinates import (
     point_transformation,
 )
 from extremal.symbolic._field import FieldLagrangian, field_equations
-from extremal.symbolic._metric import Metric
+from extremal.symbolic._metric import Metric, require_metric
 from extremal.symbolic._parsing import as_symbols
 from extremal.symbolic._simplification import readable
 
@@ -46,6 +46,7 @@ def laplace_beltrami(metric: Metric, f: sp.Expr | None = None) -> sp.Expr:
     >>> laplace_beltrami(polar, sp.Symbol("r")**2)
     4
     """
+    require_metric(metric, "metric")
     x = metric.coords
     if f is None:
         f = sp.Function("u")(*x)

@@ -385,6 +385,16 @@ class Metric:
         return f"ds**2 = {sp.sstr(self.display(unicode=False), order='none')}"
 
 
+def require_metric(value: object, what: str = "metric") -> Metric:
+    """``value`` if it is a :class:`Metric`, else an :class:`InputError` saying how to build one."""
+    if not isinstance(value, Metric):
+        raise InputError(
+            f"{what} must be a Metric; got {type(value).__name__}. Build one with Metric(coords, matrix) or "
+            "Metric.from_line_element('dr**2 + r**2*dtheta**2', 'r theta')."
+        )
+    return value
+
+
 _FACTOR_OPS = 200  # factoring larger coefficients for display costs more than it helps
 
 
