@@ -34,7 +34,7 @@ from extremal.symbolic._algebra import algebra_for
 from extremal.symbolic._boundary import guarded
 from extremal.symbolic._christoffel import first_kind_table, second_kind_table
 from extremal.symbolic._components import Components
-from extremal.symbolic._metric import Metric, require_metric
+from extremal.symbolic._metric import Metric, cached_by_metric, require_metric
 
 __all__ = [
     "Ricci",
@@ -121,7 +121,7 @@ def _lower(metric: Metric, a: int, b: int, c: int, d: int) -> Any:
     return value if sign > 0 else -value
 
 
-@lru_cache(maxsize=64)
+@cached_by_metric
 @guarded("the Riemann tensor")
 def riemann_tensor(metric: Metric) -> Riemann:
     r"""The Riemann tensor :math:`R^a{}_{bcd} = g^{ae} R_{ebcd}` of ``metric``.
@@ -186,7 +186,7 @@ def ricci_scalar_element(metric: Metric) -> Any:
     ))
 
 
-@lru_cache(maxsize=64)
+@cached_by_metric
 @guarded("the Ricci tensor")
 def ricci_tensor(metric: Metric) -> Ricci:
     r"""The Ricci tensor :math:`R_{bd} = R^a{}_{bad} = g^{ac} R_{abcd}`.
@@ -203,7 +203,7 @@ def ricci_tensor(metric: Metric) -> Ricci:
     return Ricci(metric.coords, sp.ImmutableDenseNDimArray(rows), "R", (False, False))
 
 
-@lru_cache(maxsize=64)
+@cached_by_metric
 @guarded("the Ricci scalar")
 def ricci_scalar(metric: Metric) -> sp.Expr:
     r"""The Ricci scalar :math:`R = g^{ab}R_{ab}`.

@@ -11,10 +11,12 @@ References
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
+from typing import TypeVar
 
 import numpy as np
 import sympy as sp
@@ -385,6 +387,9 @@ class Metric:
         return f"ds**2 = {sp.sstr(self.display(unicode=False), order='none')}"
 
 
+R = TypeVar("R")
+
+
 def require_metric(value: object, what: str = "metric") -> Metric:
     """``value`` if it is a :class:`Metric`, else an :class:`InputError` saying how to build one."""
     if not isinstance(value, Metric):
@@ -393,6 +398,18 @@ def require_metric(value: object, what: str = "metric") -> Metric:
             "Metric.from_line_element('dr**2 + r**2*dtheta**2', 'r theta')."
         )
     return value
+
+
+def cached_by_metric(function: Callable[[Metric], R]) -> Callable[[Metric], R]:
+    """``functools.lru_cache`` keyed by the metric, after checking it is one (``cache_clear`` kept)."""
+    cached = lru_cache(maxsize=64)(function)
+
+    @functools.wraps(function)
+    def wrapper(metric: Metric) -> R:
+        return cached(require_metric(metric))
+
+    wrapper.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    return wrapper
 
 
 _FACTOR_OPS = 200  # factoring larger coefficients for display costs more than it helps
