@@ -150,7 +150,7 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+    return sorted({*globals(), *_NUMERICS, *_OPTIM})
 
 
 __all__ = [

@@ -24,7 +24,7 @@ def test_two_body_polar_matches_cartesian():
     assert np.all(polar.status == Status.SUCCESS) and np.all(cart.status == Status.SUCCESS)
     r, th = polar.q[..., 0], polar.q[..., 1]
     assert np.abs(np.stack([r * np.cos(th), r * np.sin(th)], -1) - cart.q).max() < 1e-8
-    assert polar.energy_drift.max() < 1e-9 and cart.energy_drift.max() < 1e-9
+    assert polar.drift.max() < 1e-9 and cart.drift.max() < 1e-9
     L = r**2 * polar.qdot[..., 1]
     assert np.abs(L - L[:, :1]).max() < 1e-10
 
@@ -32,7 +32,7 @@ def test_two_body_polar_matches_cartesian():
 def test_time_dependent_lagrangian_has_no_energy():
     L = Lagrangian.parse("xdot**2/2 - x**2/2 + x*cos(t)", "x")
     b = trajectories(L, [0.0], [0.0], 3.0)
-    assert b.energy is None and b.energy_drift is None
+    assert b.energy is None and b.drift is None
     assert np.isclose(b.q_final[0, 0], 1.5 * np.sin(3.0))
 
 
