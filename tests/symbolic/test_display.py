@@ -41,3 +41,12 @@ def test_line_elements_print_as_a_physicist_writes_them():
     assert r"\,\mathrm{d}t\,\mathrm{d}\phi" in kerr()._repr_latex_()
     assert str(schwarzschild()).startswith("ds**2 = (-(r - 2*M)/r)*dt**2 + (r/(r - 2*M))*dr**2")
     assert "dθ" in sp.pretty(schwarzschild().display(), use_unicode=True)
+
+
+def test_conservation_form_prints_a_total_derivative():
+    eom = euler_lagrange(Lagrangian.parse("(rdot**2 + r**2*thetadot**2)/2 + mu/r", "r theta"))
+    momentum = eom.conservation_form[1]
+    assert "∂" not in sp.pretty(momentum, use_unicode=True)
+    assert sp.pretty(momentum, use_unicode=True).splitlines()[0].startswith("d")
+    assert sp.latex(momentum.lhs) == r"\frac{d}{dt}\left(r^{2} \dot{\theta}\right)"
+    assert str(momentum) == "Eq(Dt(r**2*thetadot, t), 0)"

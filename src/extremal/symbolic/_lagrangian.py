@@ -18,8 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import sympy as sp
+from sympy.printing.pretty.stringpict import prettyForm
 
 from extremal.errors import InputError, SingularMetricError
 from extremal.symbolic._boundary import guarded
@@ -267,6 +269,41 @@ def _nonsingular(matrix: sp.Matrix) -> bool:
     return probably_nonzero(det) or not is_zero(det)
 
 
+class TotalDerivative(sp.Expr):
+    r"""The total derivative :math:`\frac{d}{dt}(p)` of an expression in plain symbols, unevaluated.
+
+    Printed as a textbook writes it (``d/dt``, never ``∂/∂t``); ``expr`` and ``variable`` are
+    as in ``sympy.Derivative``. :func:`total_derivative` evaluates it by the chain rule.
+
+    Examples
+    --------
+    >>> r, w, t = sp.symbols("r thetadot t")
+    >>> sp.latex(TotalDerivative(r**2*w, t))
+    '\\frac{d}{dt}\\left(r^{2} \\dot{\\theta}\\right)'
+    """
+
+    @property
+    def expr(self) -> sp.Expr:
+        """The differentiated expression."""
+        return self.args[0]
+
+    @property
+    def variable(self) -> sp.Symbol:
+        """The independent variable."""
+        return self.args[1]
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\frac{{d}}{{d{printer._print(self.variable)}}}\left({printer._print(self.expr)}\right)"
+
+    def _pretty(self, printer: Any) -> prettyForm:
+        inner = printer._print(self.expr)
+        fraction = prettyForm("d") / prettyForm("d" + sp.pretty(self.variable, use_unicode=True))
+        return prettyForm(*fraction.right(prettyForm(*inner.parens())))
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"Dt({printer._print(self.expr)}, {printer._print(self.variable)})"
+
+
 @dataclass(frozen=True)
 class EquationsOfMotion:
     r"""Euler–Lagrange equations :math:`\frac{d}{dt}\partial_{\dot q}L = \partial_q L`.
@@ -315,10 +352,7 @@ class EquationsOfMotion:
     def conservation_form(self) -> tuple[sp.Eq, ...]:
         r"""The equations as :math:`\frac{d}{dt}(p_i) = \partial L / \partial q^i`, unexpanded."""
         t = self.lagrangian.time
-        return tuple(
-            sp.Eq(sp.Derivative(p, t, evaluate=False), f)
-            for p, f in zip(self.momenta, self.forces, strict=True)
-        )
+        return tuple(sp.Eq(TotalDerivative(p, t), f) for p, f in zip(self.momenta, self.forces, strict=True))
 
     @cached_property
     @guarded("the mass matrix")
