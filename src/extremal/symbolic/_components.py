@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import sympy as sp
 
 __all__ = ["Components"]
+
+C = TypeVar("C", bound="Components")
 
 
 @dataclass(frozen=True)
@@ -17,6 +22,26 @@ class Components:
     ``name`` is the LaTeX kernel (``\Gamma``, ``R``); ``upper`` says which index slots
     are contravariant. :meth:`nonzero` lists the nonzero components once each, skipping
     those that follow from the object's symmetries.
+
+    It also behaves like a SymPy array: ``sympy.Array(T)``, ``sympy.sympify(T)`` and
+    :meth:`as_array` give the :class:`~sympy.ImmutableDenseNDimArray`; iteration runs over
+    the first index (sub-arrays, or expressions for rank 1); ``len(T)`` counts all
+    components, as for a SymPy array; :meth:`subs`, :meth:`simplify` and :meth:`applyfunc`
+    return the same type with the same index positions.
+
+    Examples
+    --------
+    >>> from extremal.symbolic import Metric, christoffel
+    >>> m = Metric.from_line_element("dtheta**2 + sin(theta)**2*dphi**2", "theta phi")
+    >>> G = christoffel(m)
+    >>> G.shape, G.rank, len(G)
+    ((2, 2, 2), 3, 8)
+    >>> list(G)[0]
+    [[0, 0], [0, -sin(theta)*cos(theta)]]
+    >>> sp.Array(G)[1, 0, 1]
+    cos(theta)/sin(theta)
+    >>> G.subs(sp.Symbol("theta"), sp.pi / 4)[0, 1, 1]
+    -1/2
     """
 
     coords: tuple[sp.Symbol, ...]
@@ -31,6 +56,40 @@ class Components:
     def shape(self) -> tuple[int, ...]:
         """Shape of the component array."""
         return tuple(self.array.shape)
+
+    @property
+    def rank(self) -> int:
+        """Number of indices."""
+        return len(self.shape)
+
+    def as_array(self) -> sp.ImmutableDenseNDimArray:
+        """The components as a SymPy array (what ``sympy.Array(T)`` returns)."""
+        return self.array
+
+    def _sympy_(self) -> sp.ImmutableDenseNDimArray:
+        return self.array
+
+    def tolist(self) -> list[Any]:
+        """Nested lists of the components, first index outermost."""
+        return self.array.tolist()  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.array)
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def applyfunc(self: C, f: Callable[[sp.Expr], sp.Expr]) -> C:
+        """``f`` applied to every component; same type, coordinates and index positions."""
+        return dataclasses.replace(self, array=sp.ImmutableDenseNDimArray(self.array.applyfunc(f)))
+
+    def subs(self: C, *args: Any, **kwargs: Any) -> C:
+        """Substitute in every component (arguments as for :meth:`sympy.Basic.subs`)."""
+        return self.applyfunc(lambda c: sp.sympify(c).subs(*args, **kwargs))
+
+    def simplify(self: C, **kwargs: Any) -> C:
+        """:func:`sympy.simplify` of every component (keyword arguments passed on)."""
+        return self.applyfunc(lambda c: sp.simplify(c, **kwargs))
 
     def is_representative(self, index: tuple[int, ...]) -> bool:
         """True for the one index tuple shown per symmetry class (all, by default)."""

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import sympy as sp
@@ -327,6 +327,21 @@ class Metric:
         """
         v = sp.Matrix([velocity_symbol(q) for q in self.coords])
         return Lagrangian(sp.expand((v.T * self.g * v)[0] / 2), self.coords, parameter)
+
+    def subs(self, *args: Any, **kwargs: Any) -> Metric:
+        """The metric with ``g.subs(*args, **kwargs)``, in the same coordinates.
+
+        Meant for parameters (``M``, ``a``, ...); to change coordinates use :meth:`pullback`.
+
+        Examples
+        --------
+        >>> Metric.from_line_element("dr**2 + a**2*r**2*dtheta**2", "r theta").subs("a", 2).g
+        Matrix([
+        [1,      0],
+        [0, 4*r**2]])
+        """
+        g = self.g.subs(*args, **kwargs)
+        return Metric(self.coords, sp.ImmutableMatrix(g), constant=not any(g.has(q) for q in self.coords))
 
     def line_element(self) -> sp.Expr:
         """The quadratic form :math:`g_{ij}\\,dx^i dx^j` with differentials ``d<coord>``."""
