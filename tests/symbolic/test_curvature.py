@@ -27,15 +27,18 @@ from _spacetimes import (
 from extremal.errors import InputError
 from extremal.symbolic._christoffel import christoffel
 from extremal.symbolic._curvature import (
+    Weyl,
     einstein_tensor,
     gaussian_curvature,
     kretschmann_scalar,
     ricci_scalar,
     ricci_tensor,
     riemann_tensor,
+    weyl_tensor,
 )
 from extremal.symbolic._metric import Metric
 from extremal.symbolic._simplification import is_zero
+from extremal.symbolic._tensors import lower_index, raise_index
 
 
 def reference_riemann(metric: Metric) -> list:
@@ -186,3 +189,112 @@ def test_extreme_coefficients_are_fast_and_short(scale):
     sphere = Metric((x, y), c * sp.diag(1, sp.sin(x) ** 2))
     assert gaussian_curvature(sphere) == 1 / c
     assert str(ricci_scalar(sphere)) == str(2 / c)
+
+
+# Weyl tensor, raised and lowered indices, mixed Ricci and Einstein tensors.
+
+
+def _all_zero(array: sp.NDimArray) -> bool:
+    return all(is_zero(c) for c in sp.flatten(array.tolist()))
+
+
+def _raise_all(tensor, metric):
+    for slot in range(tensor.rank):
+        tensor = raise_index(tensor, metric, slot)
+    return tensor
+
+
+def _full_contraction(lower, upper) -> sp.Expr:
+    ranges = [range(n) for n in lower.shape]
+    return sp.simplify(sum(lower[i] * upper[i] for i in itertools.product(*ranges)))
+
+
+def _trace(mixed) -> sp.Expr:
+    return sp.simplify(sum(mixed[i, i] for i in range(mixed.shape[0])))
+
+
+def _conformally_flat():
+    eta, X, Y, Z, W, H = sp.symbols("eta X Y Z W H", positive=True)
+    f = sp.Function("f")
+    de_sitter = Metric((eta, X, Y, Z), sp.diag(-1, 1, 1, 1) / (H**2 * eta**2))
+    conformal_3d = Metric((X, Y, Z), sp.exp(2 * f(X, Y, Z)) * sp.eye(3))
+    conformal_4d = Metric((W, X, Y, Z), sp.exp(2 * f(X, Y, Z)) * sp.diag(-1, 1, 1, 1))
+    return [de_sitter, flrw().subs(k, 0), flrw(), conformal_3d, conformal_4d]
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_weyl_of_a_conformally_flat_metric_is_zero(index):
+    metric = _conformally_flat()[index]
+    C = weyl_tensor(metric)
+    assert isinstance(C, Weyl) and C.upper == (False,) * 4
+    assert _all_zero(C.array)
+    assert not riemann_tensor(metric).is_zero()
+
+
+def test_weyl_is_identically_zero_in_three_dimensions():
+    metric = Metric((x, y, r), sp.diag(1, x**2 + y**2, 1 + x**2 * r**2))
+    assert not riemann_tensor(metric).is_zero()
+    assert _all_zero(weyl_tensor(metric).array)
+
+
+def test_weyl_of_schwarzschild_squares_to_the_kretschmann_scalar():
+    metric = schwarzschild()
+    C = weyl_tensor(metric)
+    assert not C.is_zero()
+    assert sp.simplify(_full_contraction(C, _raise_all(C, metric)) - 48 * M**2 / r**6) == 0
+    assert kretschmann_scalar(metric) == 48 * M**2 / r**6
+    lowered = lower_index(riemann_tensor(metric), metric, 0)
+    assert _all_zero(lowered.array - C.array)  # vacuum: Weyl = Riemann
+
+
+def test_weyl_has_the_riemann_symmetries_and_shows_independent_components():
+    C = weyl_tensor(schwarzschild())
+    for a_, b, c, d in itertools.product(range(4), repeat=4):
+        assert C[a_, b, c, d] == -C[b, a_, c, d] == -C[a_, b, d, c] == C[c, d, a_, b]
+    assert all(i[0] < i[1] and i[2] < i[3] and i[:2] <= i[2:] for i in C.nonzero())
+    assert str(C).startswith("C_")
+
+
+def test_weyl_needs_three_dimensions():
+    with pytest.raises(InputError, match="dimension 3"):
+        weyl_tensor(sphere())
+
+
+@pytest.mark.parametrize("metric", [sphere, schwarzschild, flrw, off_diagonal])
+def test_raising_then_lowering_gives_back_the_tensor(metric):
+    m = metric()
+    R = riemann_tensor(m)
+    down = lower_index(R, m, 0)
+    assert down.upper == (False,) * 4
+    back = raise_index(down, m, 0)
+    assert back.upper == R.upper
+    assert _all_zero(back.array - R.array)
+    ric = ricci_tensor(m)
+    assert _all_zero(lower_index(raise_index(ric, m, 1), m, 1).array - ric.array)
+
+
+@pytest.mark.parametrize("metric", [sphere, half_plane, off_diagonal, flrw, spherical])
+def test_mixed_ricci_traces_to_the_ricci_scalar(metric):
+    m = metric()
+    mixed = raise_index(ricci_tensor(m), m, 0)
+    assert mixed.upper == (True, False)
+    assert sp.simplify(_trace(mixed) - ricci_scalar(m)) == 0
+
+
+def test_mixed_einstein_traces_to_minus_the_ricci_scalar_in_four_dimensions():
+    m = flrw()
+    mixed = raise_index(einstein_tensor(m), m, 0)
+    assert sp.simplify(_trace(mixed) + ricci_scalar(m)) == 0
+    assert not is_zero(ricci_scalar(m))
+
+
+def test_raise_and_lower_check_their_inputs():
+    m = sphere()
+    with pytest.raises(InputError, match="already upper"):
+        raise_index(riemann_tensor(m), m, 0)
+    with pytest.raises(InputError, match="already lower"):
+        lower_index(ricci_tensor(m), m, 1)
+    with pytest.raises(InputError, match="slot"):
+        raise_index(ricci_tensor(m), m, 2)
+    with pytest.raises(InputError, match="coords"):
+        raise_index(ricci_tensor(m), half_plane(), 0)

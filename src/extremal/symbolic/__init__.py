@@ -31,6 +31,9 @@ from extremal.symbolic._curvature import (
     Riemann as Riemann,
 )
 from extremal.symbolic._curvature import (
+    Weyl as Weyl,
+)
+from extremal.symbolic._curvature import (
     einstein_tensor as einstein_tensor,
 )
 from extremal.symbolic._curvature import (
@@ -47,6 +50,9 @@ from extremal.symbolic._curvature import (
 )
 from extremal.symbolic._curvature import (
     riemann_tensor as riemann_tensor,
+)
+from extremal.symbolic._curvature import (
+    weyl_tensor as weyl_tensor,
 )
 from extremal.symbolic._field import (
     FieldLagrangian as FieldLagrangian,
@@ -108,6 +114,12 @@ from extremal.symbolic._parsing import (
 from extremal.symbolic._parsing import (
     parse as parse,
 )
+from extremal.symbolic._tensors import (
+    lower_index as lower_index,
+)
+from extremal.symbolic._tensors import (
+    raise_index as raise_index,
+)
 
 __all__ = [
     "Christoffel",
@@ -120,6 +132,7 @@ __all__ = [
     "Ricci",
     "Riemann",
     "Variational",
+    "Weyl",
     "as_symbols",
     "change_coordinates",
     "change_field_coordinates",
@@ -139,11 +152,14 @@ __all__ = [
     "kretschmann_scalar",
     "laplace_beltrami",
     "laplacian_from_action",
+    "lower_index",
     "mechanical_lagrangian",
     "parse",
+    "raise_index",
     "ricci_scalar",
     "ricci_tensor",
     "riemann_tensor",
     "simplify_in_chart",
     "total_derivative",
+    "weyl_tensor",
 ]

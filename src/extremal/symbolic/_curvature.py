@@ -1,4 +1,4 @@
-r"""Curvature of a metric: Riemann, Ricci, scalar, Einstein, Kretschmann, Gaussian.
+r"""Curvature of a metric: Riemann, Ricci, scalar, Einstein, Weyl, Kretschmann, Gaussian.
 
 Conventions (MTW, eqs. 8.44 and 14.7):
 
@@ -39,12 +39,14 @@ from extremal.symbolic._metric import Metric, cached_by_metric, require_metric
 __all__ = [
     "Ricci",
     "Riemann",
+    "Weyl",
     "einstein_tensor",
     "gaussian_curvature",
     "kretschmann_scalar",
     "ricci_scalar",
     "ricci_tensor",
     "riemann_tensor",
+    "weyl_tensor",
 ]
 
 Pair = tuple[int, int]
@@ -66,6 +68,16 @@ class Ricci(Components):
     def is_representative(self, index: tuple[int, ...]) -> bool:
         """Show ``a <= b`` only."""
         return index[0] <= index[1]
+
+
+@dataclass(frozen=True)
+class Weyl(Components):
+    r"""``C[a, b, c, d]`` = :math:`C_{abcd}`, all indices lower, with the symmetries of :math:`R_{abcd}`."""
+
+    def is_representative(self, index: tuple[int, ...]) -> bool:
+        """Show ``a < b``, ``c < d``, ``(a, b) <= (c, d)`` only."""
+        a, b, c, d = index
+        return a < b and c < d and (a, b) <= (c, d)
 
 
 def _pairs(n: int) -> list[Pair]:
@@ -235,6 +247,72 @@ def einstein_tensor(metric: Metric) -> Ricci:
         for a in range(n)
     ]
     return Ricci(metric.coords, sp.ImmutableDenseNDimArray(rows), "G", (False, False))
+
+
+@cached_by_metric
+@guarded("the Weyl tensor")
+def weyl_tensor(metric: Metric) -> Weyl:
+    r"""The Weyl (conformal curvature) tensor, all indices lower, of a metric of dimension ``n >= 3``.
+
+    .. math::
+        C_{abcd} = R_{abcd} - \frac{1}{n-2}\left(g_{ac}R_{bd} - g_{ad}R_{bc} - g_{bc}R_{ad} + g_{bd}R_{ac}\right)
+                 + \frac{R}{(n-1)(n-2)}\left(g_{ac}g_{bd} - g_{ad}g_{bc}\right)
+
+    It vanishes identically for ``n = 3`` and, for ``n >= 4``, exactly when the metric is
+    conformally flat.
+
+    Raises
+    ------
+    InputError
+        If ``metric`` has fewer than three coordinates (the Weyl tensor is not defined).
+
+    References
+    ----------
+    R. M. Wald, *General Relativity* (1984), eq. (3.2.28).
+
+    Examples
+    --------
+    >>> m = Metric.from_line_element("(dx**2 + dy**2 + dz**2)*exp(2*x*y)", "x y z")
+    >>> weyl_tensor(m).is_zero()
+    True
+    """
+    require_metric(metric, "metric")
+    n = metric.dim
+    if n < 3:
+        raise InputError(
+            f"the Weyl tensor needs a metric of dimension 3 or more; this one has {n} coords. "
+            "In 2-D all curvature is in ricci_scalar (or gaussian_curvature)."
+        )
+    alg, g, ric = algebra_for(metric), algebra_for(metric).g, ricci_table(metric)
+    scalar = ricci_scalar_element(metric)
+
+    def product(x: Any, y: Any) -> Any:
+        return alg.zero if alg.is_zero(x) or alg.is_zero(y) else x * y
+
+    independent = {}
+    pairs = _pairs(n)
+    for p, (a, b) in enumerate(pairs):
+        for c, d in pairs[p:]:
+            ricci_part = alg.sum([
+                product(g[a][c], ric[b][d]), -product(g[a][d], ric[b][c]),
+                -product(g[b][c], ric[a][d]), product(g[b][d], ric[a][c]),
+            ])
+            metric_part = alg.sum([product(g[a][c], g[b][d]), -product(g[a][d], g[b][c])])
+            independent[(a, b), (c, d)] = alg.normal(alg.sum([
+                _lower(metric, a, b, c, d),
+                alg.scale(ricci_part, sp.Rational(-1, n - 2)),
+                alg.scale(product(scalar, metric_part), sp.Rational(1, (n - 1) * (n - 2))),
+            ]))
+    C = sp.MutableDenseNDimArray.zeros(n, n, n, n)
+    for (a, b), (c, d) in independent:
+        value = independent[(a, b), (c, d)]
+        if alg.is_zero(value):
+            continue
+        expr = alg.to_sympy(value)
+        for (i, j), (k, l) in (((a, b), (c, d)), ((c, d), (a, b))):
+            C[i, j, k, l] = C[j, i, l, k] = expr
+            C[j, i, k, l] = C[i, j, l, k] = -expr
+    return Weyl(metric.coords, sp.ImmutableDenseNDimArray(C), "C", (False, False, False, False))
 
 
 @guarded("the Kretschmann scalar")
