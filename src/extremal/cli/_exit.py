@@ -2,28 +2,37 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from extremal.cli._files import OVERWRITE_RULE, Output, save_figure
+from extremal.cli._files import OVERWRITE_RULE, Output, save_arrays, save_figure
 from extremal.numerics._status import Status
 
 __all__ = [
     "ALL_FAILED",
     "BROKEN_PIPE",
     "ERROR",
+    "EXIT_MEANING",
     "EXIT_STATUS",
     "INTERRUPTED",
     "OK",
     "ROWS_EPILOG",
     "SOME_FAILED",
     "failure",
+    "finish_data",
     "finish_rows",
+    "json_document",
+    "number",
+    "numbers",
     "over_successful",
+    "row_status",
     "rows_exit_code",
+    "wants_json",
+    "written",
 ]
 
 OK = 0
@@ -43,14 +52,23 @@ EXIT_STATUS = """exit status:
 
 ROWS_EPILOG = f"""A row is one initial condition (one --x0/--v0 or --q0/--v0 pair, or the --from/--to pair). \
 Failed rows print their status instead of numbers; drift, length and gap summaries cover the successful \
-rows only. The picture is written atomically; {OVERWRITE_RULE}.
+rows only. The picture is written atomically; {OVERWRITE_RULE}. With the global --format json \
+(extremal --format json SUBCOMMAND ...) one JSON document is printed instead of the text: per row the status \
+name, whether it succeeded and its numbers (null for a failed row, never a made-up number), the exit code \
+and its meaning, and the file written (null if none).
 
 exit status:
   0    every row succeeded
   2    error: bad input or usage, a limit or the time limit, write failure, bug
   3    some rows failed, at least one succeeded; the picture shows them all
-  4    every row failed; no picture is written
+  4    every row failed; no picture is written (a .npz or .csv data file is, with the statuses)
   130  interrupted (Ctrl-C)"""
+
+EXIT_MEANING = {
+    OK: "every row succeeded",
+    SOME_FAILED: "some rows failed, at least one succeeded",
+    ALL_FAILED: "every row failed",
+}
 
 
 _MEANING = {
@@ -118,3 +136,82 @@ def finish_rows(ok: NDArray[np.bool_], target: Output, figure: Callable[[], Any]
     finally:
         plt.close(fig)
     return f"wrote {target.path}"
+
+
+def finish_data(ok: NDArray[np.bool_], target: Output, arrays: Callable[[], dict[str, Any]],
+                table: tuple[str, ...]) -> str:
+    """Write the sampled ``arrays()`` to a ``.npz`` or ``.csv`` ``target``, even if every row failed.
+
+    Failed rows keep their status and ``nan`` after they stopped; returns the closing line.
+    """
+    save_arrays(target, arrays(), table)
+    return f"wrote {target.path}"
+
+
+def written(ok: NDArray[np.bool_], target: Output) -> dict[str, str | None]:
+    """The ``picture`` and ``data`` entries of a JSON document: the path written, or None.
+
+    Examples
+    --------
+    >>> import pathlib
+    >>> written(np.array([False]), Output(pathlib.Path("g.png"), named=False))
+    {'picture': None, 'data': None}
+    """
+    if target.is_data:
+        return {"picture": None, "data": str(target.path)}
+    return {"picture": str(target.path) if np.any(ok) else None, "data": None}
+
+
+def wants_json(args: Any) -> bool:
+    """Whether the global ``--format json`` was given (``args.format``; text when absent)."""
+    return getattr(args, "format", "text") == "json"
+
+
+def number(value: Any) -> float | None:
+    """A finite float, or None (JSON ``null``) for NaN, infinity or None.
+
+    Examples
+    --------
+    >>> number(np.float64(1.5)), number(float("nan")), number(None)
+    (1.5, None, None)
+    """
+    if value is None:
+        return None
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+def numbers(values: Any) -> list[float | None]:
+    """:func:`number` of each element.
+
+    Examples
+    --------
+    >>> numbers(np.array([1.0, np.inf]))
+    [1.0, None]
+    """
+    return [number(v) for v in np.asarray(values, dtype=float).reshape(-1)]
+
+
+def json_document(command: str, body: dict[str, Any], rows: list[dict[str, Any]], code: int,
+                  files: dict[str, str | None]) -> str:
+    """One JSON document: ``command``, ``body``, ``rows``, the exit code and its meaning, the files written.
+
+    NaN and infinity are refused (:func:`number` turns them into null first), so the output is strict JSON.
+
+    Examples
+    --------
+    >>> print(json_document("x", {}, [], 4, {"picture": None}))
+    {"command": "x", "rows": [], "exit_code": 4, "exit_meaning": "every row failed", "picture": null}
+    """
+    doc = {"command": command, **body, "rows": rows, "exit_code": code, "exit_meaning": EXIT_MEANING.get(code, ""),
+           **files}
+    return json.dumps(doc, allow_nan=False)
+
+
+def row_status(status: int, ok: bool) -> dict[str, Any]:
+    """The ``status``, ``success`` and (for a failure) ``message`` entries of a JSON row."""
+    code = Status(int(status))
+    entry: dict[str, Any] = {"status": code.name, "success": bool(ok)}
+    if not ok:
+        entry["message"] = failure(code) if code != Status.SUCCESS else f"{code.name} (no finite result)"
+    return entry

@@ -15,9 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
+import numpy as np
+
 from extremal.errors import InputError
 
-__all__ = ["OVERWRITE_RULE", "Output", "output", "save_figure", "write_atomic"]
+__all__ = ["DATA_FORMATS", "OVERWRITE_RULE", "Output", "output", "save_arrays", "save_figure", "write_atomic"]
+
+DATA_FORMATS = ("npz", "csv")
+"""Suffixes of ``--out`` that ask for the sampled arrays instead of a picture."""
 
 OVERWRITE_RULE = "an existing file is replaced only if you name it with --out"
 
@@ -34,6 +39,11 @@ class Output:
     def format(self) -> str:
         """The figure format from the suffix; ``png`` when there is none."""
         return self.path.suffix.lstrip(".").lower() or "png"
+
+    @property
+    def is_data(self) -> bool:
+        """Whether the suffix asks for arrays (``.npz`` or ``.csv``) rather than a picture."""
+        return self.format in DATA_FORMATS
 
 
 def _figure_formats() -> list[str]:
@@ -52,14 +62,19 @@ def _refuse_existing(path: pathlib.Path, option: str) -> InputError:
     )
 
 
-def output(value: str | None, default: str, option: str = "--out", figure: bool = True) -> Output:
+def output(
+    value: str | None, default: str, option: str = "--out", figure: bool = True, data: bool = False
+) -> Output:
     """Check the output ``value`` (None: the user gave none, use ``default``) before any work is done.
+
+    With ``data``, a ``.npz`` or ``.csv`` suffix is accepted too (see :func:`save_arrays`).
 
     Raises
     ------
     InputError
         If the folder does not exist, the path is a folder, the suffix is not a figure format
-        matplotlib writes, or ``default`` is used and the file already exists.
+        matplotlib writes (nor, with ``data``, ``.npz`` or ``.csv``), or ``default`` is used and the
+        file already exists.
 
     Examples
     --------
@@ -83,9 +98,12 @@ def output(value: str | None, default: str, option: str = "--out", figure: bool 
     except (OSError, ValueError) as exc:
         raise InputError(f"{option} {value!r} is not a usable path ({exc}); choose another name.") from None
     target = Output(path, named, option)
+    if data and target.is_data:
+        figure = False
     if figure and target.format not in (formats := _figure_formats()):
+        also = "; or .npz or .csv for the sampled arrays" if data else ""
         raise InputError(f"{option} {str(path)!r}: cannot write .{target.format} pictures; end the name with one "
-                         f"of {', '.join('.' + f for f in formats)}.")
+                         f"of {', '.join('.' + f for f in formats)}{also}.")
     if exists and not named:
         raise _refuse_existing(path, option)
     return target
@@ -146,3 +164,40 @@ def write_atomic(target: Output, write: Callable[[IO[bytes]], Any]) -> None:
 def save_figure(fig: Any, target: Output) -> None:
     """Save a matplotlib figure atomically in the format of ``target``'s suffix."""
     write_atomic(target, lambda f: fig.savefig(f, format=target.format, dpi=120))
+
+
+def save_arrays(target: Output, arrays: dict[str, Any], table: tuple[str, ...]) -> None:
+    """Write ``arrays`` atomically: every one into a ``.npz``, or the ``table`` columns into a ``.csv``.
+
+    The CSV has a header line and one line per row and sample: ``row``, the parameter, each
+    coordinate and velocity component, and the status code; ``table`` names the parameter,
+    position, velocity and status arrays, shapes (N, m), (N, m, n), (N, m, n), (N,).
+    Samples after a row stopped are ``nan``. The ``.npz`` holds plain arrays only, so
+    ``numpy.load(path)`` reads it without ``allow_pickle``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> arrays = {"s": np.zeros((1, 2)), "x": np.ones((1, 2, 1)), "v": np.ones((1, 2, 1)),
+    ...           "status": np.zeros(1, np.int8), "coords": np.array(["r"])}
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     out = Output(pathlib.Path(d) / "a.csv", named=True)
+    ...     save_arrays(out, arrays, ("s", "x", "v", "status"))
+    ...     print(out.path.read_text().strip())
+    row,s,r,v_r,status
+    0,0,1,1,0
+    0,0,1,1,0
+    """
+    if target.format == "npz":
+        write_atomic(target, lambda f: np.savez(f, **arrays))
+        return
+    param, pos, vel, status = (np.asarray(arrays[name]) for name in table)
+    coords = [str(c) for c in arrays["coords"]]
+    n_rows, m = param.shape
+    rows = np.repeat(np.arange(n_rows), m)
+    columns = [rows, param.reshape(-1), *pos.reshape(n_rows * m, -1).T, *vel.reshape(n_rows * m, -1).T,
+               np.repeat(status.astype(np.int64), m)]
+    header = ",".join(["row", table[0], *coords, *(f"{table[2]}_{c}" for c in coords), "status"])
+    fmt = ["%d"] + ["%.17g"] * (1 + 2 * len(coords)) + ["%d"]
+    write_atomic(target, lambda f: np.savetxt(f, np.column_stack(columns), delimiter=",", header=header,
+                                              comments="", fmt=fmt))

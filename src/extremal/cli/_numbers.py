@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import warnings
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,11 +19,14 @@ from extremal._limits import current_limits
 from extremal.errors import InputError, LimitError
 
 __all__ = [
+    "file_help",
     "finite_float",
     "interval",
     "nonnegative_int",
     "positive_float",
     "positive_int",
+    "read_rows",
+    "rows",
     "timeout_seconds",
     "vector",
     "vectors",
@@ -172,3 +177,72 @@ def interval(text: str, name: str, count: int) -> NDArray[np.float64]:
         raise LimitError(f"--samples {count} is over the limit of {current_limits().max_size} array elements; "
                          "lower --samples or raise --max-size.")
     return np.linspace(start, end, count)
+
+
+def read_rows(path: str, option: str) -> NDArray[np.float64]:
+    r"""Rows of numbers from a ``.npy``, ``.csv`` (commas) or ``.txt`` (spaces) file, shape (N, n).
+
+    One row per line (or per first index of a ``.npy`` array); ``#`` starts a comment in text
+    files. ``.npy`` files are read without pickle. Every problem is an :class:`InputError` of one
+    line naming ``option`` and the file.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     name = os.path.join(d, "x0.csv")
+    ...     with open(name, "w") as f:
+    ...         _ = f.write("1,0\n2,0.5\n")
+    ...     read_rows(name, "--x0-file")
+    array([[1. , 0. ],
+           [2. , 0.5]])
+    """
+    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    if suffix not in ("npy", "csv", "txt"):
+        got = "." + suffix if suffix else "no suffix"
+        raise InputError(f"{option} {path!r}: the name must end in .npy, .csv or .txt; got {got}.")
+    if not os.path.isfile(path):
+        raise InputError(f"{option} {path!r}: no such file; check the name.")
+    try:
+        if suffix == "npy":
+            values = np.load(path, allow_pickle=False)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # an empty file: the shape check below says so
+                values = np.loadtxt(path, delimiter="," if suffix == "csv" else None, ndmin=2, dtype=float)
+    except (OSError, ValueError, EOFError) as exc:
+        why = " ".join(str(exc).split()) or type(exc).__name__
+        raise InputError(f"{option} {path!r} could not be read as rows of numbers ({why}); write one row per "
+                         "line, e.g. 1.57,0.") from None
+    if values.dtype.kind not in "biuf":
+        raise InputError(f"{option} {path!r} holds {values.dtype} values; it needs numbers, shape (N, n).")
+    if values.ndim != 2 or values.shape[0] == 0 or values.shape[1] == 0:
+        raise InputError(f"{option} {path!r} has shape {values.shape}; it needs rows of numbers, shape (N, n) "
+                         "with N, n >= 1: one row per initial condition.")
+    if values.size > current_limits().max_size:
+        raise LimitError(f"{option} {path!r} has {values.size} numbers, over the limit of "
+                         f"{current_limits().max_size} array elements; split the file or raise --max-size.")
+    return np.asarray(values, dtype=np.float64)
+
+
+def rows(texts: list[str] | None, path: str | None, name: str) -> NDArray[np.float64]:
+    """The rows of ``--NAME`` (repeated) or of ``--NAME-file``; exactly one of them must be given.
+
+    Examples
+    --------
+    >>> rows(["1,0", "0,1"], None, "v0").shape
+    (2, 2)
+    """
+    if texts and path is not None:
+        raise InputError(f"give --{name} or --{name}-file, not both.")
+    if path is not None:
+        return read_rows(path, f"--{name}-file")
+    if not texts:
+        raise InputError(f"give the initial rows with --{name} (repeat it for a batch) or --{name}-file FILE.")
+    return vectors(texts, name)
+
+
+def file_help(what: str, name: str) -> str:
+    """The ``--help`` line of a ``--NAME-file`` option."""
+    return (f"{what} from a .npy, .csv or .txt file, one row per line (shape (N, n)), for large batches; "
+            f"instead of --{name}")

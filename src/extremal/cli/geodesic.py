@@ -3,35 +3,82 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 import numpy as np
 
-from extremal.cli._exit import ROWS_EPILOG, failure, finish_rows, over_successful, rows_exit_code
+from extremal.cli._exit import (
+    ROWS_EPILOG,
+    failure,
+    finish_data,
+    finish_rows,
+    json_document,
+    number,
+    numbers,
+    over_successful,
+    row_status,
+    rows_exit_code,
+    wants_json,
+    written,
+)
 from extremal.cli._files import output
-from extremal.cli._numbers import interval, nonnegative_int, positive_float, positive_int, vectors
-from extremal.numerics._geodesic_ivp import geodesics
+from extremal.cli._numbers import file_help, interval, nonnegative_int, positive_float, positive_int, rows
+from extremal.numerics._geodesic_ivp import GeodesicBatch, geodesics
 from extremal.numerics._methods import DormandPrince853
 from extremal.numerics._status import status_counts
 from extremal.symbolic._metric import Metric
 
 __all__ = ["add_parser", "run"]
 
+_TABLE = ("s", "x", "v", "status")
+
+
+def _arrays(batch: GeodesicBatch) -> dict[str, Any]:
+    return {"s": batch.s, "x": batch.x, "v": batch.v, "status": batch.status, "coords": np.array(batch.coords)}
+
+
+def _json_rows(batch: GeodesicBatch, ok: Any) -> list[dict[str, Any]]:
+    out = []
+    length = batch.length
+    for row in range(batch.x.shape[0]):
+        entry = row_status(batch.status[row], ok[row])
+        good = bool(ok[row])
+        entry.update(
+            s_final=number(batch.s_final[row]),
+            x_final=numbers(batch.x_final[row]) if good else None,
+            v_final=numbers(batch.v_final[row]) if good else None,
+            length=number(length[row]) if good else None,
+            drift={k: number(batch.drift[row, i]) if good else None for i, k in enumerate(batch.conserved_names)},
+        )
+        out.append(entry)
+    return out
+
 
 def run(args: argparse.Namespace) -> int:
-    """Integrate the geodesics described by ``args``, write the PNG and print a summary.
+    """Integrate the geodesics described by ``args``, write the PNG (or data file) and print a summary.
 
     Returns 0 if every geodesic succeeded, 3 if some failed, 4 if all failed (no PNG then).
     """
     from extremal.plot._geodesics import plot_chart
 
-    target = output(args.out, "geodesic.png")
+    target = output(args.out, "geodesic.png", data=True)
     metric = Metric.from_line_element(args.line_element, args.coords)
-    x0, v0 = vectors(args.x0, "x0"), vectors(args.v0, "v0")
+    x0 = rows(args.x0, getattr(args, "x0_file", None), "x0")
+    v0 = rows(args.v0, getattr(args, "v0_file", None), "v0")
     batch = geodesics(
         metric, x0, v0, interval(args.s, "s", args.samples), method=DormandPrince853(rtol=args.rtol, atol=args.rtol)
     )
     ok = batch.success
-    closing = finish_rows(ok, target, lambda: plot_chart(batch, axes=tuple(args.axes)), "geodesic")
+    if target.is_data:
+        closing = finish_data(ok, target, lambda: _arrays(batch), _TABLE)
+    else:
+        closing = finish_rows(ok, target, lambda: plot_chart(batch, axes=tuple(args.axes)), "geodesic")
+    code = rows_exit_code(ok)
+    if wants_json(args):
+        body = {"metric": str(metric), "coords": list(batch.coords),
+                "s": [number(batch.s[0, 0]), number(batch.s[0, -1])], "status_counts": status_counts(batch.status)}
+        print(json_document("geodesic", body, _json_rows(batch, ok), code, written(ok, target)))
+        return code
     print(f"{batch.x.shape[0]} geodesic(s) of {metric} for s in [{batch.s[0, 0]}, {batch.s[0, -1]}]")
     if np.any(ok):
         drift = ", ".join(f"{k} {v:.1e}" for k, v in batch.drift_report().items())
@@ -45,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"  {failure(batch.status[row])}; stopped at s = {batch.s_final[row]:g}")
     print(closing)
-    return rows_exit_code(ok)
+    return code
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -69,13 +116,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("line_element", help='e.g. "dth**2 + sin(th)**2*dph**2"')
     p.add_argument("--coords", required=True, help='coordinate names, e.g. "th ph"')
-    p.add_argument("--x0", required=True, action="append", help="initial point, comma separated; repeat for a batch")
-    p.add_argument("--v0", required=True, action="append", help="initial velocity; repeat for a batch")
+    p.add_argument("--x0", action="append", help="initial point, comma separated; repeat for a batch")
+    p.add_argument("--v0", action="append", help="initial velocity; repeat for a batch")
+    p.add_argument("--x0-file", metavar="FILE", help=file_help("initial points", "x0"))
+    p.add_argument("--v0-file", metavar="FILE", help=file_help("initial velocities", "v0"))
     p.add_argument("--s", default="1", help="END or START:END of the affine parameter (default 1)")
     p.add_argument("--samples", type=positive_int, default=200, help="points along each geodesic (default 200)")
     p.add_argument("--rtol", type=positive_float, default=1e-10,
                    help="tolerance of the DOP853 integrator (default 1e-10)")
     p.add_argument("--axes", type=nonnegative_int, nargs=2, default=[0, 1],
                    help="coordinate indices to plot (default 0 1)")
-    p.add_argument("--out", help="picture to write (default geodesic.png, which must not exist yet)")
+    p.add_argument("--out", help="picture to write (default geodesic.png, which must not exist yet); a name ending "
+                   "in .npz or .csv writes the sampled arrays instead: s (N, m), x and v (N, m, n), status (N,) "
+                   "and coords in a .npz; one line per row and sample (row, s, coordinates, v_<coord>, status "
+                   "code) in a .csv; nan after a row stopped")
     p.set_defaults(func=run)

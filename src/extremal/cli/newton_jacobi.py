@@ -5,15 +5,33 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from numpy.typing import NDArray
 
-from extremal.cli._exit import ROWS_EPILOG, failure, finish_rows, over_successful, rows_exit_code
+from extremal.cli._exit import (
+    ROWS_EPILOG,
+    failure,
+    finish_rows,
+    json_document,
+    number,
+    numbers,
+    over_successful,
+    row_status,
+    rows_exit_code,
+    wants_json,
+    written,
+)
 from extremal.cli._files import output
-from extremal.cli._numbers import finite_float, interval, positive_int, vectors
+from extremal.cli._numbers import file_help, finite_float, interval, positive_int, rows
 from extremal.numerics._jacobi_comparison import newton_vs_jacobi
 from extremal.numerics._status import Status, status_counts
 from extremal.symbolic._metric import Metric
 
 __all__ = ["add_parser", "run"]
+
+
+def _initial(args: argparse.Namespace, name: str, default: str) -> NDArray[np.float64]:
+    texts, path = getattr(args, name), getattr(args, f"{name}_file", None)
+    return rows(texts if texts or path is not None else [default], path, name)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,12 +44,27 @@ def run(args: argparse.Namespace) -> int:
     target = output(args.out, "newton-jacobi.png")
     kinetic = Metric.from_line_element(args.line_element, args.coords)
     comparison = newton_vs_jacobi(
-        kinetic, args.potential, vectors(args.x0 or ["1,0"], "x0"), vectors(args.v0 or ["0,1"], "v0"),
+        kinetic, args.potential, _initial(args, "x0", "1,0"), _initial(args, "v0", "0,1"),
         interval(args.s, "s", args.samples), energy=args.energy,
     )
     gap = comparison.distance()
     ok = (comparison.status == Status.SUCCESS) & np.isfinite(gap)
     closing = finish_rows(ok, target, lambda: plot_newton_jacobi(comparison), "row")
+    code = rows_exit_code(ok)
+    if wants_json(args):
+        entries = []
+        for index in range(ok.size):
+            good = bool(ok[index])
+            entry = row_status(comparison.status[index], good)
+            entry.update(
+                energy=number(comparison.energy[index]),
+                x_final=numbers(comparison.x_newton[index, -1]) if good else None,
+                max_gap=number(gap[index]) if good else None,
+            )
+            entries.append(entry)
+        body = {"metric": str(kinetic), "potential": str(args.potential), "coords": list(comparison.coords)}
+        print(json_document("newton-jacobi", body, entries, code, written(ok, target)))
+        return code
     print(f"kinetic metric {kinetic}, U = {args.potential}, E = {comparison.energy.tolist()}")
     print(f"status: {status_counts(comparison.status)}")
     if np.any(ok):
@@ -40,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         why = failure(comparison.status[row]) if comparison.status[row] != Status.SUCCESS else "no finite gap"
         print(f"  row {row}: {why}")
     print(closing)
-    return rows_exit_code(ok)
+    return code
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -69,6 +102,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--energy", type=finite_float, help="total energy E; --v0 then only sets the direction")
     p.add_argument("--x0", action="append", help="initial point (default 1,0); repeat for a batch")
     p.add_argument("--v0", action="append", help="initial velocity or direction (default 0,1); repeat for a batch")
+    p.add_argument("--x0-file", metavar="FILE", help=file_help("initial points", "x0"))
+    p.add_argument("--v0-file", metavar="FILE", help=file_help("initial velocities or directions", "v0"))
     p.add_argument("--s", default="2", help="END or START:END of the geodesic parameter (default 2)")
     p.add_argument("--samples", type=positive_int, default=100,
                    help="points compared along each curve (default 100)")

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import argparse
 
-from extremal.cli._exit import ROWS_EPILOG, failure, finish_rows, rows_exit_code
+from extremal.cli._exit import (
+    ROWS_EPILOG,
+    failure,
+    finish_rows,
+    json_document,
+    number,
+    numbers,
+    row_status,
+    rows_exit_code,
+    wants_json,
+    written,
+)
 from extremal.cli._files import output
 from extremal.cli._numbers import nonnegative_int, positive_int, vector
 from extremal.numerics._geodesic_bvp import geodesic_between
@@ -28,6 +39,21 @@ def run(args: argparse.Namespace) -> int:
     status = Status(int(path.status[0]))
     ok = path.status == Status.SUCCESS
     closing = finish_rows(ok, target, lambda: plot_path(path, axes=tuple(args.axes)), "pair")
+    code = rows_exit_code(ok)
+    if wants_json(args):
+        good = bool(ok[0])
+        entry = row_status(status, good)
+        entry.update(
+            length=number(path.length[0]) if good else None,
+            v0=numbers(path.v0[0]) if good else None,
+            residual=number(path.residual[0]) if good else None,
+            method=("collocation" if path.collocated[0] else "shooting after the path-energy fallback"
+                    if path.fallback_used[0] else "shooting") if good else None,
+        )
+        body = {"metric": str(metric), "coords": list(path.coords), "from": numbers(vector(args.from_, "from")),
+                "to": numbers(vector(args.to, "to"))}
+        print(json_document("shortest-path", body, [entry], code, written(ok, target)))
+        return code
     if ok[0]:
         how = "shooting after the path-energy fallback" if path.fallback_used[0] else "shooting"
         how = "collocation" if path.collocated[0] else how
@@ -37,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"status {failure(status)}; no length to report")
     print(closing)
-    return rows_exit_code(ok)
+    return code
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

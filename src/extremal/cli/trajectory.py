@@ -3,36 +3,82 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 import numpy as np
 
-from extremal.cli._exit import ROWS_EPILOG, failure, finish_rows, over_successful, rows_exit_code
+from extremal.cli._exit import (
+    ROWS_EPILOG,
+    failure,
+    finish_data,
+    finish_rows,
+    json_document,
+    number,
+    numbers,
+    over_successful,
+    row_status,
+    rows_exit_code,
+    wants_json,
+    written,
+)
 from extremal.cli._files import output
-from extremal.cli._numbers import interval, positive_float, positive_int, vectors
+from extremal.cli._numbers import file_help, interval, positive_float, positive_int, rows
 from extremal.numerics._methods import DormandPrince853
 from extremal.numerics._status import status_counts
-from extremal.numerics._trajectories import trajectories
+from extremal.numerics._trajectories import TrajectoryBatch, trajectories
 from extremal.symbolic._lagrangian import Lagrangian
 
 __all__ = ["add_parser", "run"]
 
+_TABLE = ("t", "q", "qdot", "status")
+
+
+def _arrays(batch: TrajectoryBatch) -> dict[str, Any]:
+    return {"t": batch.t, "q": batch.q, "qdot": batch.qdot, "status": batch.status,
+            "coords": np.array(batch.coords)}
+
+
+def _json_rows(batch: TrajectoryBatch, ok: Any) -> list[dict[str, Any]]:
+    out = []
+    for row in range(batch.q.shape[0]):
+        entry = row_status(batch.status[row], ok[row])
+        good = bool(ok[row])
+        entry.update(
+            t_final=number(batch.t_final[row]),
+            q_final=numbers(batch.q_final[row]) if good else None,
+            qdot_final=numbers(batch.qdot_final[row]) if good else None,
+            energy_drift=number(batch.drift[row]) if good and batch.drift is not None else None,
+        )
+        out.append(entry)
+    return out
+
 
 def run(args: argparse.Namespace) -> int:
-    """Integrate the trajectories described by ``args``, write the PNG and print a summary.
+    """Integrate the trajectories described by ``args``, write the PNG (or data file) and print a summary.
 
     Returns 0 if every trajectory succeeded, 3 if some failed, 4 if all failed (no PNG then).
     """
     from extremal.plot._trajectories import plot_trajectories
 
-    target = output(args.out, "trajectory.png")
+    target = output(args.out, "trajectory.png", data=True)
     lagrangian = Lagrangian.parse(args.lagrangian, args.coords, args.time)
     times = interval(args.t, "t", args.samples)
     batch = trajectories(
-        lagrangian, vectors(args.q0, "q0"), vectors(args.v0, "v0"), times,
+        lagrangian, rows(args.q0, getattr(args, "q0_file", None), "q0"),
+        rows(args.v0, getattr(args, "v0_file", None), "v0"), times,
         method=DormandPrince853(rtol=args.rtol, atol=args.rtol),
     )
     ok = batch.success
-    closing = finish_rows(ok, target, lambda: plot_trajectories(batch), "trajectory")
+    if target.is_data:
+        closing = finish_data(ok, target, lambda: _arrays(batch), _TABLE)
+    else:
+        closing = finish_rows(ok, target, lambda: plot_trajectories(batch), "trajectory")
+    code = rows_exit_code(ok)
+    if wants_json(args):
+        body = {"lagrangian": str(lagrangian.expr), "coords": list(batch.coords),
+                "t": [number(times[0]), number(times[-1])], "status_counts": status_counts(batch.status)}
+        print(json_document("trajectory", body, _json_rows(batch, ok), code, written(ok, target)))
+        return code
     print(f"{batch.q.shape[0]} trajectory(ies) of L = {lagrangian.expr} for t in [{times[0]}, {times[-1]}]")
     if not np.any(ok):
         print(f"status: {status_counts(batch.status)}")
@@ -47,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"  {failure(batch.status[row])}; stopped at t = {batch.t_final[row]:g}")
     print(closing)
-    return rows_exit_code(ok)
+    return code
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -72,11 +118,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("lagrangian", help='e.g. "(rdot**2 + r**2*thetadot**2)/2 + 1/r"')
     p.add_argument("--coords", required=True, help='coordinate names, e.g. "r theta"')
     p.add_argument("--time", default="t", help="name of the time variable (default t)")
-    p.add_argument("--q0", required=True, action="append", help="initial coordinates; repeat for a batch")
-    p.add_argument("--v0", required=True, action="append", help="initial velocities; repeat for a batch")
+    p.add_argument("--q0", action="append", help="initial coordinates; repeat for a batch")
+    p.add_argument("--v0", action="append", help="initial velocities; repeat for a batch")
+    p.add_argument("--q0-file", metavar="FILE", help=file_help("initial coordinates", "q0"))
+    p.add_argument("--v0-file", metavar="FILE", help=file_help("initial velocities", "v0"))
     p.add_argument("--t", default="10", help="END or START:END of the time (default 10)")
     p.add_argument("--samples", type=positive_int, default=400, help="output times (default 400)")
     p.add_argument("--rtol", type=positive_float, default=1e-10,
                    help="tolerance of the DOP853 integrator (default 1e-10)")
-    p.add_argument("--out", help="picture to write (default trajectory.png, which must not exist yet)")
+    p.add_argument("--out", help="picture to write (default trajectory.png, which must not exist yet); a name "
+                   "ending in .npz or .csv writes the sampled arrays instead: t (N, m), q and qdot (N, m, n), "
+                   "status (N,) and coords in a .npz; one line per row and sample (row, t, coordinates, "
+                   "qdot_<coord>, status code) in a .csv; nan after a row stopped")
     p.set_defaults(func=run)
