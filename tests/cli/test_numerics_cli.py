@@ -75,3 +75,13 @@ def test_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys, argv, word):
     err = capsys.readouterr().err
     assert err.startswith("extremal: error:") and err.count("\n") == 1
     assert word in err
+
+
+@pytest.mark.parametrize("command", ["geodesic", "trajectory"])
+def test_help_documents_json_data_files_and_batch_files(command, capsys):
+    try:
+        assert main([command, "--help"]) == 0
+    except SystemExit as exc:
+        assert exc.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert ".npz" in text and ".csv" in text and "-file" in text and "--format json" in text
