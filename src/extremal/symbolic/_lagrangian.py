@@ -269,6 +269,34 @@ def _nonsingular(matrix: sp.Matrix) -> bool:
     return probably_nonzero(det) or not is_zero(det)
 
 
+def by_velocity_monomial(expr: sp.Expr, velocities: Sequence[sp.Symbol]) -> sp.Expr:
+    r"""``expr`` as :math:`\sum c_\alpha \dot q^\alpha` with each coefficient simplified, if that is shorter.
+
+    Geodesic accelerations then read as a textbook writes them, one term per velocity pair,
+    instead of one fraction over a common denominator.
+
+    Examples
+    --------
+    >>> r, M, rdot, tdot = sp.symbols("r M rdot tdot")
+    >>> by_velocity_monomial((M*rdot**2*r**2 - M*tdot**2*(r - 2*M)**2)/(r**3*(r - 2*M)), (rdot, tdot))
+    M*rdot**2/(r*(-2*M + r)) + tdot**2*(2*M**2 - M*r)/r**3
+    """
+    numerator, denominator = sp.fraction(sp.together(expr))
+    if denominator.has(*velocities) or sp.count_ops(numerator) > _COLLECT_OPS:
+        return expr
+    try:
+        poly = sp.Poly(sp.expand(numerator), *velocities)
+    except sp.PolynomialError:
+        return expr
+    terms = [readable(c / denominator) * sp.Mul(*(v**k for v, k in zip(velocities, m, strict=True)))
+             for m, c in poly.terms()]
+    collected = sp.Add(*terms)
+    return collected if sp.count_ops(collected) < sp.count_ops(expr) else expr
+
+
+_COLLECT_OPS = 3000
+
+
 class TotalDerivative(sp.Expr):
     r"""The total derivative :math:`\frac{d}{dt}(p)` of an expression in plain symbols, unevaluated.
 
@@ -382,9 +410,10 @@ class EquationsOfMotion:
         zero_acc = dict.fromkeys(L.accelerations, 0)
         rest = sp.Matrix([force - rate.subs(zero_acc) for rate, force in self._sides])
         try:
-            return solve_linear(M, rest)
+            solved = solve_linear(M, rest)
         except Unsupported:
-            return tuple(readable(a) for a in M.LUsolve(rest))
+            solved = tuple(readable(a) for a in M.LUsolve(rest))
+        return tuple(by_velocity_monomial(a, L.velocities) for a in solved)
 
     def solved(self) -> tuple[sp.Eq, ...]:
         """The equations ``qddot = ...`` as SymPy equalities."""
