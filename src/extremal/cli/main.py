@@ -350,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_demo)
 
     for p in sub.choices.values():
-        _add_global_options(p, in_subcommand=True, with_format=p.get_default("handler") is not None)
+        _add_global_options(p, in_subcommand=True, with_format=True)
     return parser
 
 
