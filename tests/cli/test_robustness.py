@@ -108,7 +108,7 @@ def test_format_may_follow_a_symbolic_subcommand(capsys):
     ("argv", "word"),
     [
         (["christoffel", "dx**2", "--coords", "x", "--bogus"], "--bogus"),
-        (["geodesic", "dx**2", "--coords", "x", "--x0", "0", "--v0", "1", "--format", "json"], "--format"),
+        (["geodesic", "dx**2", "--coords", "x", "--x0", "0", "--v0", "1", "--format", "yaml"], "--format"),
         (["jacobi", "dx**2", "--coords", "x", "--potential", "--energy", "1"], "--potential"),
         (["geodesic", "--coords", "x"], "required"),
         (["nonsense"], "invalid choice"),
