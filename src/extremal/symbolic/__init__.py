@@ -24,6 +24,12 @@ from extremal.symbolic._coordinates import (
 from extremal.symbolic._coordinates import (
     simplify_in_chart as simplify_in_chart,
 )
+from extremal.symbolic._covariant import (
+    covariant_derivative as covariant_derivative,
+)
+from extremal.symbolic._covariant import (
+    metric_tensor as metric_tensor,
+)
 from extremal.symbolic._curvature import (
     Ricci as Ricci,
 )
@@ -139,6 +145,7 @@ __all__ = [
     "christoffel",
     "conformal_mechanics",
     "conserved_momenta",
+    "covariant_derivative",
     "einstein_tensor",
     "energy",
     "euclidean",
@@ -154,6 +161,7 @@ __all__ = [
     "laplacian_from_action",
     "lower_index",
     "mechanical_lagrangian",
+    "metric_tensor",
     "parse",
     "raise_index",
     "ricci_scalar",
