@@ -46,6 +46,7 @@ from sympy.printing.pycode import PythonCodePrinter
 from extremal._optional import require
 from extremal.errors import InputError
 from extremal.symbolic._parsing import as_symbols, parse
+from extremal.symbolic._values import as_sympy
 
 __all__ = [
     "Backend",
@@ -485,7 +486,7 @@ def compile_function(
             f"expressions must be a list of expressions or strings; got {type(expressions).__name__}. "
             "Pass e.g. ['x**2', 'sin(x)'], even for one expression."
         )
-    exprs = tuple(parse(e if isinstance(e, str) else _sympify(e), names, "expression") for e in expressions)
+    exprs = tuple(parse(e if isinstance(e, str) else _as_expression(e), names, "expression") for e in expressions)
     _check_numeric(exprs)
     backend.check(exprs)
     allowed = set(symbols) | {t}
@@ -503,12 +504,12 @@ def compile_function(
     return CompiledFunction(symbols, t, exprs, source, backend, function)
 
 
-def _sympify(e: object) -> sp.Expr:
+def _as_expression(e: object) -> sp.Expr:
     if isinstance(e, bool | np.bool_):
         raise InputError(f"expressions must be SymPy expressions, numbers or strings; got {e!r} (bool).")
     try:
-        return sp.sympify(e, strict=True)
-    except (sp.SympifyError, TypeError, ValueError):
+        return as_sympy(e)
+    except TypeError:
         raise InputError(
             f"expressions must be SymPy expressions, numbers or strings; got {e!r} ({type(e).__name__})."
         ) from None

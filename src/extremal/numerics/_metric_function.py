@@ -26,6 +26,7 @@ from extremal._optional import require
 from extremal.errors import InputError, TraceError
 from extremal.numerics._checks import count
 from extremal.symbolic._metric import Metric
+from extremal.symbolic._values import as_sympy
 
 __all__ = [
     "CentralDifference",
@@ -55,7 +56,7 @@ def _unwrap(value: Any) -> sp.Expr:
     if isinstance(value, bool | np.bool_):
         raise TypeError("cannot trace a bool; a metric entry must be a number")
     if isinstance(value, int | float | complex | np.integer | np.floating | np.complexfloating):
-        return sp.sympify(value.item() if isinstance(value, np.generic) else value)
+        return as_sympy(value)
     if isinstance(value, sp.Expr):
         return value
     raise TypeError(f"cannot trace a value of type {type(value).__name__}")

@@ -20,6 +20,7 @@ from extremal.symbolic._calculus import diff_real
 from extremal.symbolic._metric import Metric
 from extremal.symbolic._rational import Frac, RationalField, Unsupported, field_for
 from extremal.symbolic._simplification import readable
+from extremal.symbolic._values import as_sympy
 
 __all__ = ["FracAlgebra", "SympyAlgebra", "algebra_for"]
 
@@ -91,7 +92,7 @@ class SympyAlgebra:
     @staticmethod
     def convert(expr: sp.Expr) -> sp.Expr:
         """``expr`` unchanged."""
-        return sp.sympify(expr)
+        return as_sympy(expr)
 
     zero = sp.S.Zero
 

@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 
 import sympy as sp
 
+from extremal.symbolic._values import as_sympy
+
 __all__ = ["Components"]
 
 C = TypeVar("C", bound="Components")
@@ -85,7 +87,7 @@ class Components:
 
     def subs(self: C, *args: Any, **kwargs: Any) -> C:
         """Substitute in every component (arguments as for :meth:`sympy.Basic.subs`)."""
-        return self.applyfunc(lambda c: sp.sympify(c).subs(*args, **kwargs))
+        return self.applyfunc(lambda c: as_sympy(c).subs(*args, **kwargs))
 
     def simplify(self: C, **kwargs: Any) -> C:
         """:func:`sympy.simplify` of every component (keyword arguments passed on)."""

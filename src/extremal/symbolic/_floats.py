@@ -30,6 +30,8 @@ from functools import cached_property
 
 import sympy as sp
 
+from extremal.symbolic._values import as_sympy
+
 __all__ = ["Magnitudes", "floats_in"]
 
 _EXPONENTS = (1, -1, 2, -2)
@@ -141,7 +143,7 @@ class Magnitudes:
 
     def hide(self, expr: sp.Expr) -> sp.Expr:
         """``expr`` with every float replaced by its parameter expression."""
-        return sp.sympify(expr).xreplace(self.substitution)
+        return as_sympy(expr).xreplace(self.substitution)
 
     def value(self, exponents: Iterable[tuple[sp.Symbol, int]]) -> Fraction:
         """Exact value of the parameter monomial :math:`\\prod p^e`."""
@@ -183,7 +185,7 @@ class Magnitudes:
 
     def restore(self, expr: sp.Expr) -> sp.Expr:
         """Evaluate the parameters in ``expr``; sums that cancel to rounding level vanish."""
-        expr = sp.sympify(expr)
+        expr = as_sympy(expr)
         if not self.symbols or not expr.has(*self.symbols):
             return expr
         if expr.is_Add:

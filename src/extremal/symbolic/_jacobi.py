@@ -100,7 +100,7 @@ def jacobi_metric(kinetic: Metric, potential: str | sp.Expr, energy: str | sp.Ex
     """
     require_metric(kinetic, "kinetic")
     U = _potential(kinetic, potential)
-    E = parse(energy, {}, "energy") if isinstance(energy, str) else sp.sympify(energy)
+    E = parse(energy, {}, "energy")
     return Metric(kinetic.coords, (kinetic.g * (E - U)).applyfunc(readable))
 
 

@@ -159,7 +159,7 @@ class Lagrangian:
             coords.append(q)
             replace[f.diff(time)] = velocity_symbol(q)
         replace.update({f: q for f, q in zip(functions, coords, strict=True)})
-        return cls(sp.sympify(expr).subs(replace), tuple(coords), time)
+        return cls(parse(expr, {}, "expr").subs(replace), tuple(coords), time)
 
     @property
     def velocities(self) -> tuple[sp.Symbol, ...]:

@@ -36,6 +36,7 @@ from sympy.polys.domains import QQ
 from sympy.polys.rings import PolyElement, ring
 
 from extremal.symbolic._floats import Magnitudes
+from extremal.symbolic._values import as_sympy
 
 __all__ = ["Frac", "RationalField", "Unsupported", "field_for", "solve_linear"]
 
@@ -120,7 +121,7 @@ class RationalField:
     def __init__(self, exprs: Sequence[sp.Expr], coords: Sequence[sp.Symbol], depth: int) -> None:
         found: dict[str, set] = defaultdict(set)
         for e in exprs:
-            _scan(sp.sympify(e), found)
+            _scan(as_sympy(e), found)
         self.coords = tuple(coords)
         atoms: list[sp.Expr] = list(self.coords)
         atoms += sorted(found["symbols"] - set(coords), key=sp.default_sort_key)
@@ -268,7 +269,7 @@ class RationalField:
 
     def element(self, expr: sp.Expr) -> Frac:
         """``expr`` as a :class:`Frac`; raise :class:`Unsupported` for foreign atoms."""
-        return self._convert(sp.sympify(expr))
+        return self._convert(as_sympy(expr))
 
     def _convert(self, expr: sp.Expr) -> Frac:
         if expr.is_Rational:

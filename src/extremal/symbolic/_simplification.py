@@ -23,6 +23,7 @@ from sympy.core.function import AppliedUndef
 
 from extremal.symbolic._floats import Magnitudes, floats_in
 from extremal.symbolic._rational import RationalField, Unsupported
+from extremal.symbolic._values import as_sympy
 
 __all__ = ["canonical", "is_zero", "probably_nonzero", "readable"]
 
@@ -137,7 +138,7 @@ def canonical(expr: sp.Expr, eliminate: str = "sin") -> sp.Expr:
     >>> canonical(sp.log(sp.sin(th)**2 + sp.cos(th)**2 + r))
     log(r + 1)
     """
-    expr = sp.sympify(expr)
+    expr = as_sympy(expr)
     floats = floats_in(expr)
     if floats:
         magnitudes = Magnitudes(floats)
@@ -169,7 +170,7 @@ def is_zero(expr: sp.Expr) -> bool:
     >>> is_zero(sp.sin(x)**2 + sp.cos(x)**2 - 1), is_zero(x), is_zero(sp.Float("1e-300"))
     (True, False, False)
     """
-    expr = sp.sympify(expr)
+    expr = as_sympy(expr)
     try:
         field = RationalField([expr], (), 0)
         return field.negligible(field.element(expr))
@@ -213,7 +214,7 @@ def probably_nonzero(expr: sp.Expr, trials: int = 3, seed: int = 0) -> bool:
     >>> probably_nonzero(x**2 - x*x), probably_nonzero(sp.sin(x)), probably_nonzero(1e-300*x)
     (False, True, True)
     """
-    expr = sp.sympify(expr)
+    expr = as_sympy(expr)
     floats = floats_in(expr)
     tolerance = float(Magnitudes(floats).tolerance) if floats else 10.0 ** (10 - _DIGITS)
     rng = random.Random(seed)
@@ -250,7 +251,7 @@ def readable(expr: sp.Expr) -> sp.Expr:
     >>> readable(1e300*x**2 + 1e300*x*y)
     1.0e+300*x*(x + y)
     """
-    expr = sp.sympify(expr)
+    expr = as_sympy(expr)
     floats = floats_in(expr)
     magnitudes = Magnitudes(floats) if floats else None
     if magnitudes is not None:
