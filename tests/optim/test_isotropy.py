@@ -32,15 +32,26 @@ def test_closed_forms() -> None:
     assert (zero.condition_number, zero.effective_rank, zero.cosine) == (math.inf, 0.0, 0.0)
 
 
+@pytest.mark.parametrize(("b", "d"), [(6, 3), (3, 6), (4, 4), (5, 1)])
+def test_effective_rank_of_the_extremes(b: int, d: int) -> None:
+    generator = torch.Generator().manual_seed(b * 10 + d)
+    q, _ = torch.linalg.qr(torch.randn(max(b, d), min(b, d), generator=generator, dtype=torch.float64))
+    equal = 3.0 * (q if b >= d else q.T)  # every singular value 3: the spectrum is flat
+    assert isotropy(equal).effective_rank == pytest.approx(min(b, d))
+    assert isotropy(equal).condition_number == pytest.approx(1.0)
+    u = torch.randn(b, 1, generator=generator, dtype=torch.float64)
+    v = torch.randn(1, d, generator=generator, dtype=torch.float64)
+    assert isotropy(u @ v).effective_rank == pytest.approx(1.0)  # rank one
+
+
 @given(st.integers(1, 8), st.integers(1, 8), st.integers(0, 2**31 - 1))
-def test_effective_rank_formula_and_range(b: int, d: int, seed: int) -> None:
+def test_effective_rank_is_the_exponential_of_the_spectral_entropy(b: int, d: int, seed: int) -> None:
     X = torch.randn(b, d, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
     sigma = torch.linalg.svdvals(X)
     p = sigma / sigma.sum()
     expected = math.exp(-float((p * p.log()).sum()))
     s = isotropy(X)
     assert s.effective_rank == pytest.approx(expected)
-    assert 1.0 - 1e-9 <= s.effective_rank <= min(b, d) + 1e-9
     assert s.condition_number >= 1.0 - 1e-9
 
 
