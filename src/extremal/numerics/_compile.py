@@ -40,6 +40,7 @@ from typing import Any, ClassVar
 import numpy as np
 import sympy as sp
 from numpy.typing import ArrayLike, NDArray
+from sympy.printing.codeprinter import PrintMethodNotImplementedError
 from sympy.printing.numpy import SciPyPrinter
 from sympy.printing.pycode import PythonCodePrinter
 
@@ -149,7 +150,7 @@ def _unsupported(printer: Any, exprs: Sequence[sp.Expr]) -> str | None:
         for f in sorted(e.atoms(sp.Function), key=sp.default_sort_key):
             try:
                 printer.doprint(f)
-            except NotImplementedError:
+            except PrintMethodNotImplementedError:
                 return str(f)
     return None
 
@@ -167,7 +168,7 @@ def _print_all(printer: Any, exprs: Sequence[sp.Expr], backend: str) -> list[str
     """``printer.doprint`` of each expression; an unsupported function becomes an :class:`InputError` naming it."""
     try:
         return [printer.doprint(e) for e in exprs]
-    except NotImplementedError:
+    except PrintMethodNotImplementedError:
         raise _refuse(_unsupported(printer, exprs) or "these expressions", backend) from None
 
 

@@ -118,17 +118,22 @@ def _check_real(metric: Metric) -> None:
             )
 
 
+# What SymPy's cancel and factor_list raise on expressions they have no algorithm for (roots of
+# sums, functions of functions, some coefficient domains); those parts are then kept whole.
+_NOT_FACTORABLE = (sp.PolynomialError, NotImplementedError, TypeError, ValueError)
+
+
 def _factors(expr: sp.Expr) -> list[sp.Expr]:
     """Irreducible factors (with a coordinate in them) of the numerator and denominator of ``expr``."""
     try:
         num, den = sp.fraction(sp.cancel(sp.together(expr)))
-    except (sp.PolynomialError, NotImplementedError, TypeError, ValueError):
+    except _NOT_FACTORABLE:
         num, den = sp.fraction(expr)
     found: list[sp.Expr] = []
     for part in (num, den):
         try:
             bases = [b for b, _ in sp.factor_list(part)[1]]
-        except (sp.PolynomialError, NotImplementedError, TypeError, ValueError):
+        except _NOT_FACTORABLE:
             bases = list(sp.Mul.make_args(part))
         found.extend(b for b in bases if b.free_symbols)
     return found

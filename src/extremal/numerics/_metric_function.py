@@ -201,6 +201,12 @@ def _check_shape(g: Any, n: int) -> None:
         )
 
 
+# What a metric function raises when it does something symbols cannot: branch on a value
+# (TypeError), call a method SymPy objects lack (AttributeError), index or reshape by value
+# (IndexError, ValueError), or reach a SymPy function with no symbolic rule (NotImplementedError).
+_UNTRACEABLE = (TypeError, ValueError, AttributeError, IndexError, NotImplementedError)
+
+
 def trace_metric(metric: MetricFunction) -> Metric:
     """Call ``metric.function`` on symbols ``x0, x1, ...`` and return the exact :class:`Metric`.
 
@@ -225,7 +231,7 @@ def trace_metric(metric: MetricFunction) -> Metric:
     try:
         result = metric.function(x)
         g = np.array(result, dtype=object)
-    except (TypeError, ValueError, AttributeError, IndexError, NotImplementedError) as exc:
+    except _UNTRACEABLE as exc:
         raise TraceError(
             f"the metric function could not be traced with SymPy symbols ({type(exc).__name__}: {exc}). "
             "Write it with arithmetic and NumPy ufuncs and without branches on x, or pass "
