@@ -154,7 +154,6 @@ def riemann_tensor(metric: Metric) -> Riemann:
     >>> riemann_tensor(m)[0, 1, 0, 1]
     sin(theta)**2
     """
-    require_metric(metric, "metric")
     alg, n = algebra_for(metric), metric.dim
     ginv = alg.inverse
     R = sp.MutableDenseNDimArray.zeros(n, n, n, n)
@@ -209,7 +208,6 @@ def ricci_tensor(metric: Metric) -> Ricci:
     >>> ricci_tensor(m)[1, 1]
     sin(theta)**2
     """
-    require_metric(metric, "metric")
     alg, n, ric = algebra_for(metric), metric.dim, ricci_table(metric)
     rows = [[alg.to_sympy(ric[b][d]) for d in range(n)] for b in range(n)]
     return Ricci(metric.coords, sp.ImmutableDenseNDimArray(rows), "R", (False, False))
@@ -225,7 +223,6 @@ def ricci_scalar(metric: Metric) -> sp.Expr:
     >>> ricci_scalar(Metric.from_line_element("(dx**2 + dy**2)/y**2", "x y"))
     -2
     """
-    require_metric(metric, "metric")
     return algebra_for(metric).to_sympy(ricci_scalar_element(metric))
 
 
@@ -276,7 +273,6 @@ def weyl_tensor(metric: Metric) -> Weyl:
     >>> weyl_tensor(m).is_zero()
     True
     """
-    require_metric(metric, "metric")
     n = metric.dim
     if n < 3:
         raise InputError(
