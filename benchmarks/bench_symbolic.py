@@ -26,7 +26,7 @@ import sympy as sp
 import _common
 from extremal.examples import flrw, kerr, schwarzschild
 from extremal.symbolic._algebra import algebra_for
-from extremal.symbolic._christoffel import christoffel, first_kind_table, second_kind_table
+from extremal.symbolic._christoffel import Formula, Variational, christoffel, first_kind_table, second_kind_table
 from extremal.symbolic._curvature import (
     kretschmann_scalar,
     lowered_riemann_table,
@@ -155,8 +155,8 @@ def main() -> None:
     print("|" + "---|" * len(header))
     pipelines = {}
     for case, make in CASES.items():
-        formula = timed(make, lambda m: christoffel(m, "formula"), runs)
-        variational = timed(make, lambda m: christoffel(m, "variational"), runs)
+        formula = timed(make, lambda m: christoffel(m, Formula()), runs)
+        variational = timed(make, lambda m: christoffel(m, Variational()), runs)
         riemann = timed(make, riemann_tensor, runs)
         pipelines[case] = timed(make, pipeline, runs)
         kretschmann = timed(make, kretschmann_scalar, runs)
