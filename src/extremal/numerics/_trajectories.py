@@ -94,7 +94,7 @@ def compile_lagrangian(lagrangian: Lagrangian) -> CompiledFunction:
            [-1.]])
     """
     L = lagrangian
-    return compile_rhs((*L.coords, *L.velocities), (*L.velocities, *euler_lagrange(L).accelerations), L.time)
+    return compile_rhs((*L.coords, *L.velocities), (*L.velocities, *euler_lagrange(L).solved_accelerations), L.time)
 
 
 @lru_cache(maxsize=64)

@@ -158,7 +158,7 @@ def _pair(monomial: tuple[int, ...]) -> tuple[int, int]:
 def _by_variation(metric: Metric) -> list[list[list[sp.Expr]]]:
     L = metric.lagrangian()
     n, velocities = metric.dim, L.velocities
-    accelerations = euler_lagrange(L).accelerations
+    accelerations = euler_lagrange(L).solved_accelerations
     gamma: list[list[list[sp.Expr]]] = [[[sp.S.Zero] * n for _ in range(n)] for _ in range(n)]
     try:
         field = field_for(accelerations, metric.coords + velocities, 0)

@@ -140,7 +140,7 @@ def jacobi_newton_equations(kinetic: Metric, potential: str | sp.Expr) -> tuple[
     kinetic_energy = kinetic.lagrangian("t").expr
     return tuple(
         readable((a + v * log_speed_rate).subs(E, kinetic_energy + U))
-        for a, v in zip(geodesics.accelerations, velocities, strict=True)
+        for a, v in zip(geodesics.solved_accelerations, velocities, strict=True)
     )
 
 

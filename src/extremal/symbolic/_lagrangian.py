@@ -392,13 +392,22 @@ class EquationsOfMotion:
     @cached_property
     @guarded("the accelerations")
     def accelerations(self) -> tuple[sp.Expr, ...]:
-        r"""The equations solved for :math:`\ddot q`: :math:`\ddot q = M^{-1}(\partial_q L - \dots)`.
+        r"""The equations solved for :math:`\ddot q`, each written one term per velocity monomial
+        when that is shorter than :attr:`solved_accelerations` (as a textbook writes them).
 
         Raises
         ------
         SingularMetricError
             If the velocity Hessian is singular (a degenerate Lagrangian).
         """
+        velocities = self.lagrangian.velocities
+        return tuple(by_velocity_monomial(a, velocities) for a in self.solved_accelerations)
+
+    @cached_property
+    @guarded("the accelerations")
+    def solved_accelerations(self) -> tuple[sp.Expr, ...]:
+        r""":math:`\ddot q = M^{-1}(\partial_q L - \dots)` as the linear solve gives it, one canonical
+        fraction each; computations (the Christoffel symbols read off them) use this form."""
         L = self.lagrangian
         M = self.mass_matrix
         if not _nonsingular(M):
@@ -410,10 +419,9 @@ class EquationsOfMotion:
         zero_acc = dict.fromkeys(L.accelerations, 0)
         rest = sp.Matrix([force - rate.subs(zero_acc) for rate, force in self._sides])
         try:
-            solved = solve_linear(M, rest)
+            return solve_linear(M, rest)
         except Unsupported:
-            solved = tuple(readable(a) for a in M.LUsolve(rest))
-        return tuple(by_velocity_monomial(a, L.velocities) for a in solved)
+            return tuple(readable(a) for a in M.LUsolve(rest))
 
     def solved(self) -> tuple[sp.Eq, ...]:
         """The equations ``qddot = ...`` as SymPy equalities."""
