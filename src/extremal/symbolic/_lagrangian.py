@@ -1,12 +1,16 @@
-r"""Point-particle Lagrangians and their Euler–Lagrange equations.
+r"""Point-particle Lagrangians and their Euler–Lagrange (and Euler–Poisson) equations.
 
 A Lagrangian :math:`L(q, \dot q, t)` is held with plain symbols: each coordinate ``q`` has
 a velocity symbol ``qdot`` and an acceleration symbol ``qddot`` (SymPy prints them as
-:math:`\dot q` and :math:`\ddot q`). The total time derivative is then the chain rule
+:math:`\dot q` and :math:`\ddot q`); the k-th derivative :math:`q^{(k)}` is ``q``, k − 1
+letters ``d`` and ``dot`` (``qdddot`` is :math:`\dddot q`). The total time derivative is then
+the chain rule
 
-.. math:: \frac{d f}{dt} = \partial_t f + \dot q^i \partial_{q^i} f + \ddot q^i \partial_{\dot q^i} f,
+.. math:: \frac{d f}{dt} = \partial_t f + \sum_{k \ge 0} q^{i\,(k+1)} \partial_{q^{i\,(k)}} f,
 
-so no ``Function`` objects or ``Derivative`` bookkeeping are needed.
+so no ``Function`` objects or ``Derivative`` bookkeeping are needed. A Lagrangian
+:math:`L(t, q, \dot q, \ddot q, \dots)` with higher derivatives gets its Euler–Poisson
+equations of order :math:`2n`; those cannot be solved for :math:`\ddot q`.
 
 :func:`euler_lagrange_sides` is the one Euler–Lagrange engine of the package: particles
 call it with this chain rule, field densities (:mod:`._field`) with SymPy's ``diff`` on
@@ -15,6 +19,7 @@ call it with this chain rule, field densities (:mod:`._field`) with SymPy's ``di
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -43,28 +48,77 @@ __all__ = [
 _GENERATED = (("dot", "velocity"), ("ddot", "acceleration"))
 
 
+_DERIVATIVE_SUFFIX = re.compile(r"(d*)dot")
+
+
+def derivative_symbol(q: sp.Symbol, k: int) -> sp.Symbol:
+    """The symbol of :math:`q^{(k)}`, the k-th time derivative of ``q`` (``q`` itself for k = 0).
+
+    ``x, 1 -> xdot``, ``x, 2 -> xddot``, ``x, 3 -> xdddot`` (printed ẋ, ẍ, x⃛); real if ``q``
+    is, and without its sign assumptions: ``r > 0`` does not make ``ṙ > 0``.
+
+    Examples
+    --------
+    >>> derivative_symbol(sp.Symbol("x", real=True), 3)
+    xdddot
+    """
+    if k == 0:
+        return q
+    name = f"{q.name}{'d' * (k - 1)}dot"
+    return sp.Symbol(name, real=True) if q.is_real else sp.Symbol(name)
+
+
+def derivative_order(name: str, q: sp.Symbol) -> int:
+    """k if ``name`` is the name of :math:`q^{(k)}` (k ≥ 1), else 0.
+
+    Examples
+    --------
+    >>> derivative_order("xdddot", sp.Symbol("x")), derivative_order("ydot", sp.Symbol("x"))
+    (3, 0)
+    """
+    match = _DERIVATIVE_SUFFIX.fullmatch(name[len(q.name):]) if name.startswith(q.name) else None
+    return len(match.group(1)) + 1 if match else 0
+
+
 def velocity_symbol(q: sp.Symbol) -> sp.Symbol:
     """The velocity symbol of coordinate ``q``: ``x -> xdot`` (printed as ẋ); real if ``q`` is.
 
     A velocity keeps no sign assumption of its coordinate: ``r > 0`` does not make ``ṙ > 0``.
     """
-    return sp.Symbol(f"{q.name}dot", real=True) if q.is_real else sp.Symbol(f"{q.name}dot")
+    return derivative_symbol(q, 1)
 
 
 def acceleration_symbol(q: sp.Symbol) -> sp.Symbol:
     """The acceleration symbol of coordinate ``q``: ``x -> xddot`` (printed as ẍ); real if ``q`` is."""
-    return sp.Symbol(f"{q.name}ddot", real=True) if q.is_real else sp.Symbol(f"{q.name}ddot")
+    return derivative_symbol(q, 2)
+
+
+def orders_in(expr: sp.Expr, coords: Sequence[sp.Symbol]) -> tuple[int, ...]:
+    """The highest time derivative of each coordinate that ``expr`` contains, 1 at least.
+
+    Examples
+    --------
+    >>> x, y = sp.symbols("x y")
+    >>> orders_in(sp.Symbol("xdot")**2 + sp.Symbol("ydddot"), (x, y))
+    (1, 3)
+    """
+    free = expr.free_symbols
+    return tuple(
+        max((k for s in free if (k := derivative_order(getattr(s, "name", ""), q)) and s == derivative_symbol(q, k)),
+            default=1)
+        for q in coords
+    )
 
 
 @dataclass(frozen=True)
 class Lagrangian:
-    r"""A Lagrangian :math:`L(q, \dot q, t)` in plain symbols.
+    r"""A Lagrangian :math:`L(q, \dot q, t)`, or :math:`L(t, q, \dot q, \ddot q, \dots)`, in plain symbols.
 
     Parameters
     ----------
     expr : sympy.Expr
-        The Lagrangian, written with the coordinates, the velocity symbols ``qdot`` and
-        the time.
+        The Lagrangian, written with the coordinates, the velocity symbols ``qdot``, the
+        time and, for a higher-derivative Lagrangian, ``qddot``, ``qdddot``, ...
     coords : str or sequence of Symbol
         Generalised coordinates, e.g. ``"r theta"``.
     time : str or Symbol
@@ -73,8 +127,10 @@ class Lagrangian:
     Examples
     --------
     >>> L = Lagrangian.parse("xdot**2/2 - k*x**2/2", "x")
-    >>> L.velocities
-    (xdot,)
+    >>> L.velocities, L.order
+    ((xdot,), 1)
+    >>> Lagrangian.parse("xddot**2/2", "x").order
+    2
     """
 
     expr: sp.Expr
@@ -100,25 +156,25 @@ class Lagrangian:
             [(f"{q.name}{suffix}", f"the {kind} of {q.name}") for q in coords for suffix, kind in _GENERATED],
         )
         check_same_symbols((*coords, time), expr, "Lagrangian")
-        velocities = {velocity_symbol(q).name: velocity_symbol(q) for q in coords}
-        expr = expr.xreplace({s: velocities[s.name] for s in free if s.name in velocities})
+        expr = expr.xreplace(_derivatives_by_name(free, coords))
         object.__setattr__(self, "expr", expr)
         object.__setattr__(self, "coords", coords)
         object.__setattr__(self, "time", time)
-        known = {s.name for s in (*self.velocities, *self.accelerations)}
+        names = {q.name for q in coords}
         stray = sorted(
             s.name for s in self.expr.free_symbols
-            if s.name.endswith("dot") and s.name not in known and s.name not in {q.name for q in coords}
+            if s.name.endswith("dot") and s.name not in names
+            and not any(derivative_order(s.name, q) for q in coords)
         )
         if stray:
             raise InputError(
                 f"the Lagrangian uses {stray[0]}, a velocity of no coordinate in {tuple(q.name for q in coords)}; "
                 "add that coordinate to coords."
             )
-        if not any(self.expr.has(v) for v in self.velocities):
-            names = ", ".join(v.name for v in self.velocities)
+        if not any(derivative_order(s.name, q) for s in self.expr.free_symbols for q in coords):
+            listed = ", ".join(v.name for v in self.velocities)
             raise InputError(
-                f"the Lagrangian {self.expr} contains no velocity ({names}); write velocities "
+                f"the Lagrangian {self.expr} contains no velocity ({listed}); write velocities "
                 "as the coordinate name followed by 'dot', e.g. 'xdot**2/2 - x**2/2'."
             )
 
@@ -126,7 +182,8 @@ class Lagrangian:
     def parse(
         cls, text: str, coords: str | Iterable[str | sp.Symbol], time: str | sp.Symbol = "t"
     ) -> Lagrangian:
-        """Read a Lagrangian from a string; velocities are written ``xdot``.
+        """Read a Lagrangian from a string; velocities are written ``xdot``, higher derivatives
+        ``xddot``, ``xdddot``, ...
 
         Examples
         --------
@@ -143,23 +200,34 @@ class Lagrangian:
     def from_functions(
         cls, expr: sp.Expr, functions: Sequence[sp.Expr], time: sp.Symbol
     ) -> Lagrangian:
-        """Build from an expression in applied functions ``x(t)`` and their derivatives.
+        """Build from an expression in applied functions ``x(t)`` and their time derivatives
+        of any order (``x(t).diff(t, 2)`` becomes ``xddot``).
 
         Examples
         --------
         >>> t = sp.Symbol("t"); x = sp.Function("x")(t)
         >>> Lagrangian.from_functions(x.diff(t)**2/2 - x**2/2, [x], t).expr
         -x**2/2 + xdot**2/2
+        >>> Lagrangian.from_functions(x.diff(t, 2)**2/2, [x], t).expr
+        xddot**2/2
         """
-        coords, replace = [], {}
+        coords = []
         for f in functions:
             if not (isinstance(f, sp.core.function.AppliedUndef) and f.args == (time,)):
                 raise InputError(f"functions must be applied functions of {time} like x({time}); got {f}.")
-            q = sp.Symbol(f.func.__name__)
-            coords.append(q)
-            replace[f.diff(time)] = velocity_symbol(q)
-        replace.update({f: q for f, q in zip(functions, coords, strict=True)})
-        return cls(parse(expr, {}, "expr").subs(replace), tuple(coords), time)
+            coords.append(sp.Symbol(f.func.__name__))
+        as_coord = dict(zip(functions, coords, strict=True))
+        expr = parse(expr, {}, "expr")
+        replace: dict[sp.Basic, sp.Basic] = dict(as_coord)
+        for d in expr.atoms(sp.Derivative):
+            if d.expr in as_coord and set(d.variables) == {time}:
+                replace[d] = derivative_symbol(as_coord[d.expr], len(d.variables))
+            elif d.has(*as_coord):
+                raise InputError(
+                    f"expr contains {d}, which is not a time derivative of one of the functions; "
+                    "evaluate it first (expr.doit())."
+                )
+        return cls(expr.xreplace(replace), tuple(coords), time)
 
     @property
     def velocities(self) -> tuple[sp.Symbol, ...]:
@@ -171,6 +239,16 @@ class Lagrangian:
         """Acceleration symbols ``qddot``, one per coordinate."""
         return tuple(acceleration_symbol(q) for q in self.coords)
 
+    @cached_property
+    def orders(self) -> tuple[int, ...]:
+        """The highest time derivative of each coordinate in ``L``: 1 for :math:`L(q, \\dot q, t)`."""
+        return orders_in(self.expr, self.coords)
+
+    @property
+    def order(self) -> int:
+        """The highest time derivative in ``L``; its Euler–Poisson equations have order twice that."""
+        return max(self.orders)
+
     def _repr_latex_(self) -> str:
         return f"$L = {sp.latex(self.expr)}$"
 
@@ -178,22 +256,50 @@ class Lagrangian:
         return f"L = {self.expr}"
 
 
+def _derivatives_by_name(free: Iterable[sp.Basic], coords: Sequence[sp.Symbol]) -> dict[sp.Basic, sp.Symbol]:
+    """Each symbol named like a time derivative of a coordinate (``xdot``, ``xddot``, ...) to that derivative.
+
+    Raises
+    ------
+    InputError
+        If a name is a derivative of two coordinates (``xdddot`` of ``x`` and of ``xdd``).
+    """
+    replace = {}
+    for s in sorted(free, key=sp.default_sort_key):
+        name = getattr(s, "name", "")
+        meanings = [(q, k) for q in coords if (k := derivative_order(name, q))]
+        if len(meanings) > 1:
+            (q1, k1), (q2, k2) = meanings[:2]
+            raise InputError(
+                f"the name {name!r} is both the derivative of order {k1} of {q1.name} and the derivative "
+                f"of order {k2} of {q2.name}; rename one of them."
+            )
+        if meanings:
+            replace[s] = derivative_symbol(*meanings[0])
+    return replace
+
+
 @guarded("the total derivative")
 def total_derivative(expr: sp.Expr, lagrangian: Lagrangian) -> sp.Expr:
     r"""Total time derivative along a trajectory, by the chain rule.
 
-    .. math:: \frac{d f}{dt} = \partial_t f + \dot q^i \partial_{q^i} f + \ddot q^i \partial_{\dot q^i} f
+    .. math:: \frac{d f}{dt} = \partial_t f + \sum_{k=0}^{n} q^{i\,(k+1)} \partial_{q^{i\,(k)}} f,
+
+    with :math:`n \ge 1` the highest derivative of :math:`q^i` in :math:`f`.
 
     Examples
     --------
     >>> L = Lagrangian.parse("xdot**2/2", "x")
     >>> total_derivative(L.expr, L)
     xddot*xdot
+    >>> total_derivative(sp.Symbol("xddot")**2, L)
+    2*xdddot*xddot
     """
     L = lagrangian
     result = diff_real(expr, L.time)
-    for q, v, a in zip(L.coords, L.velocities, L.accelerations, strict=True):
-        result += v * diff_real(expr, q) + a * diff_real(expr, v)
+    for q, n in zip(L.coords, orders_in(expr, L.coords), strict=True):
+        for k in range(n + 1):
+            result += derivative_symbol(q, k + 1) * diff_real(expr, derivative_symbol(q, k))
     return result
 
 
@@ -209,8 +315,10 @@ def euler_lagrange_sides(
     .. math:: \sum_\alpha (-1)^{|\alpha|+1} D_\alpha \frac{\partial\mathcal L}{\partial u_\alpha}
               = \frac{\partial\mathcal L}{\partial u}
 
-    For a particle the only jet is the velocity, :math:`u_t = \dot q`, and the left side is
-    :math:`\frac{d}{dt}\partial L/\partial\dot q`; for a field density it is
+    For a particle the jets are the derivatives :math:`q^{(k)}`, multi-index :math:`(t, \dots, t)`
+    (k times), and the left side is :math:`\sum_k (-1)^{k+1}\frac{d^k}{dt^k}\partial L/\partial q^{(k)}`,
+    the Euler–Poisson equation (just :math:`\frac{d}{dt}\partial L/\partial\dot q` when the velocity
+    is the only jet); for a field density it is
     :math:`D_i\,\partial\mathcal L/\partial u_i - D_iD_j\,\partial\mathcal L/\partial u_{ij} + \dots`,
     summed over the derivatives that occur in :math:`\mathcal L` (each one once).
 
@@ -248,6 +356,13 @@ def euler_lagrange_sides(
     >>> euler_lagrange_sides(L.expr, L.coords[0], [(L.velocities[0], (L.time,))],
     ...                      lambda e, _: total_derivative(e, L))
     (xddot, -x)
+
+    A second-derivative Lagrangian, :math:`L = \ddot x^2/2`, gives :math:`x^{(4)} = 0`:
+
+    >>> L = Lagrangian.parse("xddot**2/2", "x"); x, = L.coords
+    >>> euler_lagrange_sides(L.expr, x, [(derivative_symbol(x, k), (L.time,) * k) for k in (1, 2)],
+    ...                      lambda e, _: total_derivative(e, L))
+    (-xddddot, 0)
 
     The wave equation, with ``sympy.diff`` on an applied function:
 
@@ -332,22 +447,65 @@ class TotalDerivative(sp.Expr):
         return f"Dt({printer._print(self.expr)}, {printer._print(self.variable)})"
 
 
+def ostrogradsky_momenta(lagrangian: Lagrangian, i: int) -> tuple[sp.Expr, ...]:
+    r"""Ostrogradsky's momenta :math:`p_1, \dots, p_n` of coordinate ``i``, n its highest derivative in L.
+
+    .. math:: p_n = \frac{\partial L}{\partial q^{(n)}}, \qquad
+              p_k = \frac{\partial L}{\partial q^{(k)}} - \frac{d}{dt} p_{k+1}
+
+    For :math:`L(q, \dot q, t)` this is only :math:`p_1 = \partial L/\partial\dot q`; in general
+    :math:`\frac{d}{dt}p_1 = \partial L/\partial q` is the Euler–Poisson equation.
+
+    References
+    ----------
+    "Ostrogradsky instability", Wikipedia, section "Outline of derivation",
+    https://en.wikipedia.org/wiki/Ostrogradsky_instability.
+
+    Examples
+    --------
+    >>> ostrogradsky_momenta(Lagrangian.parse("xddot**2/2 - xdot**2/2", "x"), 0)
+    (-xdddot - xdot, xddot)
+    """
+    L = lagrangian
+    q, n = L.coords[i], L.orders[i]
+    momenta = [diff_real(L.expr, derivative_symbol(q, n))]
+    for k in range(n - 1, 0, -1):
+        momenta.append(diff_real(L.expr, derivative_symbol(q, k)) - total_derivative(momenta[-1], L))
+    return tuple(reversed(momenta))
+
+
 @dataclass(frozen=True)
 class EquationsOfMotion:
     r"""Euler–Lagrange equations :math:`\frac{d}{dt}\partial_{\dot q}L = \partial_q L`.
 
     ``equations`` are the raw equations; ``accelerations`` solves them for
     :math:`\ddot q` (linear in the accelerations, with the velocity Hessian as matrix).
+    For a Lagrangian with higher derivatives, ``equations`` are the Euler–Poisson equations
+
+    .. math:: \sum_{k=0}^{n} (-1)^k \frac{d^k}{dt^k}\frac{\partial L}{\partial q^{(k)}} = 0,
+
+    of order :attr:`order` = 2n in time, which have no accelerations to solve for: asking for
+    them raises :class:`~extremal.errors.InputError`.
+
+    References
+    ----------
+    "Euler–Lagrange equation", Wikipedia, section "Single function of single variable with
+    higher derivatives", https://en.wikipedia.org/wiki/Euler%E2%80%93Lagrange_equation.
     """
 
     lagrangian: Lagrangian
 
+    @property
+    def order(self) -> int:
+        """The order of the equations in time: 2 for :math:`L(q, \\dot q, t)`, 2n with :math:`q^{(n)}` in L."""
+        return 2 * self.lagrangian.order
+
     @cached_property
     @guarded("the momenta")
     def momenta(self) -> tuple[sp.Expr, ...]:
-        r"""Canonical momenta :math:`p_i = \partial L/\partial \dot q^i`."""
-        L = self.lagrangian
-        return tuple(diff_real(L.expr, v) for v in L.velocities)
+        r"""Canonical momenta :math:`p_i = \partial L/\partial \dot q^i`; with higher derivatives in L,
+        Ostrogradsky's :math:`p_i = \sum_{k \ge 1} (-\frac{d}{dt})^{k-1}\,\partial L/\partial q^{i\,(k)}`."""
+        return tuple(ostrogradsky_momenta(self.lagrangian, i)[0] for i in range(len(self.lagrangian.coords)))
 
     @cached_property
     @guarded("the generalised forces")
@@ -365,15 +523,32 @@ class EquationsOfMotion:
             return total_derivative(expr, L)
 
         return tuple(
-            euler_lagrange_sides(L.expr, q, [(v, (L.time,))], total, diff_real)
-            for q, v in zip(L.coords, L.velocities, strict=True)
+            euler_lagrange_sides(
+                L.expr, q, [(derivative_symbol(q, k), (L.time,) * k) for k in range(1, n + 1)], total, diff_real
+            )
+            for q, n in zip(L.coords, L.orders, strict=True)
         )
 
     @cached_property
     @guarded("the Euler-Lagrange equations")
     def equations(self) -> tuple[sp.Eq, ...]:
-        r"""The equations :math:`\dot p_i = \partial L / \partial q^i`, expanded."""
-        return tuple(sp.Eq(sp.expand(rate), force) for rate, force in self._sides)
+        r"""The equations :math:`\dot p_i = \partial L / \partial q^i`, expanded.
+
+        With higher derivatives in L these are the Euler–Poisson equations, each written with a
+        left side that does not start with a minus sign.
+
+        Examples
+        --------
+        >>> euler_lagrange(Lagrangian.parse("xddot**2/2", "x")).equations
+        (Eq(xddddot, 0),)
+        """
+        equations = tuple(sp.Eq(sp.expand(rate), force) for rate, force in self._sides)
+        if self.lagrangian.order == 1:
+            return equations
+        return tuple(
+            sp.Eq(-eq.lhs, -eq.rhs) if isinstance(eq, sp.Eq) and eq.lhs.could_extract_minus_sign() else eq
+            for eq in equations
+        )
 
     @cached_property
     @guarded("the Euler-Lagrange equations")
@@ -382,10 +557,26 @@ class EquationsOfMotion:
         t = self.lagrangian.time
         return tuple(sp.Eq(TotalDerivative(p, t), f) for p, f in zip(self.momenta, self.forces, strict=True))
 
+    def _second_order(self, what: str) -> None:
+        """Refuse ``what`` (accelerations, mass matrix) for a Lagrangian with higher derivatives."""
+        L = self.lagrangian
+        if L.order == 1:
+            return
+        i = L.orders.index(L.order)
+        jet = derivative_symbol(L.coords[i], L.order)
+        raise InputError(
+            f"{what} need a Lagrangian L(q, qdot, t); the Lagrangian {L.expr} contains {jet.name}, the "
+            f"derivative of order {L.order} of {L.coords[i].name}, so its Euler-Poisson equations are of "
+            f"order {self.order} and have no accelerations to solve for (nor trajectories to compile). "
+            f"Use euler_lagrange(L).equations for them, or rewrite L without {jet.name} "
+            "(a term linear in it integrates by parts)."
+        )
+
     @cached_property
     @guarded("the mass matrix")
     def mass_matrix(self) -> sp.Matrix:
         r"""Velocity Hessian :math:`M_{ij} = \partial^2 L/\partial\dot q^i\partial\dot q^j`."""
+        self._second_order("the mass matrix and the accelerations")
         L = self.lagrangian
         return sp.Matrix(sp.hessian(L.expr, L.velocities))
 
@@ -399,6 +590,8 @@ class EquationsOfMotion:
         ------
         SingularMetricError
             If the velocity Hessian is singular (a degenerate Lagrangian).
+        InputError
+            If the Lagrangian has higher derivatives (equations of order > 2).
         """
         velocities = self.lagrangian.velocities
         return tuple(by_velocity_monomial(a, velocities) for a in self.solved_accelerations)
@@ -408,6 +601,7 @@ class EquationsOfMotion:
     def solved_accelerations(self) -> tuple[sp.Expr, ...]:
         r""":math:`\ddot q = M^{-1}(\partial_q L - \dots)` as the linear solve gives it, one canonical
         fraction each; computations (the Christoffel symbols read off them) use this form."""
+        self._second_order("the accelerations")
         L = self.lagrangian
         M = self.mass_matrix
         if not _nonsingular(M):
@@ -430,12 +624,22 @@ class EquationsOfMotion:
             for a, rhs in zip(self.lagrangian.accelerations, self.accelerations, strict=True)
         )
 
+    def display(self) -> tuple[sp.Eq, ...]:
+        """The equations as shown: :meth:`solved` for :math:`L(q, \\dot q, t)`, else :attr:`equations`.
+
+        Examples
+        --------
+        >>> euler_lagrange(Lagrangian.parse("xdot**2/2 - x**2/2", "x")).display()
+        (Eq(xddot, -x),)
+        """
+        return self.solved() if self.lagrangian.order == 1 else self.equations
+
     def _repr_latex_(self) -> str:
-        rows = r" \\ ".join(sp.latex(eq) for eq in self.solved())
+        rows = r" \\ ".join(sp.latex(eq) for eq in self.display())
         return rf"$\begin{{cases}} {rows} \end{{cases}}$"
 
     def __str__(self) -> str:
-        return "\n".join(sp.pretty(eq, use_unicode=True) for eq in self.solved())
+        return "\n".join(sp.pretty(eq, use_unicode=True) for eq in self.display())
 
 
 @guarded("the Euler-Lagrange equations")
@@ -443,6 +647,9 @@ def euler_lagrange(lagrangian: Lagrangian) -> EquationsOfMotion:
     r"""Euler–Lagrange equations of a point-particle Lagrangian.
 
     .. math:: \frac{d}{dt}\frac{\partial L}{\partial \dot q^i} - \frac{\partial L}{\partial q^i} = 0
+
+    With higher derivatives in L, the Euler–Poisson equations
+    :math:`\sum_k (-1)^k \frac{d^k}{dt^k}\,\partial L/\partial q^{i\,(k)} = 0` (see :class:`EquationsOfMotion`).
 
     References
     ----------
@@ -455,6 +662,11 @@ def euler_lagrange(lagrangian: Lagrangian) -> EquationsOfMotion:
     >>> L = Lagrangian.parse("(rdot**2 + r**2*thetadot**2)/2 + mu/r", "r theta")
     >>> euler_lagrange(L).accelerations
     (-mu/r**2 + r*thetadot**2, -2*rdot*thetadot/r)
+
+    A higher-derivative Lagrangian:
+
+    >>> euler_lagrange(Lagrangian.parse("xdot**2/2 + xddot**2/2", "x")).equations
+    (Eq(xddddot - xddot, 0),)
     """
     return EquationsOfMotion(lagrangian)
 
@@ -463,18 +675,28 @@ def euler_lagrange(lagrangian: Lagrangian) -> EquationsOfMotion:
 def energy(lagrangian: Lagrangian) -> sp.Expr:
     r"""The energy function :math:`H = \dot q^i\,\partial L/\partial \dot q^i - L`.
 
+    With higher derivatives in L, Ostrogradsky's :math:`H = \sum_{k \ge 1} p_{i,k}\,q^{i\,(k)} - L`
+    (see :func:`ostrogradsky_momenta`); either is conserved when L does not depend on t.
+
     Examples
     --------
     >>> energy(Lagrangian.parse("m*xdot**2/2 - k*x**2/2", "x"))
     k*x**2/2 + m*xdot**2/2
+    >>> energy(Lagrangian.parse("xddot**2/2", "x"))
+    -xdddot*xdot + xddot**2/2
     """
     L = lagrangian
-    return sp.expand(sum(v * diff_real(L.expr, v) for v in L.velocities) - L.expr)
+    return sp.expand(sum(
+        derivative_symbol(q, k) * p
+        for i, q in enumerate(L.coords)
+        for k, p in enumerate(ostrogradsky_momenta(L, i), start=1)
+    ) - L.expr)
 
 
 @guarded("the conserved momenta")
 def conserved_momenta(lagrangian: Lagrangian) -> dict[sp.Symbol, sp.Expr]:
-    r"""Momenta :math:`\partial L/\partial\dot q` of the cyclic coordinates (absent from ``L``).
+    r"""Momenta :math:`\partial L/\partial\dot q` of the cyclic coordinates (absent from ``L``);
+    Ostrogradsky's :math:`p_1` with higher derivatives in L.
 
     Examples
     --------
@@ -482,8 +704,5 @@ def conserved_momenta(lagrangian: Lagrangian) -> dict[sp.Symbol, sp.Expr]:
     {theta: r**2*thetadot}
     """
     L = lagrangian
-    return {
-        q: diff_real(L.expr, v)
-        for q, v in zip(L.coords, L.velocities, strict=True)
-        if not L.expr.has(q)
-    }
+    momenta = euler_lagrange(L).momenta
+    return {q: p for q, p in zip(L.coords, momenta, strict=True) if not L.expr.has(q)}
