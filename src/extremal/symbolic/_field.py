@@ -1,17 +1,26 @@
-r"""Field Lagrangian densities :math:`\mathcal L(u, \partial u, x)` and their Euler–Lagrange PDEs.
+r"""Field Lagrangian densities :math:`\mathcal L(u, \partial u, \partial^2 u, \dots, x)` and their Euler–Lagrange PDEs.
 
-.. math:: \frac{\partial\mathcal L}{\partial u} - \sum_i \partial_i \frac{\partial\mathcal L}{\partial u_i} = 0
+.. math:: \sum_\alpha (-1)^{|\alpha|} D_\alpha \frac{\partial\mathcal L}{\partial u_\alpha}
+          = \frac{\partial\mathcal L}{\partial u} - \sum_i D_i \frac{\partial\mathcal L}{\partial u_i}
+          + \sum_{i \le j} D_iD_j \frac{\partial\mathcal L}{\partial u_{ij}} - \dots = 0
 
-Fields are SymPy applied functions ``u(x, y)``; their derivatives are ``Derivative``
-objects. In strings, ``u_x`` means ∂u/∂x and ``u_xy`` means ∂²u/∂x∂y. The equations come
-from the particles' engine, :func:`~._lagrangian.euler_lagrange_sides`, with ``sympy.diff``
-as the total derivative :math:`D_i` (it follows ``u(x, y)`` by the chain rule).
+Fields are SymPy applied functions ``u(x, y)``; their derivatives, of any order, are
+``Derivative`` objects. In strings, ``u_x`` means ∂u/∂x, ``u_xy`` means ∂²u/∂x∂y and
+``u_xxy`` means ∂³u/∂x²∂y. The equations come from the particles' engine,
+:func:`~._lagrangian.euler_lagrange_sides`, with ``sympy.diff`` as the total derivative
+:math:`D_i` (it follows ``u(x, y)`` by the chain rule).
+
+References
+----------
+"Euler–Lagrange equation", Wikipedia, section "Single function of several variables with
+higher derivatives", https://en.wikipedia.org/wiki/Euler%E2%80%93Lagrange_equation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sympy as sp
 
@@ -75,12 +84,14 @@ class FieldLagrangian:
         fields: str | Iterable[str],
         variables: str | Iterable[str | sp.Symbol],
     ) -> FieldLagrangian:
-        """Read a density; ``u_x`` is ∂u/∂x and ``u_xy`` is ∂²u/∂x∂y.
+        """Read a density; ``u_x`` is ∂u/∂x, ``u_xy`` is ∂²u/∂x∂y, ``u_xxx`` is ∂³u/∂x³, and so on.
 
         Examples
         --------
         >>> FieldLagrangian.parse("u_t**2/2 - c**2*u_x**2/2", "u", "t x").density
         -c**2*Derivative(u(t, x), x)**2/2 + Derivative(u(t, x), t)**2/2
+        >>> FieldLagrangian.parse("u_xxx**2/2", "u", "x").density
+        Derivative(u(x), (x, 3))**2/2
         """
         xs = as_symbols(variables, "variables")
         field_names = as_symbols(fields, "fields")
@@ -100,7 +111,12 @@ class FieldLagrangian:
                     names[f"{name.name}_{a.name}{b.name}"] = sp.Derivative(u, a, b)
                     generated.append((f"{name.name}_{a.name}{b.name}", f"∂²{name.name}/∂{a.name}∂{b.name}"))
         check_name_clashes(meaning, generated)
-        return cls(parse(text, names, "Lagrangian density"), tuple(funcs), xs)
+        for u in funcs:
+            for name in names:
+                if name.startswith(f"{u.func.__name__}_"):
+                    _reading(name, u, xs)
+        density = parse(text, names, "Lagrangian density")
+        return cls(density.xreplace(_higher_derivatives(density, funcs, xs)), tuple(funcs), xs)
 
     def _repr_latex_(self) -> str:
         return rf"$\mathcal{{L}} = {sp.latex(self.density)}$"
@@ -109,11 +125,73 @@ class FieldLagrangian:
         return f"L = {self.density}"
 
 
+def _higher_derivatives(
+    density: sp.Expr, fields: Sequence[sp.Expr], variables: Sequence[sp.Symbol]
+) -> dict[sp.Symbol, sp.Expr]:
+    """Each symbol ``u_<variables>`` of order three or more in ``density`` to its ``Derivative``.
+
+    Raises
+    ------
+    InputError
+        If the name splits into variable names in two ways (``u_xxx`` with variables ``x, xx``).
+    """
+    replace = {}
+    for s in density.free_symbols:
+        for u in fields:
+            derivative = _reading(s.name, u, variables)
+            if derivative is not None:
+                replace[s] = derivative
+    return replace
+
+
+def _reading(name: str, u: sp.Expr, variables: Sequence[sp.Symbol]) -> sp.Expr | None:
+    """The derivative of ``u`` that ``name`` (``u_xxy``) stands for, or None if it names none.
+
+    Raises
+    ------
+    InputError
+        If the name splits into variable names in two ways (``u_xyx`` with variables ``x, y, xyx``).
+    """
+    prefix = f"{u.func.__name__}_"
+    if not name.startswith(prefix):
+        return None
+    by_name = {v.name: v for v in variables}
+    splits = _splits(name.removeprefix(prefix), tuple(by_name))
+    if len(splits) > 1:
+        first, second = sorted(splits)[:2]
+        raise InputError(
+            f"the name {name!r} is both the derivative of {u.func.__name__} by {', '.join(first)} and "
+            f"by {', '.join(second)}; rename one of the variables."
+        )
+    return sp.Derivative(u, *(by_name[v] for v in next(iter(splits)))) if splits else None
+
+
+@lru_cache(maxsize=256)
+def _splits(suffix: str, names: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
+    """The ways to write ``suffix`` as a product of ``names``, each as a sorted tuple (a multi-index).
+
+    Examples
+    --------
+    >>> sorted(_splits("xxy", ("x", "y")))
+    [('x', 'x', 'y')]
+    """
+    if not suffix:
+        return frozenset({()})
+    return frozenset(
+        tuple(sorted((name, *rest)))
+        for name in names if suffix.startswith(name)
+        for rest in _splits(suffix[len(name):], names)
+    )
+
+
 @guarded("the field equations")
 def field_equations(lagrangian: FieldLagrangian) -> tuple[sp.Eq, ...]:
     r"""Euler–Lagrange PDEs of a field density, one per field, as ``Eq(expr, 0)``.
 
-    .. math:: \frac{\partial\mathcal L}{\partial u} - \sum_i \partial_i \frac{\partial\mathcal L}{\partial u_i} = 0
+    .. math:: \sum_\alpha (-1)^{|\alpha|} D_\alpha \frac{\partial\mathcal L}{\partial u_\alpha} = 0,
+
+    summed over the derivatives :math:`u_\alpha` in :math:`\mathcal L`, of any order (with
+    :math:`u_\emptyset = u`).
 
     Examples
     --------
@@ -121,6 +199,11 @@ def field_equations(lagrangian: FieldLagrangian) -> tuple[sp.Eq, ...]:
 
     >>> field_equations(FieldLagrangian.parse("u_t**2/2 - c**2*u_x**2/2", "u", "t x"))
     (Eq(c**2*Derivative(u(t, x), (x, 2)) - Derivative(u(t, x), (t, 2)), 0),)
+
+    The Euler–Bernoulli beam, :math:`EI\,u_{xxxx} + \rho\,u_{tt} = 0`:
+
+    >>> field_equations(FieldLagrangian.parse("EI*u_xx**2/2 - rho*u_t**2/2", "u", "t x"))
+    (Eq(EI*Derivative(u(t, x), (x, 4)) + rho*Derivative(u(t, x), (t, 2)), 0),)
     """
     L = lagrangian
     derivatives = sorted(L.density.atoms(sp.Derivative), key=sp.default_sort_key)
