@@ -84,6 +84,14 @@ def _euler_lagrange(args: argparse.Namespace) -> dict[str, Any]:
         return {"Lagrangian density": density, "Euler-Lagrange equations": field_equations(density)}
     L = Lagrangian.parse(args.lagrangian, args.coords, args.time)
     eom = euler_lagrange(L)
+    if L.order > 1:
+        return {
+            "Lagrangian": L,
+            f"Euler-Poisson equations (order {eom.order})": eom.conservation_form,
+            "expanded": eom,
+            "energy": energy(L),
+            "conserved momenta (cyclic coordinates)": list(conserved_momenta(L).values()),
+        }
     return {
         "Lagrangian": L,
         "Euler-Lagrange equations": eom.conservation_form,
@@ -135,6 +143,11 @@ def _transform(args: argparse.Namespace) -> dict[str, Any]:
         new_density = change_field_coordinates(density, mapping, args.to)
         return {"Lagrangian density": new_density, "Euler-Lagrange equations": field_equations(new_density)}
     L = Lagrangian.parse(args.lagrangian, args.coords, args.time)
+    if L.order > 1:
+        raise InputError(
+            f"transform takes a Lagrangian L(q, qdot, t); this one has derivatives of order {L.order} "
+            "(qddot, ...). Use euler-lagrange for its Euler-Poisson equations."
+        )
     new = change_coordinates(L, mapping, args.to)
     return {"Lagrangian": new, "Euler-Lagrange equations": euler_lagrange(new)}
 
@@ -195,10 +208,13 @@ def _add_metric_args(p: argparse.ArgumentParser) -> None:
 _SUBCOMMAND_HELP = {
     "euler-lagrange": (
         "The Euler-Lagrange equations of a Lagrangian L(q, qdot, t), solved for the accelerations, with the "
-        "energy and the momenta of cyclic coordinates; with --fields, the Euler-Lagrange PDEs of a density.",
+        "energy and the momenta of cyclic coordinates (with xddot, xdddot, ... in L: its Euler-Poisson "
+        "equations); with --fields, the Euler-Lagrange PDEs of a density (u_x, u_xx, u_xxx, ...).",
         ["extremal euler-lagrange \"m*xdot**2/2 - k*x**2/2\" --coords x",
          "extremal euler-lagrange \"(rdot**2 + r**2*thetadot**2)/2 + mu/r\" --coords \"r theta\"",
-         "extremal euler-lagrange \"u_t**2/2 - c**2*u_x**2/2\" --fields u --coords \"t x\""],
+         "extremal euler-lagrange \"xddot**2/2 - xdot**2/2\" --coords x",
+         "extremal euler-lagrange \"u_t**2/2 - c**2*u_x**2/2\" --fields u --coords \"t x\"",
+         "extremal euler-lagrange \"EI*u_xx**2/2 - rho*u_t**2/2\" --fields u --coords \"t x\""],
     ),
     "christoffel": (
         "Christoffel symbols of the second kind of a metric, by the textbook formula or read off the "

@@ -38,7 +38,7 @@ def entries(obj: Any) -> list[Entry]:
     if isinstance(obj, FieldLagrangian):
         return [("L", r"\mathcal{L}", obj.density)]
     if isinstance(obj, EquationsOfMotion):
-        return [row for eq in obj.solved() for row in entries(eq)]
+        return [row for eq in obj.display() for row in entries(eq)]
     if isinstance(obj, Components):
         items = obj.nonzero()
         if not items:
