@@ -27,7 +27,7 @@ from extremal import (
     parse,
     ricci_scalar,
 )
-from extremal.errors import ExtremalError, TimeLimitError
+from extremal.errors import ExtremalError, InputError, TimeLimitError
 
 # a time limit that lands in a garbage-collector callback is reported by Python as ignored
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
@@ -187,3 +187,25 @@ def test_well_formed_metrics_answer_or_refuse(g11, g22):
 @given(_formulas([*ATOMS, "xdot", "ydot"]))
 def test_well_formed_lagrangians_answer_or_refuse(text):
     _run(lambda: euler_lagrange(Lagrangian.parse(f"xdot**2/2 + ({text})", "x y")).accelerations)
+
+
+@settings(FUZZ, max_examples=min(EXAMPLES, 100))
+@given(_formulas([*ATOMS, "xdot", "ydot", "xddot", "yddot", "xdddot"]))
+def test_well_formed_higher_derivative_lagrangians_answer_or_refuse(text):
+    """Euler-Poisson equations or an extremal error; never accelerations of a higher-derivative Lagrangian."""
+
+    def work():
+        L = Lagrangian.parse(f"xdot**2/2 + ({text})", "x y")
+        eom = euler_lagrange(L)
+        assert len(eom.equations) == 2
+        if L.order > 1:
+            with pytest.raises(InputError, match=f"order {eom.order}"):
+                _ = eom.accelerations
+
+    _run(work)
+
+
+@settings(FUZZ, max_examples=min(EXAMPLES, 100))
+@given(_formulas([*ATOMS, "u", "u_x", "u_yy", "u_xxy", "u_yyyy"]))
+def test_well_formed_higher_derivative_densities_answer_or_refuse(text):
+    _run(lambda: field_equations(FieldLagrangian.parse(f"u_x**2/2 + ({text})", "u", "x y")))
