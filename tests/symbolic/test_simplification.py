@@ -67,10 +67,22 @@ def test_inverse_clears_sines_from_denominators():
     assert is_zero(field.to_sympy(inv) - 1 / (1 + sp.sin(th)))
 
 
-def test_unsupported_atoms_are_reported():
-    for expr in (sp.sqrt(r), sp.Abs(r), sp.sin(sp.sqrt(r)), sp.log(r)):
-        with pytest.raises(Unsupported):
-            RationalField([expr], (r,), 0)
+def test_radicals_and_other_functions_are_generators_with_derivatives():
+    for expr in (sp.sqrt(r), sp.sin(sp.sqrt(r)), sp.log(r), sp.atan(r) * sp.exp(1 / r), r ** sp.Rational(2, 3)):
+        field = RationalField([expr], (r,), 0)
+        assert field.smooth
+        assert is_zero(field.to_sympy(field.element(expr).diff(0)) - sp.diff(expr, r))
+
+
+def test_non_smooth_atoms_are_kept_whole_but_not_differentiated():
+    expr = sp.Abs(r) * (sp.sin(th) ** 2 + sp.cos(th) ** 2)
+    field = RationalField([expr], (r,), 0)
+    assert not field.smooth
+    assert field.to_sympy(field.element(expr)) == sp.Abs(r)
+    with pytest.raises(Unsupported):
+        field.element(sp.Abs(r)).diff(0)
+    with pytest.raises(Unsupported):
+        RationalField([sp.Integral(r, (r, 0, 1))], (r,), 0)
 
 
 def test_solve_linear():

@@ -145,6 +145,9 @@ def algebra_for(metric: Metric) -> FracAlgebra | SympyAlgebra:
     enough for the Riemann tensor.
     """
     try:
-        return FracAlgebra(field_for(tuple(metric.g), metric.coords, 2), metric)
+        field = field_for(tuple(metric.g), metric.coords, 2)
+        if not field.smooth:
+            raise Unsupported("a component has no derivative in the exact field")
+        return FracAlgebra(field, metric)
     except Unsupported:
         return SympyAlgebra(metric)

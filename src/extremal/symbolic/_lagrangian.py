@@ -394,7 +394,7 @@ def by_velocity_monomial(expr: sp.Expr, velocities: Sequence[sp.Symbol]) -> sp.E
     --------
     >>> r, M, rdot, tdot = sp.symbols("r M rdot tdot")
     >>> by_velocity_monomial((M*rdot**2*r**2 - M*tdot**2*(r - 2*M)**2)/(r**3*(r - 2*M)), (rdot, tdot))
-    M*rdot**2/(r*(-2*M + r)) + tdot**2*(2*M**2 - M*r)/r**3
+    M*rdot**2/(r*(-2*M + r)) + M*tdot**2*(2*M - r)/r**3
     """
     numerator, denominator = sp.fraction(sp.together(expr))
     if denominator.has(*velocities) or sp.count_ops(numerator) > _COLLECT_OPS:

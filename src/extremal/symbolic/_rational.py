@@ -1,24 +1,30 @@
-r"""Exact rational-function arithmetic for tensor components.
+r"""Exact arithmetic for tensor components: one field in which zero has one form.
 
 Each component is held as :math:`N / \prod_i f_i^{e_i}`: ``N`` a sparse polynomial over
-:math:`\mathbb{Q}` and the :math:`f_i` monic irreducible polynomials from a shared
-*denominator base*. The generators of the polynomial ring are the free symbols, the pairs
-:math:`(\cos u, \sin u)` of each trigonometric argument, :math:`e^u`, named constants, and
-the unknown functions together with their partial derivatives (pre-allocated up to a fixed
-extra order). Each trigonometric pair obeys :math:`\sin^2 u = 1 - \cos^2 u`, which keeps
-numerators of degree at most one in :math:`\sin u` and denominators free of it; the
-representation is then canonical, so a component is zero exactly when its numerator is
-the zero polynomial (Davenport, Siret & Tournier, *Computer Algebra*, §2.4; the field
-:math:`\mathbb{Q}(\cos u)[\sin u]` is a quadratic extension of :math:`\mathbb{Q}(\cos u)`).
+:math:`\mathbb{Q}` in the generators of :mod:`._generators` (symbols, units of the
+elementary functions, radicals, unknown functions and their derivatives, float
+parameters), the :math:`f_i` irreducible polynomials from a shared *denominator base*.
+Some generators are algebraic, :math:`s^d = v` with ``v`` free of ``s``: the sine of each
+trigonometric pair (:math:`v = 1 - \cos^2 u`), the hyperbolic sine
+(:math:`v = \cosh^2 u - 1`), radicals (:math:`\rho^L = N D^{L-1}`) and :math:`i`
+(:math:`v = -1`). Numerators are reduced to degree below ``d`` in each, and denominators
+are kept free of them (an inverse multiplies by the adjugate of the multiplication
+matrix, the conjugate for :math:`d = 2`). The representation is then canonical, so a
+component is zero exactly when its numerator is the zero polynomial (Davenport, Siret &
+Tournier, *Computer Algebra*, §2.4).
 
-Derivatives follow the chain rule on the generators
-(:math:`\partial\sin u = \cos u\,\partial u`, :math:`\partial e^u = e^u\,\partial u`,
-:math:`\partial f_\alpha = f_{\alpha + e_k}`) and the logarithmic derivative of the factored
+The guarantee needs the generators to be independent. It holds for symbols, units of the
+elementary functions, unknown functions and one radical of a non-power; with several
+radicals, nested ones, or other functions (``log``, ``atan``, ...) an identity between
+generators could go unseen, and :attr:`RationalField.certain` is False: a zero is still
+a proof, a nonzero is then confirmed numerically (:func:`._simplification.zero_test`).
+
+Derivatives follow the chain rule on the generators (:math:`\partial\sin u = \cos u\,\partial u`,
+:math:`\partial\rho = \rho\,\partial v/(L v)`, :math:`\partial f_\alpha = f_{\alpha + e_k}`,
+SymPy's derivative for other functions) and the logarithmic derivative of the factored
 denominator, which never needs a polynomial gcd. Floats become positive parameters
 (:mod:`._floats`): the arithmetic stays exact, and :meth:`RationalField.to_sympy` evaluates
 them once, at the precision of the input, dropping sums that cancel to rounding level.
-Expressions with other atoms (non-integer powers, ``Abs``, ``log``, ...) raise
-:class:`Unsupported`, and callers then use plain SymPy.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import functools
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, cast
 
@@ -36,55 +43,20 @@ from sympy.polys.domains import QQ
 from sympy.polys.rings import PolyElement, ring
 
 from extremal.symbolic._floats import Magnitudes
+from extremal.symbolic._generators import (
+    HYPERBOLIC,
+    TRIG,
+    Scan,
+    Unsupported,
+    linear_terms,
+    non_smooth,
+)
 from extremal.symbolic._values import as_sympy
 
-__all__ = ["Frac", "RationalField", "Unsupported", "field_for", "solve_linear"]
+__all__ = ["Frac", "RationalField", "Unsupported", "canonical_form", "field_for", "solve_linear"]
 
-_TRIG = (sp.sin, sp.cos, sp.tan, sp.cot, sp.sec, sp.csc)
-
-
-class Unsupported(Exception):
-    """An expression holds an atom the rational representation cannot model exactly."""
-
-
-def _scan(expr: sp.Expr, found: dict[str, set]) -> None:
-    """Collect the generators ``expr`` needs, or raise :class:`Unsupported`."""
-    if expr.is_Rational:
-        return
-    if expr.is_Float:
-        found["floats"].add(expr)
-    elif expr.is_Symbol:
-        found["symbols"].add(expr)
-    elif isinstance(expr, sp.NumberSymbol):
-        found["constants"].add(expr)
-    elif expr.is_Add or expr.is_Mul:
-        for arg in expr.args:
-            _scan(arg, found)
-    elif expr.is_Pow:
-        if not expr.exp.is_Integer:
-            raise Unsupported(f"non-integer power {expr}")
-        _scan(expr.base, found)
-    elif isinstance(expr, _TRIG):
-        _scan(expr.args[0], found)
-        found["trig"].add(expr.args[0])
-    elif isinstance(expr, sp.exp):
-        _scan(expr.args[0], found)
-        found["exp"].add(expr.args[0])
-    elif isinstance(expr, AppliedUndef):
-        _check_function(expr)
-        found["functions"].add((expr, ()))
-    elif isinstance(expr, sp.Derivative) and isinstance(expr.expr, AppliedUndef):
-        _check_function(expr.expr)
-        counts = dict(expr.variable_count)
-        found["functions"].add((expr.expr, tuple(counts.get(v, 0) for v in expr.expr.args)))
-    else:
-        raise Unsupported(f"atom {expr}")
-
-
-def _check_function(f: sp.Expr) -> None:
-    args = f.args
-    if not all(a.is_Symbol for a in args) or len(set(args)) != len(args):
-        raise Unsupported(f"function {f} of non-symbol arguments")
+_MAX_OPAQUE = 24
+_MAX_ADJUGATE = 6
 
 
 def _multi_indices(arity: int, order: int) -> list[tuple[int, ...]]:
@@ -102,126 +74,262 @@ def _derivative_atom(f: sp.Expr, alpha: tuple[int, ...]) -> sp.Expr:
     return sp.Derivative(f, *[(v, k) for v, k in zip(f.args, alpha, strict=True) if k])
 
 
+def _sympy_derivative(atom: sp.Expr, x: sp.Symbol) -> sp.Expr:
+    """SymPy's derivative of ``atom``, with Bessel functions of integer order written through orders 0 and 1."""
+    d = sp.diff(atom, x)
+    bessel = [b for b in d.atoms(sp.besselj, sp.bessely, sp.besseli, sp.besselk)
+              if b.args[0].is_Integer and b.args[0] not in (0, 1)]
+    return d.xreplace({b: sp.expand_func(b) for b in bessel}) if bessel else d
+
+
+@dataclass(frozen=True)
+class _Relation:
+    """An algebraic generator: ``gens[index] ** degree == value``; ``level`` orders a tower."""
+
+    index: int
+    degree: int
+    value: PolyElement
+    level: int
+
+
 class RationalField:
-    """Ring generators, derivative rules and the shared denominator base for some expressions.
+    """Ring generators, relations, derivative rules and the shared denominator base.
 
     Build one with :func:`field_for`; convert with :meth:`element` and back with
     :meth:`to_sympy`. ``depth`` is how many derivatives of unknown functions beyond those in
-    ``exprs`` get generators.
+    ``exprs`` get generators; ``coords`` are the variables of :meth:`Frac.diff`.
 
     Examples
     --------
     >>> th = sp.Symbol("theta")
-    >>> F = RationalField([sp.sin(th)], (th,), 1)
-    >>> x = F.element(sp.sin(th)**3 + sp.sin(th)*sp.cos(th)**2)
-    >>> F.to_sympy(x), F.to_sympy(x.diff(0)), bool(x - F.element(sp.sin(th)))
-    (sin(theta), cos(theta), False)
+    >>> F = RationalField([sp.sin(2*th), sp.sin(th)], (th,), 1)
+    >>> x = F.element(sp.sin(2*th) - 2*sp.sin(th)*sp.cos(th))
+    >>> bool(x), F.to_sympy(F.element(sp.sin(th)**3 + sp.sin(th)*sp.cos(th)**2).diff(0))
+    (False, cos(theta))
     """
 
     def __init__(self, exprs: Sequence[sp.Expr], coords: Sequence[sp.Symbol], depth: int) -> None:
-        found: dict[str, set] = defaultdict(set)
-        for e in exprs:
-            _scan(as_sympy(e), found)
         self.coords = tuple(coords)
-        atoms: list[sp.Expr] = list(self.coords)
-        atoms += sorted(found["symbols"] - set(coords), key=sp.default_sort_key)
-        atoms += sorted(found["constants"], key=sp.default_sort_key)
-        self.magnitudes = Magnitudes(found["floats"])
-        atoms += self.magnitudes.symbols
-        trig_args = sorted(found["trig"], key=sp.default_sort_key)
-        for u in trig_args:
-            atoms += [sp.cos(u), sp.sin(u)]
-        exp_args = sorted(found["exp"], key=sp.default_sort_key)
-        atoms += [sp.exp(u) for u in exp_args]
-        orders: dict[sp.Expr, int] = defaultdict(int)
-        for f, alpha in found["functions"]:
-            orders[f] = max(orders[f], sum(alpha))
-        functions = {
-            f: _multi_indices(len(f.args), orders[f] + depth)
-            for f in sorted(orders, key=sp.default_sort_key)
+        exprs = [_normalise_opaque(as_sympy(e)) for e in exprs]
+        scan = Scan()
+        for e in exprs:
+            scan.visit(e)
+        scan.symbols |= set(self.coords)
+        self._opaque_derivatives = self._close_opaque(scan)
+        self.magnitudes = Magnitudes(scan.floats)
+        self._kinds: list[tuple] = []
+        atoms: list[sp.Expr] = []
+
+        def add(atom: sp.Expr, *kind: Any) -> int:
+            atoms.append(atom)
+            self._kinds.append(kind)
+            return len(atoms) - 1
+
+        for x in self.coords:
+            add(x, "symbol")
+        for x in sorted(scan.symbols - set(self.coords), key=sp.default_sort_key):
+            add(x, "symbol")
+        for c in sorted(scan.constants, key=sp.default_sort_key):
+            add(c, "constant")
+        for p in self.magnitudes.symbols:
+            add(p, "constant")
+        if scan.imaginary:
+            add(sp.I, "imaginary")
+        self._scale = scan.units()
+        self._pair: dict[tuple[str, sp.Expr], tuple[int, int]] = {}
+        self._exp: dict[sp.Expr, int] = {}
+        cos_of = {"trig": (sp.cos, sp.sin), "hyp": (sp.cosh, sp.sinh)}
+        for family, table in self._scale.items():
+            for t, g in sorted(table.items(), key=lambda tg: sp.default_sort_key(tg[0])):
+                unit = g * t
+                if family == "exp":
+                    atom = sp.exp(unit)
+                    if not isinstance(atom, sp.exp):
+                        raise Unsupported(f"exp({unit}) is not a new function")
+                    self._exp[t] = add(atom, "exp", unit)
+                    continue
+                c_func, s_func = cos_of[family]
+                c = add(c_func(unit), "c" + family, unit)
+                s = add(s_func(unit), "s" + family, unit)
+                self._pair[(family, t)] = (c, s)
+        functions = self._function_orders(scan, depth)
+        self._function_gens = {
+            _derivative_atom(f, alpha): add(_derivative_atom(f, alpha), "function", f, alpha, alphas)
+            for f, alphas in functions.items()
+            for alpha in alphas
         }
-        atoms += [_derivative_atom(f, a) for f, alphas in functions.items() for a in alphas]
+        for atom in scan.opaque:
+            add(atom, "opaque")
+        roots = sorted(scan.roots.items(), key=lambda bl: (_nesting(bl[0]), sp.default_sort_key(bl[0])))
+        self._roots = {base: add(base ** sp.Rational(1, L), "root", base, L) for base, L in roots}
         self.atoms: tuple[sp.Expr, ...] = tuple(atoms)
-        self._index = {a: i for i, a in enumerate(atoms)}
+        self._index = {a: i for i, a in enumerate(atoms) if self._kinds[i][0] in ("symbol", "constant", "imaginary",
+                                                                             "function", "opaque")}
         self._params = frozenset(self._index[p] for p in self.magnitudes.symbols)
         self.ring, *self.gens = ring([sp.Dummy(f"g{i}") for i in range(len(atoms))], QQ)
-        self._quads: list[tuple[int, PolyElement]] = []
-        for u in trig_args:
-            c = self._index[sp.cos(u)]
-            self._quads.append((c + 1, 1 - self.gens[c] ** 2))
         self._powers: dict[tuple[int, int], PolyElement] = {}
         self.base: list[PolyElement] = []
         self._base_index: dict[PolyElement, int] = {}
-        self._derivs = self._generator_derivatives(trig_args, exp_args, functions)
+        self._cache: dict[sp.Expr, Frac] = {}
+        self._multiples: dict[tuple[str, sp.Expr, int], tuple[Frac, Frac]] = {}
+        self._derivatives: dict[tuple[int, int], Frac | None] = {}
+        self._relations: list[_Relation] = []
+        self.certain = not scan.opaque
+        self._opaque_atoms = bool(scan.opaque)
+        self._display = list(atoms)
+        self._root_den: dict[int, Frac] = {}
+        self._add_relations(roots)
+        self._moving = [
+            [g for g in range(len(atoms)) if self._depends(g, x)] for x in self.coords
+        ]
 
-    def _symbol_poly(self, expr: sp.Expr, what: str) -> PolyElement:
-        """``expr`` as a polynomial in the plain symbols, or raise :class:`Unsupported`."""
-        value = self.element(expr)
-        symbols = {self._index[s] for s in expr.free_symbols} | self._params
-        if value.den or any(
-            any(m[i] for i in range(len(m)) if i not in symbols) for m in value.num.itermonoms()
-        ):
-            raise Unsupported(f"{what} {expr} is not a polynomial in the symbols")
-        return value.num
+    @property
+    def smooth(self) -> bool:
+        """True when every generator that moves with a coordinate has its derivative in the field."""
+        return all(
+            d is not None or not atom.has(x)
+            for atom, derivatives in self._opaque_derivatives.items()
+            for d, x in zip(derivatives, self.coords, strict=True)
+        )
 
-    def _generator_derivatives(
-        self,
-        trig_args: list[sp.Expr],
-        exp_args: list[sp.Expr],
-        functions: dict[sp.Expr, list[tuple[int, ...]]],
-    ) -> list[dict[int, PolyElement | None]]:
-        """``derivs[k][g]``: d(generator g)/d(coords[k]); ``None`` past the allocated order."""
-        derivs: list[dict[int, PolyElement | None]] = [{} for _ in self.coords]
-        xs = [self.gens[self._index[x]] for x in self.coords]
-        for k in range(len(self.coords)):
-            derivs[k][self._index[self.coords[k]]] = self.ring.one
-        for u in trig_args:
-            c = self._index[sp.cos(u)]
-            du = self._symbol_poly(u, "trigonometric argument")
-            for k, x in enumerate(xs):
-                dk = du.diff(x)
-                if dk:
-                    derivs[k][c] = -self.gens[c + 1] * dk
-                    derivs[k][c + 1] = self.gens[c] * dk
-        for u in exp_args:
-            e = self._index[sp.exp(u)]
-            du = self._symbol_poly(u, "exponent")
-            for k, x in enumerate(xs):
-                dk = du.diff(x)
-                if dk:
-                    derivs[k][e] = self.gens[e] * dk
-        for f, alphas in functions.items():
-            for alpha in alphas:
-                g = self._index[_derivative_atom(f, alpha)]
-                for p, v in enumerate(f.args):
-                    if v not in self.coords:
-                        continue
-                    nxt = (*alpha[:p], alpha[p] + 1, *alpha[p + 1 :])
-                    derivs[self.coords.index(v)][g] = (
-                        self.gens[self._index[_derivative_atom(f, nxt)]] if nxt in alphas else None
-                    )
-        return derivs
+    # -- construction --------------------------------------------------------------------
+
+    def _close_opaque(self, scan: Scan) -> dict[sp.Expr, list[sp.Expr | None]]:
+        """SymPy's derivatives of the opaque atoms, their own atoms added to ``scan``."""
+        out: dict[sp.Expr, list[sp.Expr | None]] = {}
+        if not self.coords:
+            return out
+        pending = list(scan.opaque)
+        while pending:
+            atom = pending.pop()
+            derivatives: list[sp.Expr | None] = []
+            for x in self.coords:
+                if non_smooth(atom) or not atom.has(x):
+                    derivatives.append(None if atom.has(x) else sp.S.Zero)
+                    continue
+                d = _sympy_derivative(atom, x)
+                if d.has(sp.Subs, sp.Integral) or any(
+                    not isinstance(a.expr, AppliedUndef) for a in d.atoms(sp.Derivative)
+                ):
+                    derivatives.append(None)
+                    continue
+                before = set(scan.opaque)
+                scan.visit(d)
+                new = [a for a in scan.opaque if a not in before]
+                if len(scan.opaque) > _MAX_OPAQUE:
+                    for a in new:
+                        del scan.opaque[a]
+                    derivatives.append(None)
+                    continue
+                pending += new
+                derivatives.append(d)
+            out[atom] = derivatives
+        return out
+
+    @staticmethod
+    def _function_orders(scan: Scan, depth: int) -> dict[sp.Expr, list[tuple[int, ...]]]:
+        orders: dict[sp.Expr, int] = defaultdict(int)
+        for f, alpha in scan.functions:
+            orders[f] = max(orders[f], sum(alpha))
+        return {f: _multi_indices(len(f.args), orders[f] + depth) for f in sorted(orders, key=sp.default_sort_key)}
+
+    def _add_relations(self, roots: list[tuple[sp.Expr, int]]) -> None:
+        """Relations of the pairs, of ``i`` and of the radicals (in order of nesting)."""
+        for (family, _t), (c, s) in self._pair.items():
+            value = 1 - self.gens[c] ** 2 if family == "trig" else self.gens[c] ** 2 - 1
+            self._push(_Relation(s, 2, value, 1))
+        if sp.I in self._index:
+            self._push(_Relation(self._index[sp.I], 2, -self.ring.one, 1))
+        levels = {r.index: r.level for r in self._relations}
+        for base, L in roots:
+            rho = self._roots[base]
+            b = self.element(base).cancel()
+            den = self.ring.one
+            for i, k in b.den:
+                den = den * self.base_power(i, k)
+            value = self.reduce(b.num * den ** (L - 1))
+            level = 1 + max((levels.get(g, 0) for g in range(len(self.gens)) if value.degree(g) > 0), default=0)
+            if level > 1 or len(roots) > 1 or _is_power(value, L):
+                self.certain = False
+            levels[rho] = level
+            self._push(_Relation(rho, L, value, level))
+            self._root_den[rho] = Frac(self, self.ring.one, b.den)
+            self._display[rho] = den.as_expr(*self._display) * self.atoms[rho]
+
+    def _push(self, relation: _Relation) -> None:
+        self._relations.append(relation)
+        self._relations.sort(key=lambda r: -r.level)
+
+    def _depends(self, g: int, x: sp.Symbol) -> bool:
+        kind = self._kinds[g]
+        if kind[0] == "symbol":
+            return self.atoms[g] == x
+        if kind[0] in ("constant", "imaginary"):
+            return False
+        if kind[0] == "root":
+            return kind[1].has(x)
+        if kind[0] == "function":
+            return x in kind[1].args
+        return self.atoms[g].has(x) if kind[0] == "opaque" else kind[1].has(x)
+
+    # -- derivatives of the generators ----------------------------------------------------
+
+    def derivative(self, g: int, k: int) -> Frac | None:
+        """:math:`\\partial(\\text{generator } g)/\\partial x_k`; None where the field has no generator for it."""
+        key = (g, k)
+        if key not in self._derivatives:
+            self._derivatives[key] = self._derivative(g, k)
+        return self._derivatives[key]
+
+    def _derivative(self, g: int, k: int) -> Frac | None:
+        kind = self._kinds[g]
+        gen = Frac(self, self.gens[g], ())
+        if kind[0] == "symbol":
+            return self.one if self.atoms[g] == self.coords[k] else self.zero
+        if kind[0] in ("ctrig", "strig", "chyp", "shyp", "exp"):
+            du = self.element(kind[1]).diff(k)
+            if kind[0] == "exp":
+                return gen * du
+            partner = Frac(self, self.gens[g + 1 if kind[0][0] == "c" else g - 1], ())
+            return (-partner if kind[0] == "ctrig" else partner) * du
+        if kind[0] == "function":
+            f, alpha, alphas = kind[1:]
+            p = f.args.index(self.coords[k])
+            nxt = (*alpha[:p], alpha[p] + 1, *alpha[p + 1 :])
+            return Frac(self, self.gens[self._function_gens[_derivative_atom(f, nxt)]], ()) if nxt in alphas else None
+        if kind[0] == "root":
+            relation = next(r for r in self._relations if r.index == g)
+            value = Frac(self, relation.value, ())
+            return (gen * self.poly_diff(relation.value, k) * value.inverse()).scale(sp.Rational(1, relation.degree))
+        if kind[0] == "opaque":
+            d = self._opaque_derivatives.get(self.atoms[g], [None] * len(self.coords))[k]
+            return None if d is None else self.element(d)
+        return self.zero
 
     # -- polynomials ---------------------------------------------------------------------
 
     def reduce(self, p: PolyElement) -> PolyElement:
-        """Apply :math:`\\sin^2 u = 1 - \\cos^2 u` until every sine has degree at most one."""
-        for s, value in self._quads:
-            if p.degree(s) < 2:
-                continue
-            groups: dict[int, dict] = defaultdict(dict)
-            for m, c in p.items():
-                k, r = divmod(m[s], 2)
-                groups[k][(*m[:s], r, *m[s + 1 :])] = c
-            p = self.ring.zero
-            for k, terms in groups.items():
-                p += self.ring(terms) * self._value_power(s, value, k)
+        """Apply every relation :math:`s^d = v` until each algebraic generator has degree below ``d``."""
+        for relation in self._relations:
+            if p.degree(relation.index) >= relation.degree:
+                p = self._reduce_by(p, relation)
         return p
 
-    def _value_power(self, s: int, value: PolyElement, k: int) -> PolyElement:
-        key = (-1 - s, k)
+    def _reduce_by(self, p: PolyElement, relation: _Relation) -> PolyElement:
+        s, d = relation.index, relation.degree
+        groups: dict[int, dict] = defaultdict(dict)
+        for m, c in p.items():
+            k, r = divmod(m[s], d)
+            groups[k][(*m[:s], r, *m[s + 1 :])] = c
+        out = self.ring.zero
+        for k, terms in groups.items():
+            out += self.ring(terms) * self._value_power(relation, k)
+        return out
+
+    def _value_power(self, relation: _Relation, k: int) -> PolyElement:
+        key = (-1 - relation.index, k)
         if key not in self._powers:
-            self._powers[key] = value**k
+            self._powers[key] = self.reduce(relation.value**k) if k > 1 else relation.value**k
         return self._powers[key]
 
     def base_power(self, i: int, k: int) -> PolyElement:
@@ -233,21 +341,29 @@ class RationalField:
             self._powers[key] = self.base[i] ** k
         return self._powers[key]
 
-    def poly_diff(self, p: PolyElement, k: int) -> PolyElement:
+    def poly_diff(self, p: PolyElement, k: int) -> Frac:
         """Total derivative of the polynomial ``p`` along ``coords[k]`` (chain rule)."""
-        out = self.ring.zero
+        poly, fracs = self.ring.zero, []
         if p.is_ground:
-            return out
-        for g, dg in self._derivs[k].items():
+            return self.zero
+        for g in self._moving[k]:
             if p.degree(g) <= 0:
                 continue
+            dg = self.derivative(g, k)
             if dg is None:
-                raise Unsupported(f"derivative of {self.atoms[g]} beyond the allocated order")
-            out += p.diff(self.gens[g]) * dg
-        return self.reduce(out)
+                raise Unsupported(f"no derivative of {self.atoms[g]} in this field")
+            if not dg:
+                continue
+            part = p.diff(self.gens[g]) * dg.num
+            if dg.den:
+                fracs.append(Frac(self, self.reduce(part), dg.den))
+            else:
+                poly += part
+        out = Frac(self, self.reduce(poly), ())
+        return self.sum([out, *fracs]) if fracs else out
 
     def register(self, p: PolyElement) -> tuple[object, dict[int, int]]:
-        """Factor ``p`` (free of sines) over the base: ``p = c * prod base[i]**k``."""
+        """Factor ``p`` (free of algebraic generators) over the base: ``p = c * prod base[i]**k``."""
         if p.is_ground:
             return p.LC, {}
         known, scale = _normalise(p)
@@ -265,11 +381,56 @@ class RationalField:
             exps[i] = exps.get(i, 0) + k
         return coeff, exps
 
+    def eliminate(self, num: PolyElement, den: PolyElement) -> tuple[PolyElement, PolyElement]:
+        """``num/den`` with every algebraic generator cleared from ``den`` (highest level first)."""
+        for relation in self._relations:
+            s, d = relation.index, relation.degree
+            if den.degree(s) <= 0:
+                continue
+            if d == 2:
+                a = self.ring({m: c for m, c in den.items() if m[s] == 0})
+                b = (den - a).quo(self.gens[s])
+                num = self.reduce(num * (a - b * self.gens[s]))
+                den = self.reduce(a * a - b * b * relation.value)
+            else:
+                adjugate, den = self._adjugate_column(den, relation)
+                num = self.reduce(num * adjugate)
+            if not den:
+                raise Unsupported("a denominator vanishes in this field (its radicals are not independent)")
+        return num, den
+
+    def _adjugate_column(self, alpha: PolyElement, relation: _Relation) -> tuple[PolyElement, PolyElement]:
+        """First column of the adjugate of multiplication by ``alpha`` (a polynomial in ``s``), and the determinant."""
+        s, d = relation.index, relation.degree
+        if d > _MAX_ADJUGATE:
+            raise Unsupported(f"a root of degree {d} in a denominator")
+        columns = []
+        power = self.ring.one
+        for _ in range(d):
+            column: list[dict] = [{} for _ in range(d)]
+            for m, c in self._reduce_by(alpha * power, relation).items():
+                column[m[s]][(*m[:s], 0, *m[s + 1 :])] = c
+            columns.append([self.ring(t) for t in column])
+            power = power * self.gens[s]
+        matrix = [[columns[j][i] for j in range(d)] for i in range(d)]
+        cofactors = [(-1) ** i * _determinant([row[:i] + row[i + 1 :] for row in matrix[1:]]) for i in range(d)]
+        det = sum((matrix[0][i] * cofactors[i] for i in range(d)), self.ring.zero)
+        adjugate = sum((cofactors[i] * self.gens[s] ** i for i in range(d)), self.ring.zero)
+        return adjugate, det
+
     # -- conversion ----------------------------------------------------------------------
 
     def element(self, expr: sp.Expr) -> Frac:
-        """``expr`` as a :class:`Frac`; raise :class:`Unsupported` for foreign atoms."""
-        return self._convert(as_sympy(expr))
+        """``expr`` as a :class:`Frac`; raise :class:`Unsupported` for atoms outside the field."""
+        expr = as_sympy(expr)
+        return self._convert(_normalise_opaque(expr) if self._opaque_atoms else expr)
+
+    def _multiplier(self, family: str, t: sp.Expr, coeff: sp.Rational) -> int:
+        """``coeff`` over the scale of ``t``'s unit, an integer."""
+        scale = self._scale[family].get(t)
+        if scale is None or not (coeff / scale).is_Integer:
+            raise Unsupported(f"{coeff}*{t} is not a multiple of a unit of this field")
+        return int(coeff / scale)
 
     def _convert(self, expr: sp.Expr) -> Frac:
         if expr.is_Rational:
@@ -283,23 +444,92 @@ class RationalField:
             for a in expr.args:
                 out = out * self._convert(a)
             return out
-        if expr.is_Pow and expr.exp.is_Integer:
+        if expr.is_Pow:
+            return self._power(expr)
+        if expr in self._cache:
+            return self._cache[expr]
+        if isinstance(expr, TRIG):
+            value = self._trig(expr)
+        elif isinstance(expr, HYPERBOLIC):
+            value = self._hyperbolic(expr)
+        elif isinstance(expr, sp.exp) or expr is sp.E:
+            value = self._exponential(expr.args[0] if expr.args else sp.S.One)
+        else:
+            i = self._index.get(expr)
+            if i is None:
+                raise Unsupported(f"atom {expr}")
+            value = Frac(self, self.gens[i], ())
+        self._cache[expr] = value
+        return value
+
+    def _power(self, expr: sp.Pow) -> Frac:
+        exp = expr.exp
+        if exp.is_Float and sp.Rational(exp).q in range(1, 13):
+            exp = sp.Rational(exp)
+        if exp.is_Integer:
             base = self._convert(expr.base)
-            if expr.exp < 0:
+            if exp < 0:
                 base = base.inverse()
-            return base ** abs(int(expr.exp))
-        if isinstance(expr, sp.tan):
-            return self._convert(sp.sin(expr.args[0])) * self._convert(sp.cos(expr.args[0])).inverse()
-        if isinstance(expr, sp.cot):
-            return self._convert(sp.cos(expr.args[0])) * self._convert(sp.sin(expr.args[0])).inverse()
-        if isinstance(expr, sp.sec):
-            return self._convert(sp.cos(expr.args[0])).inverse()
-        if isinstance(expr, sp.csc):
-            return self._convert(sp.sin(expr.args[0])).inverse()
-        i = self._index.get(expr)
-        if i is None:
-            raise Unsupported(f"atom {expr}")
-        return Frac(self, self.gens[i], ())
+            return base ** abs(int(exp))
+        rho = self._roots.get(expr.base) if exp.is_Rational else None
+        if rho is None:
+            i = self._index.get(expr)
+            if i is None:
+                raise Unsupported(f"atom {expr}")
+            return Frac(self, self.gens[i], ())
+        L = self._kinds[rho][2]
+        root = Frac(self, self.gens[rho], ()) * self._root_den[rho]
+        k = int(exp * L)
+        return root.inverse() ** -k if k < 0 else root**k
+
+    def _multiple(self, family: str, t: sp.Expr, k: int) -> tuple[Frac, Frac]:
+        """:math:`(\\cos ku, \\sin ku)` (or the hyperbolic pair) for the unit of ``t``."""
+        if k < 0:
+            c, s = self._multiple(family, t, -k)
+            return c, -s
+        key = (family, t, k)
+        if key not in self._multiples:
+            ci, si = self._pair[(family, t)]
+            one_c, one_s = Frac(self, self.gens[ci], ()), Frac(self, self.gens[si], ())
+            if k == 0:
+                self._multiples[key] = (self.one, self.zero)
+            elif k == 1:
+                self._multiples[key] = (one_c, one_s)
+            else:
+                c, s = self._multiple(family, t, k - 1)
+                sign = -1 if family == "trig" else 1
+                self._multiples[key] = (c * one_c + (s * one_s).scale(sign), s * one_c + c * one_s)
+        return self._multiples[key]
+
+    def _combined(self, family: str, arg: sp.Expr) -> tuple[Frac, Frac]:
+        terms, pi = linear_terms(arg, family == "trig")
+        c, s = (self.element(sp.cos(pi * sp.pi)), self.element(sp.sin(pi * sp.pi))) if pi else (self.one, self.zero)
+        sign = -1 if family == "trig" else 1
+        for coeff, t in terms:
+            ck, sk = self._multiple(family, t, self._multiplier(family, t, coeff))
+            c, s = c * ck + (s * sk).scale(sign), s * ck + c * sk
+        return c, s
+
+    def _trig(self, expr: sp.Expr) -> Frac:
+        c, s = self._combined("trig", expr.args[0])
+        return _ratio(type(expr), sp.sin, sp.cos, sp.tan, sp.cot, sp.sec, sp.csc, c, s)
+
+    def _hyperbolic(self, expr: sp.Expr) -> Frac:
+        c, s = self._combined("hyp", expr.args[0])
+        return _ratio(type(expr), sp.sinh, sp.cosh, sp.tanh, sp.coth, sp.sech, sp.csch, c, s)
+
+    def _exponential(self, arg: sp.Expr) -> Frac:
+        terms, _ = linear_terms(arg, False)
+        out = self.one
+        for coeff, t in terms:
+            if t in self._scale["hyp"]:
+                c, s = self._multiple("hyp", t, self._multiplier("hyp", t, coeff))
+                out = out * (c + s)
+                continue
+            k = self._multiplier("exp", t, coeff)
+            e = Frac(self, self.gens[self._exp[t]], ())
+            out = out * (e.inverse() ** -k if k < 0 else e**k)
+        return out
 
     def sum(self, items: Iterable[Frac]) -> Frac:
         """Sum over one common denominator, multiplying each numerator once."""
@@ -389,7 +619,7 @@ class RationalField:
         }
 
     def _monomial(self, key: tuple[int, ...]) -> sp.Expr:
-        return sp.Mul(*[a**k for a, k in zip(self.atoms, key, strict=True) if k])
+        return sp.Mul(*[a**k for a, k in zip(self._display, key, strict=True) if k])
 
     def _float_form(self, value: Frac) -> sp.Expr:
         """``value`` with its float parameters evaluated; each denominator factor made monic."""
@@ -397,7 +627,7 @@ class RationalField:
         constant, inexact = Fraction(1), False
         exact_den, factors = [], []
         for i, k in value.den:
-            if not any(self.base[i].degree(self.gens[p]) > 0 for p in self._params):
+            if not any(self.base[i].degree(p) > 0 for p in self._params):
                 exact_den.append((i, k))
                 continue
             groups = self._evaluate(self.base[i])
@@ -417,7 +647,16 @@ class RationalField:
         ])
         if num == 0:
             return sp.S.Zero
-        return num / (self._den_expr(tuple(exact_den), "sin") * sp.Mul(*factors))
+        return num / (self._den_expr(tuple(exact_den), False) * sp.Mul(*factors))
+
+    def as_expr(self, value: Frac) -> sp.Expr:
+        """``value`` as one SymPy ratio, exactly as held (floats evaluated): the canonical form."""
+        value = value.cancel()
+        if not value.num:
+            return sp.S.Zero
+        if self._params:
+            return self._float_form(value)
+        return self._factored(value.num) / self._den_expr(value.den, False)
 
     def to_sympy(self, value: Frac) -> sp.Expr:
         """A readable SymPy expression for ``value``: the shortest of a few exact forms.
@@ -430,9 +669,9 @@ class RationalField:
         if self._params:
             return self._float_form(value)
         candidates = []
-        for eliminate in ("sin", "cos") if self._quads else ("sin",):
-            num = value.num if eliminate == "sin" else self._cos_form(value.num)
-            den_expr = self._den_expr(value.den, eliminate)
+        for alternate in (False, True) if self._pair else (False,):
+            num = self._alternate(value.num) if alternate else value.num
+            den_expr = self._den_expr(value.den, alternate)
             candidates.append(self._factored(num) / den_expr)
             if 1 < len(num) <= 3:
                 candidates.append(sp.Add(*[self._factored(self.ring({m: c})) / den_expr
@@ -446,19 +685,18 @@ class RationalField:
         if any(monomial):
             p = self.ring({tuple(e - k for e, k in zip(m, monomial, strict=True)): c
                            for m, c in p.items()})
-        factor = sp.Mul(*[a**k for a, k in zip(self.atoms, monomial, strict=True) if k])
+        factor = self._monomial(monomial)
         rational = cast(Any, content)
         return sp.Rational(int(rational.numerator), int(rational.denominator)) * factor * p.as_expr(
-            *self.atoms
+            *self._display
         )
 
-    def _cos_form(self, p: PolyElement) -> PolyElement:
-        """Rewrite ``p`` with :math:`\\cos^2 u = 1 - \\sin^2 u` (for display only)."""
-        for s, _ in self._quads:
-            c = s - 1
+    def _alternate(self, p: PolyElement) -> PolyElement:
+        """Rewrite ``p`` with :math:`\\cos^2 u = 1 - \\sin^2 u` (:math:`\\cosh^2 u = 1 + \\sinh^2 u`), for display."""
+        for (family, _t), (c, s) in self._pair.items():
             if p.degree(c) < 2:
                 continue
-            value = 1 - self.gens[s] ** 2
+            value = 1 - self.gens[s] ** 2 if family == "trig" else 1 + self.gens[s] ** 2
             groups: dict[int, dict] = defaultdict(dict)
             for m, coeff in p.items():
                 k, r = divmod(m[c], 2)
@@ -466,25 +704,91 @@ class RationalField:
             p = sum((self.ring(t) * value**k for k, t in groups.items()), self.ring.zero)
         return p
 
-    def _den_expr(self, den: tuple[tuple[int, int], ...], eliminate: str) -> sp.Expr:
-        """The factored denominator, with each :math:`(\\cos u - 1)(\\cos u + 1) = -\\sin^2 u`."""
+    def _den_expr(self, den: tuple[tuple[int, int], ...], alternate: bool) -> sp.Expr:
+        """The factored denominator, with :math:`(\\cos u - 1)(\\cos u + 1) = -\\sin^2 u` (or :math:`\\sinh^2 u`)."""
         exps = dict(den)
         out = sp.S.One
-        for s, _ in self._quads:
-            c = self.gens[s - 1]
+        for (family, _t), (ci, si) in self._pair.items():
+            c = self.gens[ci]
             minus, plus = self._base_index.get(c - 1), self._base_index.get(c + 1)
             if minus is None or plus is None:
                 continue
             m = min(exps.get(minus, 0), exps.get(plus, 0))
             if m:
-                out *= (-self.atoms[s] ** 2) ** m
+                square = self._display[si] ** 2
+                out *= (-square if family == "trig" else square) ** m
                 exps[minus] -= m
                 exps[plus] -= m
         for i, k in exps.items():
             if k:
-                f = self.base[i] if eliminate == "sin" else self._cos_form(self.base[i])
-                out *= f.as_expr(*self.atoms) ** k
+                f = self._alternate(self.base[i]) if alternate else self.base[i]
+                out *= f.as_expr(*self._display) ** k
         return out
+
+
+def _ratio(kind: type, sin: type, cos: type, tan: type, cot: type, sec: type, csc: type, c: Frac, s: Frac) -> Frac:
+    """``kind`` (one of the six functions) from its cosine and sine."""
+    if kind is sin:
+        return s
+    if kind is cos:
+        return c
+    if kind is tan:
+        return s * c.inverse()
+    if kind is cot:
+        return c * s.inverse()
+    return c.inverse() if kind is sec else s.inverse()
+
+
+def _nesting(expr: sp.Expr) -> int:
+    """How deep radicals nest in ``expr``."""
+    inner = [_nesting(a) for a in expr.args if isinstance(a, sp.Expr)]
+    own = 1 if expr.is_Pow and expr.exp.is_Rational and not expr.exp.is_Integer else 0
+    return own + max(inner, default=0)
+
+
+def _is_power(value: PolyElement, L: int) -> bool:
+    """True when ``value`` is, up to a rational factor, an ``L``-th power of a polynomial."""
+    if value.is_ground:
+        return False
+    _coeff, factors = value.factor_list()
+    return all(k % L == 0 for _f, k in factors)
+
+
+def _determinant(matrix: list[list[PolyElement]]) -> PolyElement:
+    if not matrix:
+        return cast(PolyElement, 1)
+    if len(matrix) == 1:
+        return matrix[0][0]
+    return sum(
+        ((-1) ** j * matrix[0][j] * _determinant([row[:j] + row[j + 1 :] for row in matrix[1:]])
+         for j in range(len(matrix)) if matrix[0][j]),
+        matrix[0][0].ring.zero,
+    )
+
+
+def _normalise_opaque(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with the arguments of functions the field keeps whole (``log``, ``Abs``, ...) in canonical form."""
+    if expr.is_Atom or not isinstance(expr, sp.Expr):
+        return expr
+    args = [_normalise_opaque(a) if isinstance(a, sp.Expr) else a for a in expr.args]
+    kept = (TRIG + HYPERBOLIC + (sp.exp, sp.Derivative))
+    if (
+        isinstance(expr, kept) or expr.is_Add or expr.is_Mul or isinstance(expr, AppliedUndef)
+        or (expr.is_Pow and expr.exp.is_Rational)
+    ):
+        return expr.func(*args) if args != list(expr.args) else expr
+    args = [canonical_form(a) if isinstance(a, sp.Expr) and not a.is_Atom else a for a in args]
+    return expr.func(*args) if args != list(expr.args) else expr
+
+
+@functools.lru_cache(maxsize=1024)
+def canonical_form(expr: sp.Expr) -> sp.Expr:
+    """``expr`` in the canonical form of its own field (unchanged outside any field)."""
+    try:
+        field = RationalField([expr], (), 0)
+        return field.as_expr(field.element(expr))
+    except Unsupported:
+        return expr
 
 
 def _size(expr: sp.Expr) -> tuple:
@@ -517,7 +821,7 @@ def _freeze(exps: dict[int, int]) -> tuple[tuple[int, int], ...]:
 class Frac:
     r"""An element :math:`N / \prod_i f_i^{e_i}` of a :class:`RationalField`.
 
-    ``num`` is reduced (degree at most one in every sine); ``den`` is a sorted tuple of
+    ``num`` is reduced (below the degree of every relation); ``den`` is a sorted tuple of
     ``(base index, exponent)``. Supports ``+ - *``, integer powers, :meth:`inverse`,
     :meth:`diff` and :meth:`cancel`.
     """
@@ -559,7 +863,7 @@ class Frac:
         if not self.num or not other.num:
             return self.field.zero
         num = self.num * other.num
-        if self.field._quads:
+        if self.field._relations:
             num = self.field.reduce(num)
         return Frac(self.field, num, _freeze(_merge(self.den, other.den, int.__add__)))
 
@@ -574,26 +878,19 @@ class Frac:
         return out
 
     def inverse(self) -> Frac:
-        """``1 / self``; sines are cleared from the new denominator by conjugation."""
+        """``1 / self``; algebraic generators are cleared from the new denominator."""
         F = self.field
         if not self.num:
             raise ZeroDivisionError("inverse of zero")
         num = F.ring.one
         for i, k in self.den:
             num = num * F.base_power(i, k)
-        den = self.num
-        for s, value in F._quads:
-            if den.degree(s) == 1:
-                a = F.ring({m: c for m, c in den.items() if m[s] == 0})
-                b = (den - a).quo(F.gens[s])
-                conj = a - b * F.gens[s]
-                num = F.reduce(num * conj)
-                den = F.reduce(a * a - b * b * value)
+        num, den = F.eliminate(num, self.num)
         coeff, exps = F.register(den)
         return Frac(F, num * QQ(1) / coeff, _freeze(exps))
 
     def diff(self, k: int) -> Frac:
-        r"""Derivative along ``coords[k]``: :math:`(N' D - N D')/D^2` via the factored ``D``."""
+        r"""Derivative along ``coords[k]``: :math:`N'/D - (N/D)\sum_i e_i f_i'/f_i` for :math:`D = \prod f_i^{e_i}`."""
         F = self.field
         if not self.num:
             return self
@@ -601,13 +898,18 @@ class Frac:
         grow = [(i, e, F.poly_diff(F.base[i], k)) for i, e in self.den]
         grow = [(i, e, d) for i, e, d in grow if d]
         if not grow:
-            return Frac(F, num, self.den)
+            return num * Frac(F, F.ring.one, self.den)
+        if num.den or any(d.den for _, _, d in grow):
+            terms = [num * Frac(F, F.ring.one, self.den)]
+            for i, e, d in grow:
+                terms.append(Frac(F, -self.num * e, _freeze(_merge(self.den, ((i, 1),), int.__add__))) * d)
+            return F.sum(terms)
         full = F.ring.one
         for i, _, _ in grow:
             full = full * F.base[i]
-        out = num * full
+        out = num.num * full
         for i, e, d in grow:
-            out -= self.num * d * full.exquo(F.base[i]) * e
+            out -= self.num * d.num * full.exquo(F.base[i]) * e
         exps = dict(self.den)
         for i, _, _ in grow:
             exps[i] += 1
@@ -639,8 +941,8 @@ def field_for(exprs: tuple[sp.Expr, ...], coords: tuple[sp.Symbol, ...], depth: 
 def solve_linear(matrix: sp.MatrixBase, rhs: sp.MatrixBase) -> tuple[sp.Expr, ...]:
     """Solve ``matrix * x = rhs`` exactly; each entry of ``x`` comes back readable.
 
-    Raises :class:`Unsupported` for entries outside the rational representation and
-    ``ZeroDivisionError`` for a singular ``matrix``.
+    Raises :class:`Unsupported` for entries outside the field and ``ZeroDivisionError``
+    for a singular ``matrix``.
 
     Examples
     --------
@@ -657,3 +959,4 @@ def solve_linear(matrix: sp.MatrixBase, rhs: sp.MatrixBase) -> tuple[sp.Expr, ..
         field.to_sympy(field.sum(inv[i][j] * b[j] for j in range(n) if inv[i][j] and b[j]))
         for i in range(n)
     )
+
