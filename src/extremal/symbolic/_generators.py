@@ -16,9 +16,11 @@ Every elementary function is brought to a minimal set of generators before any a
   common multiple of the ``q``, ``b = N/D``), with :math:`\rho^L = N D^{L-1}`;
 * rational multiples of :math:`\pi` with denominators 1, 2, 3, 4 or 6 inside a sine or
   cosine are evaluated (addition formulas);
+* :math:`|w| = w\,\operatorname{sign} w` for real ``w`` (every symbol is real here), with
+  :math:`\operatorname{sign}^2 w = 1` and derivative 0 away from :math:`w = 0`;
 * other functions (``log``, ``atan``, Bessel functions, ``x**y``, ...) are generators of
-  their own, differentiated by SymPy; non-smooth ones (``Abs``, ``sign``, ...) cannot be
-  differentiated.
+  their own, differentiated by SymPy; non-smooth ones (``Heaviside``, ``floor``, ...) cannot
+  be differentiated.
 
 References: Davenport, Siret & Tournier, *Computer Algebra*, §2.4 (the structure theorem:
 exponentials and trigonometric functions of linearly independent arguments are
@@ -39,9 +41,10 @@ __all__ = ["HYPERBOLIC", "TRIG", "Scan", "Unsupported", "linear_terms", "pi_part
 
 TRIG = (sp.sin, sp.cos, sp.tan, sp.cot, sp.sec, sp.csc)
 HYPERBOLIC = (sp.sinh, sp.cosh, sp.tanh, sp.coth, sp.sech, sp.csch)
-_NON_SMOOTH = (sp.Abs, sp.sign, sp.Heaviside, sp.DiracDelta, sp.floor, sp.ceiling, sp.Min, sp.Max, sp.Piecewise)
+_NON_SMOOTH = (sp.Heaviside, sp.DiracDelta, sp.floor, sp.ceiling, sp.Min, sp.Max, sp.Piecewise)
 _MAX_ROOT = 12
 _MAX_MULTIPLE = 240
+_MAX_DYADIC = 64
 
 
 class Unsupported(Exception):
@@ -69,6 +72,8 @@ def linear_terms(arg: sp.Expr, split_pi: bool) -> tuple[list[tuple[sp.Rational, 
     terms: dict[sp.Expr, sp.Rational] = defaultdict(lambda: sp.S.Zero)
     for term in sp.Add.make_args(sp.expand(arg)):
         c, t = term.as_coeff_Mul()
+        if c.is_Float and sp.Rational(c).q <= _MAX_DYADIC:
+            c = sp.Rational(c)
         if not c.is_Rational:
             c, t = sp.S.One, term
         terms[t] += c
@@ -100,15 +105,15 @@ class Scan:
     )
     roots: dict[sp.Expr, int] = field(default_factory=dict)
     functions: set[tuple[sp.Expr, tuple[int, ...]]] = field(default_factory=set)
+    signs: dict[sp.Expr, None] = field(default_factory=dict)
     opaque: dict[sp.Expr, None] = field(default_factory=dict)
 
-    def visit(self, expr: sp.Expr, inside: bool = False) -> None:
-        """Record the generators ``expr`` needs (floats inside function arguments stay numbers)."""
+    def visit(self, expr: sp.Expr) -> None:
+        """Record the generators ``expr`` needs."""
         if expr.is_Rational:
             return
         if expr.is_Float:
-            if not inside:
-                self.floats.add(expr)
+            self.floats.add(expr)
         elif expr.is_Symbol:
             self.symbols.add(expr)
         elif expr is sp.E:
@@ -119,15 +124,18 @@ class Scan:
             self.constants.add(expr)
         elif expr.is_Add or expr.is_Mul:
             for arg in expr.args:
-                self.visit(arg, inside)
+                self.visit(arg)
         elif expr.is_Pow:
-            self._power(expr, inside)
+            self._power(expr)
         elif isinstance(expr, TRIG):
             self._elementary("trig", expr.args[0], split_pi=True)
         elif isinstance(expr, HYPERBOLIC):
             self._elementary("hyp", expr.args[0], split_pi=False)
         elif isinstance(expr, sp.exp):
             self._elementary("exp", expr.args[0], split_pi=False)
+        elif isinstance(expr, sp.Abs | sp.sign) and not expr.args[0].has(sp.I):
+            self.signs.setdefault(expr.args[0])
+            self.visit(expr.args[0])
         elif isinstance(expr, AppliedUndef) and _plain_arguments(expr):
             self.functions.add((expr, ()))
         elif isinstance(expr, sp.Derivative) and isinstance(expr.expr, AppliedUndef) and _plain_arguments(expr.expr):
@@ -136,23 +144,23 @@ class Scan:
         elif isinstance(expr, sp.Expr) and expr.args and all(isinstance(a, sp.Expr) for a in expr.args):
             self.opaque.setdefault(expr)
             for arg in expr.args:
-                self.visit(arg, True)
+                self.visit(arg)
         else:
             raise Unsupported(f"atom {expr}")
 
-    def _power(self, expr: sp.Pow, inside: bool) -> None:
+    def _power(self, expr: sp.Pow) -> None:
         base, exp = expr.base, expr.exp
         if exp.is_Float and sp.Rational(exp).q <= _MAX_ROOT:
             exp = sp.Rational(exp)
         if exp.is_Integer:
-            self.visit(base, inside)
+            self.visit(base)
         elif exp.is_Rational and exp.q <= _MAX_ROOT:
             self.roots[base] = math.lcm(self.roots.get(base, 1), int(exp.q))
-            self.visit(base, inside)
+            self.visit(base)
         else:
             self.opaque.setdefault(expr)
-            self.visit(base, True)
-            self.visit(exp, True)
+            self.visit(base)
+            self.visit(exp)
 
     def _elementary(self, family: str, arg: sp.Expr, split_pi: bool) -> None:
         terms, pi = linear_terms(arg, split_pi)
@@ -163,7 +171,7 @@ class Scan:
             if abs(c) > _MAX_MULTIPLE:
                 raise Unsupported(f"multiple {c} of {t} in {arg}")
             self.coefficients[family][t].add(c)
-            self.visit(t, True)
+            self.visit(t)
 
     def units(self) -> dict[str, dict[sp.Expr, sp.Rational]]:
         """For each family, each term's scale :math:`g` (the unit is :math:`g\\,t`).

@@ -26,6 +26,7 @@ from extremal.symbolic._boundary import guarded
 from extremal.symbolic._coordinates import CoordinateMap, jacobian_determinant, leading_sign, point_transformation
 from extremal.symbolic._lagrangian import Lagrangian, velocity_symbol
 from extremal.symbolic._parsing import as_symbols, check_name_clashes, check_same_symbols, parse
+from extremal.symbolic._rational import Unsupported, determinant, inverse
 from extremal.symbolic._simplification import is_zero, probably_nonzero, readable
 
 __all__ = ["Metric", "euclidean"]
@@ -290,13 +291,19 @@ class Metric:
     @guarded("det g")
     def det(self) -> sp.Expr:
         """Determinant of ``g``."""
-        return readable(self.g.det(method="berkowitz"))
+        try:
+            return determinant(self.g)
+        except Unsupported:
+            return readable(self.g.det(method="berkowitz"))
 
     @cached_property
     @guarded("the inverse metric")
     def inverse(self) -> sp.ImmutableMatrix:
         r"""The inverse metric :math:`g^{ij}`."""
-        return sp.ImmutableMatrix(self.g.inv(method="LU").applyfunc(readable))
+        try:
+            return inverse(self.g)
+        except Unsupported:
+            return sp.ImmutableMatrix(self.g.inv(method="LU").applyfunc(readable))
 
     @cached_property
     @guarded("the volume element")

@@ -53,10 +53,13 @@ from extremal.symbolic._generators import (
 )
 from extremal.symbolic._values import as_sympy
 
-__all__ = ["Frac", "RationalField", "Unsupported", "canonical_form", "field_for", "solve_linear"]
+__all__ = [
+    "Frac", "RationalField", "Unsupported", "canonical_form", "determinant", "field_for", "inverse", "solve_linear",
+]
 
 _MAX_OPAQUE = 24
 _MAX_ADJUGATE = 6
+_FACTOR_TERMS = 40
 
 
 def _multi_indices(arity: int, order: int) -> list[tuple[int, ...]]:
@@ -110,7 +113,8 @@ class RationalField:
 
     def __init__(self, exprs: Sequence[sp.Expr], coords: Sequence[sp.Symbol], depth: int) -> None:
         self.coords = tuple(coords)
-        exprs = [_normalise_opaque(as_sympy(e)) for e in exprs]
+        raw = [as_sympy(e) for e in exprs]
+        exprs = [_normalise_opaque(e) for e in raw]
         scan = Scan()
         for e in exprs:
             scan.visit(e)
@@ -160,6 +164,7 @@ class RationalField:
         }
         for atom in scan.opaque:
             add(atom, "opaque")
+        self._signs = {w: add(sp.sign(w), "sign", w) for w in scan.signs}
         roots = sorted(scan.roots.items(), key=lambda bl: (_nesting(bl[0]), sp.default_sort_key(bl[0])))
         self._roots = {base: add(base ** sp.Rational(1, L), "root", base, L) for base, L in roots}
         self.atoms: tuple[sp.Expr, ...] = tuple(atoms)
@@ -174,9 +179,10 @@ class RationalField:
         self._multiples: dict[tuple[str, sp.Expr, int], tuple[Frac, Frac]] = {}
         self._derivatives: dict[tuple[int, int], Frac | None] = {}
         self._relations: list[_Relation] = []
-        self.certain = not scan.opaque
-        self._opaque_atoms = bool(scan.opaque)
+        self.certain = not (scan.opaque or scan.signs)
+        self._normalised = any(e != r for e, r in zip(exprs, raw, strict=True))
         self._display = list(atoms)
+        self._abs: dict[sp.Expr, sp.Expr] = {}
         self._root_den: dict[int, Frac] = {}
         self._add_relations(roots)
         self._moving = [
@@ -240,6 +246,9 @@ class RationalField:
             self._push(_Relation(s, 2, value, 1))
         if sp.I in self._index:
             self._push(_Relation(self._index[sp.I], 2, -self.ring.one, 1))
+        for w, i in self._signs.items():
+            self._push(_Relation(i, 2, self.ring.one, 1))
+            self._abs[self._display[i]] = sp.Abs(w) / w
         levels = {r.index: r.level for r in self._relations}
         for base, L in roots:
             rho = self._roots[base]
@@ -264,7 +273,7 @@ class RationalField:
         kind = self._kinds[g]
         if kind[0] == "symbol":
             return self.atoms[g] == x
-        if kind[0] in ("constant", "imaginary"):
+        if kind[0] in ("constant", "imaginary", "sign"):
             return False
         if kind[0] == "root":
             return kind[1].has(x)
@@ -423,7 +432,7 @@ class RationalField:
     def element(self, expr: sp.Expr) -> Frac:
         """``expr`` as a :class:`Frac`; raise :class:`Unsupported` for atoms outside the field."""
         expr = as_sympy(expr)
-        return self._convert(_normalise_opaque(expr) if self._opaque_atoms else expr)
+        return self._convert(_normalise_opaque(expr) if self._normalised else expr)
 
     def _multiplier(self, family: str, t: sp.Expr, coeff: sp.Rational) -> int:
         """``coeff`` over the scale of ``t``'s unit, an integer."""
@@ -454,6 +463,9 @@ class RationalField:
             value = self._hyperbolic(expr)
         elif isinstance(expr, sp.exp) or expr is sp.E:
             value = self._exponential(expr.args[0] if expr.args else sp.S.One)
+        elif isinstance(expr, sp.Abs | sp.sign) and expr.args[0] in self._signs:
+            sign = Frac(self, self.gens[self._signs[expr.args[0]]], ())
+            value = sign * self._convert(expr.args[0]) if isinstance(expr, sp.Abs) else sign
         else:
             i = self._index.get(expr)
             if i is None:
@@ -550,36 +562,26 @@ class RationalField:
 
         Minors are shared between cofactors; sparse matrices cost little.
         """
-        n = len(g)
-        minors: dict[tuple[tuple[int, ...], tuple[int, ...]], Frac] = {}
-
-        def minor(rows: tuple[int, ...], cols: tuple[int, ...]) -> Frac:
-            if not rows:
-                return self.one
-            key = (rows, cols)
-            if key not in minors:
-                r, rest = rows[0], rows[1:]
-                minors[key] = self.sum(
-                    (g[r][c] * minor(rest, cols[:p] + cols[p + 1 :])).scale((-1) ** p)
-                    for p, c in enumerate(cols)
-                    if g[r][c]
-                ).cancel()
-            return minors[key]
-
-        full = tuple(range(n))
-        det = minor(full, full)
+        minors = _Minors(self, g)
+        full = tuple(range(len(g)))
+        det = minors(full, full)
         if not det:
             raise ZeroDivisionError("singular matrix")
         det_inv = det.inverse()
         return [
             [
-                (minor(full[:j] + full[j + 1 :], full[:i] + full[i + 1 :]) * det_inv)
+                (minors(full[:j] + full[j + 1 :], full[:i] + full[i + 1 :]) * det_inv)
                 .scale((-1) ** (i + j))
                 .cancel()
-                for j in range(n)
+                for j in range(len(g))
             ]
-            for i in range(n)
+            for i in range(len(g))
         ]
+
+    def determinant(self, g: Sequence[Sequence[Frac]]) -> Frac:
+        """Determinant of a square matrix of elements, by expansion in shared minors."""
+        full = tuple(range(len(g)))
+        return _Minors(self, g)(full, full)
 
     @property
     def one(self) -> Frac:
@@ -656,7 +658,11 @@ class RationalField:
             return sp.S.Zero
         if self._params:
             return self._float_form(value)
-        return self._factored(value.num) / self._den_expr(value.den, False)
+        return self._shorter_with_abs(self._factored(value.num) / self._den_expr(value.den, False))
+
+    def _shorter_with_abs(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` or, if shorter, ``expr`` with :math:`\\operatorname{sign} w = |w|/w`."""
+        return min(expr, expr.xreplace(self._abs), key=_size) if self._abs else expr
 
     def to_sympy(self, value: Frac) -> sp.Expr:
         """A readable SymPy expression for ``value``: the shortest of a few exact forms.
@@ -672,11 +678,40 @@ class RationalField:
         for alternate in (False, True) if self._pair else (False,):
             num = self._alternate(value.num) if alternate else value.num
             den_expr = self._den_expr(value.den, alternate)
-            candidates.append(self._factored(num) / den_expr)
+            candidates += [n / den_expr for n in self._numerator_forms(num)]
             if 1 < len(num) <= 3:
-                candidates.append(sp.Add(*[self._factored(self.ring({m: c})) / den_expr
-                                           for m, c in num.items()]))
+                candidates.append(sp.Add(*[self._factored(self.ring({m: c})) / den_expr for m, c in num.items()]))
+            expanded = self._expanded_den(value.den)
+            if expanded is not None:
+                den, content = _normalise(self._alternate(expanded) if alternate else expanded)
+                den_expr = self._factored(den)
+                candidates += [n / den_expr for n in self._numerator_forms(num.quo_ground(content))]
+        if self._abs:
+            candidates += [c.xreplace(self._abs) for c in candidates]
         return min(candidates, key=_size) if len(candidates) > 1 else candidates[0]
+
+    def _numerator_forms(self, p: PolyElement) -> list[sp.Expr]:
+        """``p`` with its content and common monomial pulled out, and (when small) fully factored."""
+        return [self._factored(p), self._fully_factored(p)] if 1 < len(p) <= _FACTOR_TERMS else [self._factored(p)]
+
+    def _fully_factored(self, p: PolyElement) -> sp.Expr:
+        """``p`` as a product of irreducible polynomials."""
+        coeff, factors = p.factor_list()
+        rational = cast(Any, coeff)
+        return sp.Rational(int(rational.numerator), int(rational.denominator)) * sp.Mul(
+            *[f.as_expr(*self._display) ** k for f, k in factors]
+        )
+
+    def _expanded_den(self, den: tuple[tuple[int, int], ...]) -> PolyElement | None:
+        """The denominator as one polynomial, when it has several factors and stays small."""
+        if sum(k for _, k in den) < 2:
+            return None
+        out = self.ring.one
+        for i, k in den:
+            out = out * self.base_power(i, k)
+            if len(out) > _FACTOR_TERMS:
+                return None
+        return out
 
     def _factored(self, p: PolyElement) -> sp.Expr:
         """``p`` with its rational content and common monomial pulled out."""
@@ -726,6 +761,27 @@ class RationalField:
         return out
 
 
+class _Minors:
+    """Minors of a matrix of elements, each computed once: ``minors(rows, cols)``."""
+
+    def __init__(self, field: RationalField, g: Sequence[Sequence[Frac]]) -> None:
+        self.field, self.g = field, g
+        self.known: dict[tuple[tuple[int, ...], tuple[int, ...]], Frac] = {}
+
+    def __call__(self, rows: tuple[int, ...], cols: tuple[int, ...]) -> Frac:
+        if not rows:
+            return self.field.one
+        key = (rows, cols)
+        if key not in self.known:
+            r, rest = rows[0], rows[1:]
+            self.known[key] = self.field.sum(
+                (self.g[r][c] * self(rest, cols[:p] + cols[p + 1 :])).scale((-1) ** p)
+                for p, c in enumerate(cols)
+                if self.g[r][c]
+            ).cancel()
+        return self.known[key]
+
+
 def _ratio(kind: type, sin: type, cos: type, tan: type, cot: type, sec: type, csc: type, c: Frac, s: Frac) -> Frac:
     """``kind`` (one of the six functions) from its cosine and sine."""
     if kind is sin:
@@ -767,7 +823,8 @@ def _determinant(matrix: list[list[PolyElement]]) -> PolyElement:
 
 
 def _normalise_opaque(expr: sp.Expr) -> sp.Expr:
-    """``expr`` with the arguments of functions the field keeps whole (``log``, ``Abs``, ...) in canonical form."""
+    r"""``expr`` with the arguments of functions the field keeps whole (``log``, ``Abs``, ...) in canonical form,
+    and nested square roots of numbers denested (:math:`\sqrt{3 + 2\sqrt2} = 1 + \sqrt2`)."""
     if expr.is_Atom or not isinstance(expr, sp.Expr):
         return expr
     args = [_normalise_opaque(a) if isinstance(a, sp.Expr) else a for a in expr.args]
@@ -776,7 +833,10 @@ def _normalise_opaque(expr: sp.Expr) -> sp.Expr:
         isinstance(expr, kept) or expr.is_Add or expr.is_Mul or isinstance(expr, AppliedUndef)
         or (expr.is_Pow and expr.exp.is_Rational)
     ):
-        return expr.func(*args) if args != list(expr.args) else expr
+        out = expr.func(*args) if args != list(expr.args) else expr
+        if out.is_Pow and out.base.is_number and _nesting(out.base) and not out.exp.is_Integer:
+            return sp.sqrtdenest(out)
+        return out
     args = [canonical_form(a) if isinstance(a, sp.Expr) and not a.is_Atom else a for a in args]
     return expr.func(*args) if args != list(expr.args) else expr
 
@@ -936,6 +996,42 @@ class Frac:
 def field_for(exprs: tuple[sp.Expr, ...], coords: tuple[sp.Symbol, ...], depth: int) -> RationalField:
     """The shared :class:`RationalField` for ``exprs`` (raises :class:`Unsupported`)."""
     return RationalField(exprs, coords, depth)
+
+
+def _matrix_field(matrix: sp.MatrixBase) -> tuple[RationalField, list[list[Frac]]]:
+    field = RationalField(list(matrix), (), 0)
+    n = matrix.shape[0]
+    return field, [[field.element(matrix[i, j]) for j in range(n)] for i in range(n)]
+
+
+def determinant(matrix: sp.MatrixBase) -> sp.Expr:
+    """Exact determinant of a square SymPy matrix, readable; raises :class:`Unsupported` outside the field.
+
+    Examples
+    --------
+    >>> th = sp.Symbol("theta")
+    >>> determinant(sp.Matrix([[1, sp.sin(2*th)], [sp.sin(th), 2*sp.cos(th)]]))
+    2*cos(theta)**3
+    """
+    field, g = _matrix_field(matrix)
+    return field.to_sympy(field.determinant(g))
+
+
+def inverse(matrix: sp.MatrixBase) -> sp.ImmutableMatrix:
+    """Exact inverse of a square SymPy matrix, each entry readable; :class:`Unsupported` outside the field.
+
+    Raises ``ZeroDivisionError`` for a singular ``matrix``.
+
+    Examples
+    --------
+    >>> r = sp.Symbol("r")
+    >>> inverse(sp.Matrix([[1, r], [0, r**2]]))
+    Matrix([
+    [1,     -1/r],
+    [0, r**(-2)]])
+    """
+    field, g = _matrix_field(matrix)
+    return sp.ImmutableMatrix([[field.to_sympy(x) for x in row] for row in field.inverse_matrix(g)])
 
 
 def solve_linear(matrix: sp.MatrixBase, rhs: sp.MatrixBase) -> tuple[sp.Expr, ...]:
