@@ -649,7 +649,7 @@ class RationalField:
         ])
         if num == 0:
             return sp.S.Zero
-        return num / (self._den_expr(tuple(exact_den), False) * sp.Mul(*factors))
+        return num / (self._den_expr(tuple(exact_den), frozenset()) * sp.Mul(*factors))
 
     def as_expr(self, value: Frac) -> sp.Expr:
         """``value`` as one SymPy ratio, exactly as held (floats evaluated): the canonical form."""
@@ -658,7 +658,7 @@ class RationalField:
             return sp.S.Zero
         if self._params:
             return self._float_form(value)
-        return self._shorter_with_abs(self._factored(value.num) / self._den_expr(value.den, False))
+        return self._shorter_with_abs(self._factored(value.num) / self._den_expr(value.den, frozenset()))
 
     def _shorter_with_abs(self, expr: sp.Expr) -> sp.Expr:
         """``expr`` or, if shorter, ``expr`` with :math:`\\operatorname{sign} w = |w|/w`."""
@@ -672,23 +672,40 @@ class RationalField:
         value = value.cancel()
         if not value.num:
             return sp.S.Zero
-        if self._params:
+        if self._params and not self._exact_in_floats(value):
             return self._float_form(value)
         candidates = []
-        for alternate in (False, True) if self._pair else (False,):
-            num = self._alternate(value.num) if alternate else value.num
+        for alternate in self._alternatives():
+            num = self._alternate(value.num, alternate)
             den_expr = self._den_expr(value.den, alternate)
             candidates += [n / den_expr for n in self._numerator_forms(num)]
             if 1 < len(num) <= 3:
                 candidates.append(sp.Add(*[self._factored(self.ring({m: c})) / den_expr for m, c in num.items()]))
             expanded = self._expanded_den(value.den)
             if expanded is not None:
-                den, content = _normalise(self._alternate(expanded) if alternate else expanded)
+                den, content = _normalise(self._alternate(expanded, alternate))
                 den_expr = self._factored(den)
                 candidates += [n / den_expr for n in self._numerator_forms(num.quo_ground(content))]
         if self._abs:
             candidates += [c.xreplace(self._abs) for c in candidates]
+        if self._params:
+            candidates = [self.magnitudes.restore(c) for c in candidates] + [self._float_form(value)]
         return min(candidates, key=_size) if len(candidates) > 1 else candidates[0]
+
+    def _exact_in_floats(self, value: Frac) -> bool:
+        """True when no sum in ``value`` cancels to rounding level, so its exact forms show the same numbers."""
+        polys = [value.num, *(self.base[i] for i, _ in value.den)]
+        return all(
+            len(self._evaluate(p)) == len({tuple(0 if i in self._params else e for i, e in enumerate(m)) for m in p})
+            for p in polys
+        )
+
+    def _alternatives(self) -> list[frozenset]:
+        """Which pairs to show in the other Pythagorean form: every subset of up to three pairs, else none or all."""
+        keys = list(self._pair)
+        if len(keys) > 3:
+            return [frozenset(), frozenset(keys)]
+        return [frozenset(c) for r in range(len(keys) + 1) for c in itertools.combinations(keys, r)]
 
     def _numerator_forms(self, p: PolyElement) -> list[sp.Expr]:
         """``p`` with its content and common monomial pulled out, and (when small) fully factored."""
@@ -726,12 +743,14 @@ class RationalField:
             *self._display
         )
 
-    def _alternate(self, p: PolyElement) -> PolyElement:
-        """Rewrite ``p`` with :math:`\\cos^2 u = 1 - \\sin^2 u` (:math:`\\cosh^2 u = 1 + \\sinh^2 u`), for display."""
-        for (family, _t), (c, s) in self._pair.items():
+    def _alternate(self, p: PolyElement, which: frozenset) -> PolyElement:
+        """Rewrite ``p`` with :math:`\\cos^2 u = 1 - \\sin^2 u` (:math:`\\cosh^2 u = 1 + \\sinh^2 u`) for the pairs
+        in ``which``, for display."""
+        for key in which:
+            c, s = self._pair[key]
             if p.degree(c) < 2:
                 continue
-            value = 1 - self.gens[s] ** 2 if family == "trig" else 1 + self.gens[s] ** 2
+            value = 1 - self.gens[s] ** 2 if key[0] == "trig" else 1 + self.gens[s] ** 2
             groups: dict[int, dict] = defaultdict(dict)
             for m, coeff in p.items():
                 k, r = divmod(m[c], 2)
@@ -739,7 +758,7 @@ class RationalField:
             p = sum((self.ring(t) * value**k for k, t in groups.items()), self.ring.zero)
         return p
 
-    def _den_expr(self, den: tuple[tuple[int, int], ...], alternate: bool) -> sp.Expr:
+    def _den_expr(self, den: tuple[tuple[int, int], ...], alternate: frozenset) -> sp.Expr:
         """The factored denominator, with :math:`(\\cos u - 1)(\\cos u + 1) = -\\sin^2 u` (or :math:`\\sinh^2 u`)."""
         exps = dict(den)
         out = sp.S.One
@@ -756,7 +775,7 @@ class RationalField:
                 exps[plus] -= m
         for i, k in exps.items():
             if k:
-                f = self._alternate(self.base[i]) if alternate else self.base[i]
+                f = self._alternate(self.base[i], alternate)
                 out *= f.as_expr(*self._display) ** k
         return out
 
