@@ -26,6 +26,8 @@ from extremal import (
     limits,
     parse,
     ricci_scalar,
+    simplify_in_chart,
+    zero_test,
 )
 from extremal.errors import ExtremalError, InputError, TimeLimitError
 
@@ -209,3 +211,35 @@ def test_well_formed_higher_derivative_lagrangians_answer_or_refuse(text):
 @given(_formulas([*ATOMS, "u", "u_x", "u_yy", "u_xxy", "u_yyyy"]))
 def test_well_formed_higher_derivative_densities_answer_or_refuse(text):
     _run(lambda: field_equations(FieldLagrangian.parse(f"u_x**2/2 + ({text})", "u", "x y")))
+
+
+@settings(FUZZ, max_examples=min(EXAMPLES, 100))
+@given(_formulas(ATOMS))
+def test_zero_test_and_simplify_answer_or_refuse(text):
+    _run(lambda: zero_test(text))
+    _run(lambda: simplify_in_chart(text, "x y"))
+
+
+# -- random elementary identities: the exact zero test sees each one ---------------------------
+
+ELEMENTARY = st.recursive(
+    st.sampled_from([x, y, sp.S(2), sp.Rational(1, 3)]),
+    lambda inner: st.one_of(
+        st.tuples(inner, inner).map(lambda t: t[0] + t[1]),
+        st.tuples(inner, inner).map(lambda t: t[0] * t[1]),
+        st.tuples(st.sampled_from([sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.tanh, sp.exp]),
+                  st.integers(1, 3), st.sampled_from([x, y, x + y, x - 2 * y])).map(lambda t: t[0](t[1] * t[2])),
+        inner.map(lambda e: e**2),
+    ),
+    max_leaves=6,
+)
+
+
+@settings(FUZZ, max_examples=min(EXAMPLES, 100))
+@given(ELEMENTARY, st.integers(1, 5))
+def test_random_identities_are_exactly_zero_and_perturbations_are_not(expr, k):
+    """``expr`` minus an independent rewrite of it (SymPy's multiple-angle expansion and exponential
+    form of the hyperbolic functions) is exactly zero; adding ``k*sin(x)*exp(y)/7`` makes it nonzero."""
+    rewritten = sp.expand_trig(expr).rewrite(sp.exp) if expr.has(sp.sinh, sp.cosh, sp.tanh) else sp.expand_trig(expr)
+    assert zero_test(expr - rewritten) == (True, "exact")
+    assert zero_test(expr - rewritten + k * sp.sin(x) * sp.exp(y) / 7) == (False, "exact")

@@ -27,6 +27,7 @@ from extremal import (
     parse,
     ricci_scalar,
     simplify_in_chart,
+    zero_test,
 )
 from extremal.errors import ExtremalError, InputError
 
@@ -63,6 +64,7 @@ def _entry_points(text):
         "jacobi energy": lambda: jacobi_metric(flat, "x**2", text),
         "laplacian_from_action": lambda: laplacian_from_action({"x": text, "y": "q"}, "p q"),
         "simplify_in_chart": lambda: simplify_in_chart(text, "x y"),
+        "zero_test": lambda: zero_test(text),
     }
 
 

@@ -120,6 +120,12 @@ from extremal.symbolic._parsing import (
 from extremal.symbolic._parsing import (
     parse as parse,
 )
+from extremal.symbolic._simplification import (
+    ZeroTest as ZeroTest,
+)
+from extremal.symbolic._simplification import (
+    zero_test as zero_test,
+)
 from extremal.symbolic._tensors import (
     lower_index as lower_index,
 )
@@ -139,6 +145,7 @@ __all__ = [
     "Riemann",
     "Variational",
     "Weyl",
+    "ZeroTest",
     "as_symbols",
     "change_coordinates",
     "change_field_coordinates",
@@ -170,4 +177,5 @@ __all__ = [
     "simplify_in_chart",
     "total_derivative",
     "weyl_tensor",
+    "zero_test",
 ]

@@ -60,6 +60,7 @@ __all__ = [
 _MAX_OPAQUE = 24
 _MAX_ADJUGATE = 6
 _FACTOR_TERMS = 40
+_REWRITE_OPS = 80
 
 
 def _multi_indices(arity: int, order: int) -> list[tuple[int, ...]]:
@@ -690,7 +691,10 @@ class RationalField:
             candidates += [c.xreplace(self._abs) for c in candidates]
         if self._params:
             candidates = [self.magnitudes.restore(c) for c in candidates] + [self._float_form(value)]
-        return min(candidates, key=_size) if len(candidates) > 1 else candidates[0]
+        best = min(candidates, key=_size)
+        if self._exp and sp.count_ops(best) <= _REWRITE_OPS:
+            best = min(best, _hyperbolic_form(best), key=_size)
+        return best
 
     def _exact_in_floats(self, value: Frac) -> bool:
         """True when no sum in ``value`` cancels to rounding level, so its exact forms show the same numbers."""
@@ -799,6 +803,19 @@ class _Minors:
                 if self.g[r][c]
             ).cancel()
         return self.known[key]
+
+
+@functools.lru_cache(maxsize=256)
+def _hyperbolic_form(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with :math:`e^u = \\cosh u + \\sinh u`, in its readable form (for display)."""
+    rewritten = expr.replace(lambda e: isinstance(e, sp.exp), lambda e: sp.cosh(e.args[0]) + sp.sinh(e.args[0]))
+    if rewritten.has(sp.exp, sp.E):
+        return expr
+    try:
+        field = RationalField([rewritten], (), 0)
+        return field.to_sympy(field.element(rewritten))
+    except Unsupported:
+        return expr
 
 
 def _ratio(kind: type, sin: type, cos: type, tan: type, cot: type, sec: type, csc: type, c: Frac, s: Frac) -> Frac:
