@@ -712,8 +712,32 @@ class RationalField:
         return [frozenset(c) for r in range(len(keys) + 1) for c in itertools.combinations(keys, r)]
 
     def _numerator_forms(self, p: PolyElement) -> list[sp.Expr]:
-        """``p`` with its content and common monomial pulled out, and (when small) fully factored."""
-        return [self._factored(p), self._fully_factored(p)] if 1 < len(p) <= _FACTOR_TERMS else [self._factored(p)]
+        """``p`` with its content and common monomial pulled out, fully factored when small, and collected
+        by the monomials of its function generators with each coefficient factored."""
+        forms = [self._factored(p)]
+        if 1 < len(p) <= _FACTOR_TERMS:
+            forms.append(self._fully_factored(p))
+        collected = self._collected(p)
+        if collected is not None:
+            forms.append(collected)
+        return forms
+
+    def _collected(self, p: PolyElement) -> sp.Expr | None:
+        """``p`` as a sum over monomials in its non-symbol generators, each coefficient in its shortest form."""
+        plain = [self._kinds[i][0] in ("symbol", "constant") for i in range(len(self.atoms))]
+        groups: dict[tuple[int, ...], dict] = defaultdict(dict)
+        for m, c in p.items():
+            key = tuple(0 if flat else e for flat, e in zip(plain, m, strict=True))
+            groups[key][tuple(e if flat else 0 for flat, e in zip(plain, m, strict=True))] = c
+        if len(groups) in (1, len(p)):
+            return None
+        return sp.Add(*[self._monomial(key) * self._shortest(self.ring(terms)) for key, terms in groups.items()])
+
+    def _shortest(self, p: PolyElement) -> sp.Expr:
+        forms = [self._factored(p)]
+        if 1 < len(p) <= _FACTOR_TERMS:
+            forms.append(self._fully_factored(p))
+        return min(forms, key=_size)
 
     def _fully_factored(self, p: PolyElement) -> sp.Expr:
         """``p`` as a product of irreducible polynomials."""
