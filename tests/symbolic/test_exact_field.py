@@ -161,3 +161,19 @@ def test_every_pair_of_generators_is_independent_of_the_others():
     for a, b in itertools.combinations(atoms, 2):
         assert not is_zero(a - b)
         assert not is_zero(a * b - 1)
+
+
+def test_float_coefficients_keep_the_structure_of_their_rational_twin():
+    """Kerr with M = 1.0, a = 0.9: a**2 = 0.81 and 2*M*a = 1.8 are recognised, so the Kretschmann
+    scalar keeps its closed form (exact in the twin, numerically equal with floats) and its size."""
+    from extremal.examples import kerr
+    from extremal.symbolic import kretschmann_scalar
+
+    m = kerr()
+    M, a = sorted(m.g.free_symbols - set(m.coords), key=str)[:2]
+    r, theta = m.coords[1], m.coords[2]
+    twin = kretschmann_scalar(Metric(m.coords, m.g.subs({M: 1, a: sp.Rational(9, 10)})))
+    floats = kretschmann_scalar(Metric(m.coords, m.g.subs({M: 1.0, a: 0.9})))
+    assert sp.count_ops(floats) <= sp.count_ops(twin) + 2
+    for point in ({r: 3.1, theta: 0.7}, {r: 5.5, theta: 2.0}):
+        assert abs(float(floats.subs(point)) - float(twin.subs(point))) <= 1e-12 * abs(float(twin.subs(point)))

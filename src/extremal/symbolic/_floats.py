@@ -11,6 +11,10 @@ the computation runs exactly in those symbols, and the result is evaluated at th
   so a float that equals :math:`q\,p_1^{e_1}p_2^{e_2}` (small integers :math:`e_i`, a
   small rational :math:`q`) to within a few units in the last place is written that way,
   which restores the exact relations the writer meant (Schwarzschild stays Ricci-flat);
+* a float that is a whole number (``2.0``) is that integer, exactly, and a float whose square
+  is a small rational times an earlier one (``a = 0.9`` beside ``a**2 = 0.81``) becomes the
+  parameter, the earlier one its square, so :math:`(2a)^2 = 4a^2` holds exactly (Kerr with
+  ``a = 0.9`` keeps its closed-form Kretschmann scalar);
 * a sum whose terms cancel to within the rounding of its own terms,
   :math:`|\sum_i t_i| \le \epsilon\sum_i|t_i|`, is zero: every threshold is relative to
   the scale of the input (Higham, *Accuracy and Stability of Numerical Algorithms*,
@@ -40,6 +44,7 @@ _RELATION_SLACK_BITS = 8
 _ZERO_SLACK_BITS = 10
 _PAIR_LIMIT = 40
 _DOUBLE = 53
+_MAX_WHOLE = 2**20
 
 
 def floats_in(expr: sp.Basic) -> set[sp.Float]:
@@ -101,9 +106,18 @@ class Magnitudes:
         logs: list[float] = []
         by_value: dict[Fraction, sp.Expr] = {}
         for v in magnitudes:
-            found = self._relation(v, logs, relation_tolerance)
+            if v.denominator == 1 and v <= _MAX_WHOLE:  # 2.0 is exactly 2, not 10/9 of 1.8
+                by_value[v] = sp.Integer(v.numerator)
+                continue
+            root = self._square_of(v, relation_tolerance)
+            found = None if root is not None else self._relation(v, logs, relation_tolerance)
             if found is None:
                 p = sp.Dummy(f"p{len(self.symbols)}", positive=True)
+                if root is not None:
+                    i, q = root
+                    square = {self.symbols[i]: p**2 / q}
+                    by_value = {k: e.xreplace(square) for k, e in by_value.items()}
+                    del self.values[self.symbols[i]], self.symbols[i], logs[i]
                 self.symbols.append(p)
                 self.values[p] = v
                 logs.append(_log(v))
@@ -113,6 +127,17 @@ class Magnitudes:
         for f in floats:
             exact = _exact(f)
             self.substitution[f] = by_value[abs(exact)] * (1 if exact > 0 else -1)
+
+    def _square_of(self, v: Fraction, tol: Fraction) -> tuple[int, Fraction] | None:
+        """``(i, q)`` when an earlier parameter is :math:`p_i = v^2/q` to within ``tol`` (``a**2`` written
+        before ``a``): ``p_i`` is then rewritten through a new parameter for ``v``, so that
+        :math:`(2a)^2 = 4a^2` holds exactly."""
+        for i, p in enumerate(self.symbols):
+            ratio = v * v / self.values[p]
+            q = ratio.limit_denominator(_MAX_RATIO_TERM)
+            if 0 < q.numerator <= _MAX_RATIO_TERM and abs(ratio / q - 1) <= tol:
+                return i, q
+        return None
 
     def _relation(self, v: Fraction, logs: list[float], tol: Fraction) -> sp.Expr | None:
         """``v`` as ``q * p_i**e_i (* p_j**e_j)`` to within ``tol``, or None."""

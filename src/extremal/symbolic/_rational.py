@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import random
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -1043,13 +1044,59 @@ class Frac:
         num, exps = self.num, dict(self.den)
         for i, k in self.den:
             f = F.base[i]
-            while k:
+            while k and _may_divide(num, f):
                 q, r = num.div(f)
                 if r:
                     break
                 num, k = q, k - 1
             exps[i] = k
         return Frac(F, num, _freeze(exps))
+
+
+_PRIME = 2**61 - 1
+_POINT = [random.Random(20261130).randrange(2, _PRIME) for _ in range(256)]
+
+
+def _may_divide(num: PolyElement, f: PolyElement) -> bool:
+    """False when ``f`` certainly does not divide ``num``: the remainder of their images is not zero.
+
+    The image keeps the variable of highest degree in ``f`` and puts fixed random residues
+    modulo the prime :math:`2^{61} - 1` for the others; division of the images is then a
+    univariate long division in :math:`\\mathbb{F}_p`, far cheaper than SymPy's
+    multivariate division, which recomputes the leading term at every step.
+    """
+    degrees = f.degrees()
+    v = max(range(len(degrees)), key=degrees.__getitem__)
+    if degrees[v] <= 0 or len(degrees) > len(_POINT):
+        return True
+    try:
+        top, den = _image(f, v), _image(num, v)
+    except ValueError:  # a coefficient's denominator is divisible by the prime
+        return True
+    lead = top.get(degrees[v], 0)
+    if not lead:
+        return True
+    rem = [den.get(k, 0) for k in range(max(den, default=0) + 1)]
+    inverse_lead = pow(lead, -1, _PRIME)
+    for k in range(len(rem) - 1, degrees[v] - 1, -1):
+        factor = rem[k] * inverse_lead % _PRIME
+        if factor:
+            for j, c in top.items():
+                rem[k - degrees[v] + j] = (rem[k - degrees[v] + j] - factor * c) % _PRIME
+    return not any(rem[: degrees[v]])
+
+
+def _image(p: PolyElement, v: int) -> dict[int, int]:
+    """``p`` with every generator but ``v`` replaced by its residue in ``_POINT``, modulo ``_PRIME``."""
+    out: dict[int, int] = defaultdict(int)
+    for m, c in p.items():
+        rational = cast(Any, c)
+        value = int(rational.numerator) * pow(int(rational.denominator), -1, _PRIME)
+        for i, e in enumerate(m):
+            if e and i != v:
+                value = value * pow(_POINT[i], e, _PRIME) % _PRIME
+        out[m[v]] = (out[m[v]] + value) % _PRIME
+    return out
 
 
 @functools.lru_cache(maxsize=64)
