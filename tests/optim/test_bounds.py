@@ -16,7 +16,7 @@ from extremal.optim._bounds import (
     old_average_bound,
     weighted_average_bound,
 )
-from extremal.optim._schedules import (
+from extremal.optim._schedule_formulas import (
     InverseSquare,
     constant_optimal,
     cosine,

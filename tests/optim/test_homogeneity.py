@@ -26,7 +26,7 @@ from extremal.optim._bounds import (
     old_average_bound,
     weighted_average_bound,
 )
-from extremal.optim._schedules import (
+from extremal.optim._schedule_formulas import (
     AdaGradNorm,
     InverseSquare,
     LastIterate,

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from extremal.errors import InputError
-from extremal.optim._schedules import (
+from extremal.optim._schedule_formulas import (
     AdaGradNorm,
     InverseSquare,
     LastIterate,

@@ -1,7 +1,8 @@
 """Steepest descent under a metric, Muon, and learning rates from gradient norms.
 
-The schedules (:mod:`extremal.optim`) and bound calculators
-(:mod:`extremal.optim`) need NumPy only and are imported with this package. Every
+The schedule formulas (``refined``, ``AdaGradNorm``, ..., arrays of learning rates) and the
+bound calculators (``average_bound``, ...) need NumPy only and are imported with this
+package. Every
 other name (``msign``, ``Muon``, ``GradNormLR``, ...) needs PyTorch and is imported on
 first access; without torch that access raises
 :class:`~extremal.errors.MissingDependencyError` naming the ``torch`` extra.
@@ -31,40 +32,40 @@ from extremal.optim._bounds import (
 from extremal.optim._bounds import (
     weighted_average_bound as weighted_average_bound,
 )
-from extremal.optim._schedules import (
+from extremal.optim._schedule_formulas import (
     AdaGradNorm as AdaGradNorm,
 )
-from extremal.optim._schedules import (
+from extremal.optim._schedule_formulas import (
     InverseSquare as InverseSquare,
 )
-from extremal.optim._schedules import (
+from extremal.optim._schedule_formulas import (
     LastIterate as LastIterate,
 )
-from extremal.optim._schedules import (
+from extremal.optim._schedule_formulas import (
     RefinedCausal as RefinedCausal,
 )
-from extremal.optim._schedules import (
+from extremal.optim._schedule_formulas import (
     constant as constant,
 )
-from extremal.optim._schedules import (
+from extremal.optim._schedule_formulas import (
     constant_optimal as constant_optimal,
 )
-from extremal.optim._schedules import (
+from extremal.optim._schedule_formulas import (
     cosine as cosine,
 )
-from extremal.optim._schedules import (
+from extremal.optim._schedule_formulas import (
     inverse_square_optimal as inverse_square_optimal,
 )
-from extremal.optim._schedules import (
+from extremal.optim._schedule_formulas import (
     last_iterate_constant as last_iterate_constant,
 )
-from extremal.optim._schedules import (
+from extremal.optim._schedule_formulas import (
     linear_decay as linear_decay,
 )
-from extremal.optim._schedules import (
+from extremal.optim._schedule_formulas import (
     recency_weighted_sq as recency_weighted_sq,
 )
-from extremal.optim._schedules import (
+from extremal.optim._schedule_formulas import (
     refined as refined,
 )
 

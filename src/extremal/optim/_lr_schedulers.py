@@ -1,5 +1,11 @@
 r"""PyTorch learning-rate schedulers driven by the gradient norm of each step.
 
+This module holds the scheduler classes, which need torch and attach to an optimizer. The
+formulas they apply (the rules :class:`~extremal.optim.AdaGradNorm`,
+:class:`~extremal.optim.InverseSquare`, :class:`~extremal.optim.LastIterate`,
+:class:`~extremal.optim.RefinedCausal`, and the whole-run schedules, all as arrays of
+rates computed with NumPy alone) are in the sibling module ``_schedule_formulas``.
+
 :class:`GradNormLR` sets ``lr = base_lr · η_t`` before every ``optimizer.step()``, where
 ``η_t = rule.rate(G_1..G_t, R)`` is one of the rules of :mod:`extremal.optim`
 and ``G_t`` is the global norm of the gradients about to be applied. With ``radius=None``
@@ -54,7 +60,7 @@ from numpy.typing import ArrayLike, NDArray
 from extremal._optional import require
 from extremal.errors import InputError
 from extremal.optim._checkpoint import from_plain, to_plain
-from extremal.optim._schedules import AdaGradNorm, InverseSquare, LastIterate, RefinedCausal
+from extremal.optim._schedule_formulas import AdaGradNorm, InverseSquare, LastIterate, RefinedCausal
 from extremal.optim._validate import is_real, nonfinite_policy
 
 if TYPE_CHECKING:

@@ -1,4 +1,13 @@
-r"""Learning rates from gradient norms: the rules of Su (2026), plus standard baselines.
+r"""Schedule formulas: learning rates as arrays, from gradient norms (Su 2026) or a base rate.
+
+This module holds the formulas only: each function, and each rule's :meth:`rates` and
+:meth:`rate`, turns numbers into the rates ``η_1..η_t`` (a NumPy array, or the float of the
+current step), with NumPy alone and no optimizer in sight. The PyTorch classes that attach
+to an optimizer are in the sibling module ``_lr_schedulers``: the scheduler
+:class:`~extremal.optim.GradNormLR`, which applies a causal rule step by step, and
+:class:`~extremal.optim.GradNormRecorder`, which records the norms a whole-run schedule needs.
+The rules of Su (2026) come first, then the standard baselines :func:`constant`,
+:func:`linear_decay` and :func:`cosine`.
 
 Notation (1-based steps, as in the article). A run has ``T`` steps; ``G_t`` is the
 gradient norm at step ``t`` and ``R = ||θ_1 - θ*||`` the distance from the start to the
