@@ -10,10 +10,10 @@ from scipy.optimize import minimize, minimize_scalar
 from extremal.errors import InputError
 from extremal.optim._bounds import (
     average_bound,
-    last_iterate_bound_1,
-    last_iterate_bound_2,
-    last_iterate_bound_2_best_final,
-    old_average_bound,
+    bounded_domain_average_bound,
+    last_iterate_bound_any_schedule,
+    last_iterate_bound_best_final_rate,
+    last_iterate_bound_non_increasing,
     weighted_average_bound,
 )
 from extremal.optim._schedule_formulas import (
@@ -23,7 +23,7 @@ from extremal.optim._schedule_formulas import (
     inverse_square_optimal,
     last_iterate_constant,
     linear_decay,
-    recency_weighted_sq,
+    recency_weighted_sum_of_squares,
     refined,
 )
 
@@ -69,10 +69,10 @@ def tuned(bound, shape: np.ndarray) -> float:
 @given(norm_seqs, st.floats(0.1, 10.0))
 def test_bounds_match_reference_loops(g: np.ndarray, radius: float) -> None:
     eta = np.linspace(1.0, 0.2, g.size) / g.mean()
-    assert last_iterate_bound_2(eta, g, radius) == pytest.approx(
+    assert last_iterate_bound_any_schedule(eta, g, radius) == pytest.approx(
         reference_last_2(list(eta), list(g), radius), rel=1e-10
     )
-    assert last_iterate_bound_1(eta, g, radius) == pytest.approx(
+    assert last_iterate_bound_non_increasing(eta, g, radius) == pytest.approx(
         reference_last_1(list(eta), list(g), radius), rel=1e-10
     )
     w = (radius**2 + np.sum(eta**2 * g**2)) / (2 * eta.sum())
@@ -86,12 +86,12 @@ def test_constant_rate_minimises_non_increasing_bounds(
 ) -> None:
     big_t = g.size
     best_avg = constant_optimal(g, radius)
-    assert old_average_bound(best_avg, g, radius) == pytest.approx(
+    assert bounded_domain_average_bound(best_avg, g, radius) == pytest.approx(
         radius * np.sqrt(np.sum(g**2)) / big_t, rel=1e-10
     )
     best_last = last_iterate_constant(g, radius)
-    assert last_iterate_bound_1(best_last, g, radius) == pytest.approx(
-        radius * np.sqrt(recency_weighted_sq(g)[-1] / big_t), rel=1e-10
+    assert last_iterate_bound_non_increasing(best_last, g, radius) == pytest.approx(
+        radius * np.sqrt(recency_weighted_sum_of_squares(g)[-1] / big_t), rel=1e-10
     )
     for lrs in (
         linear_decay(best_avg[0], big_t) * (1 - drop) + drop * best_avg[0],
@@ -99,10 +99,11 @@ def test_constant_rate_minimises_non_increasing_bounds(
         best_avg * (1 + drop),
         best_avg * (1 - drop),
     ):
-        assert old_average_bound(lrs, g, radius) >= old_average_bound(best_avg, g, radius) - 1e-12
+        assert bounded_domain_average_bound(lrs, g, radius) >= bounded_domain_average_bound(best_avg, g, radius) - 1e-12
         assert average_bound(lrs, g, radius) >= average_bound(best_avg, g, radius) - 1e-12
     for lrs in (best_last * (1 + drop), best_last * (1 - drop), cosine(best_last[0], big_t) + 1e-6):
-        assert last_iterate_bound_1(lrs, g, radius) >= last_iterate_bound_1(best_last, g, radius)
+        best = last_iterate_bound_non_increasing(best_last, g, radius)
+        assert last_iterate_bound_non_increasing(lrs, g, radius) >= best
 
 
 @settings(max_examples=30, deadline=None)
@@ -134,12 +135,12 @@ def test_best_final_rate_matches_a_scan() -> None:
     g = realistic_norms("noisy", 20)
     head = refined(g, 1.0)[:-1]
     scan = min(
-        last_iterate_bound_2(np.append(head, x), g, 1.0) for x in np.geomspace(1e-6, 10, 4001)
+        last_iterate_bound_any_schedule(np.append(head, x), g, 1.0) for x in np.geomspace(1e-6, 10, 4001)
     )
-    best = last_iterate_bound_2_best_final(head, g, 1.0)
+    best = last_iterate_bound_best_final_rate(head, g, 1.0)
     assert best <= scan + 1e-12
     assert best == pytest.approx(scan, rel=1e-4)
-    assert last_iterate_bound_2(refined(g, 1.0), g, 1.0) == np.inf
+    assert last_iterate_bound_any_schedule(refined(g, 1.0), g, 1.0) == np.inf
 
 
 @pytest.mark.parametrize("kind", ["decay", "decay_then_rise", "noisy"])
@@ -148,7 +149,7 @@ def test_refined_beats_tuned_baselines_on_last_2(kind: str, big_t: int) -> None:
     g = realistic_norms(kind, big_t)
 
     def bound(head: np.ndarray) -> float:
-        return last_iterate_bound_2_best_final(head, g, 1.0)
+        return last_iterate_bound_best_final_rate(head, g, 1.0)
 
     ours = bound(refined(g, 1.0)[:-1])
     steps = big_t - 1
@@ -160,12 +161,12 @@ def test_refined_beats_tuned_baselines_on_last_2(kind: str, big_t: int) -> None:
 def test_refined_is_close_to_the_numerical_optimum_of_last_2() -> None:
     g = realistic_norms("decay", 30)
     result = minimize(
-        lambda x: last_iterate_bound_2(np.exp(x), g, 1.0),
+        lambda x: last_iterate_bound_any_schedule(np.exp(x), g, 1.0),
         np.log(np.append(refined(g, 1.0)[:-1], 0.01)),
         method="L-BFGS-B",
         options={"maxiter": 20000, "maxfun": 10**6},
     )
-    ours = last_iterate_bound_2_best_final(refined(g, 1.0)[:-1], g, 1.0)
+    ours = last_iterate_bound_best_final_rate(refined(g, 1.0)[:-1], g, 1.0)
     assert result.fun <= ours
     assert ours <= 1.05 * result.fun
 
@@ -174,14 +175,14 @@ def test_refined_is_close_to_the_numerical_optimum_of_last_2() -> None:
     ("call", "match"),
     [
         (lambda: average_bound([1.0, 2.0], [1.0, 1.0], 1.0), "non-increasing"),
-        (lambda: old_average_bound([1.0, 2.0], [1.0, 1.0], 1.0), "non-increasing"),
-        (lambda: last_iterate_bound_1([1.0, 2.0], [1.0, 1.0], 1.0), "non-increasing"),
+        (lambda: bounded_domain_average_bound([1.0, 2.0], [1.0, 1.0], 1.0), "non-increasing"),
+        (lambda: last_iterate_bound_non_increasing([1.0, 2.0], [1.0, 1.0], 1.0), "non-increasing"),
         (lambda: weighted_average_bound([1.0], [1.0, 1.0], 1.0), "same length"),
-        (lambda: last_iterate_bound_2([], [], 1.0), "non-empty"),
-        (lambda: last_iterate_bound_2([1.0], [float("inf")], 1.0), "finite"),
-        (lambda: last_iterate_bound_2([1.0], [1.0], -1.0), "radius"),
-        (lambda: last_iterate_bound_2_best_final([1.0], [1.0], 1.0), "one more entry"),
-        (lambda: last_iterate_bound_2_best_final([1.0], [1.0, 0.0], 1.0), "G_T"),
+        (lambda: last_iterate_bound_any_schedule([], [], 1.0), "non-empty"),
+        (lambda: last_iterate_bound_any_schedule([1.0], [float("inf")], 1.0), "finite"),
+        (lambda: last_iterate_bound_any_schedule([1.0], [1.0], -1.0), "radius"),
+        (lambda: last_iterate_bound_best_final_rate([1.0], [1.0], 1.0), "one more entry"),
+        (lambda: last_iterate_bound_best_final_rate([1.0], [1.0, 0.0], 1.0), "G_T"),
     ],
 )
 def test_errors(call, match: str) -> None:
@@ -191,4 +192,4 @@ def test_errors(call, match: str) -> None:
 
 def test_zero_final_rate_gives_infinite_non_increasing_bounds() -> None:
     assert average_bound([1.0, 0.0], [1.0, 1.0], 1.0) == np.inf
-    assert last_iterate_bound_1([1.0, 0.0], [1.0, 1.0], 1.0) == np.inf
+    assert last_iterate_bound_non_increasing([1.0, 0.0], [1.0, 1.0], 1.0) == np.inf

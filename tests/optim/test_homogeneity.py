@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from extremal.errors import InputError
 from extremal.optim._bounds import (
     average_bound,
-    last_iterate_bound_1,
-    last_iterate_bound_2,
-    last_iterate_bound_2_best_final,
-    old_average_bound,
+    bounded_domain_average_bound,
+    last_iterate_bound_any_schedule,
+    last_iterate_bound_best_final_rate,
+    last_iterate_bound_non_increasing,
     weighted_average_bound,
 )
 from extremal.optim._schedule_formulas import (
@@ -37,11 +37,17 @@ from extremal.optim._schedule_formulas import (
     inverse_square_optimal,
     last_iterate_constant,
     linear_decay,
-    recency_weighted_sq,
+    recency_weighted_sum_of_squares,
     refined,
 )
 
-BOUNDS = [average_bound, last_iterate_bound_1, last_iterate_bound_2, old_average_bound, weighted_average_bound]
+BOUNDS = [
+    average_bound,
+    bounded_domain_average_bound,
+    last_iterate_bound_any_schedule,
+    last_iterate_bound_non_increasing,
+    weighted_average_bound,
+]
 exponents = st.integers(-150, 150)
 runs = st.tuples(
     st.lists(st.floats(0.05, 20.0), min_size=2, max_size=12),
@@ -72,8 +78,8 @@ def test_bounds_are_homogeneous_of_degree_a_b2(run: tuple[list[float], list[floa
     for bound in BOUNDS:
         base = bound(eta, g, radius)
         expect_scaled(bound(eta * a, g * b, radius * 10.0 ** (i + j)), base, i + 2 * j)
-    base = last_iterate_bound_2_best_final(eta[:-1], g, radius)
-    expect_scaled(last_iterate_bound_2_best_final(eta[:-1] * a, g * b, radius * 10.0 ** (i + j)), base, i + 2 * j)
+    base = last_iterate_bound_best_final_rate(eta[:-1], g, radius)
+    expect_scaled(last_iterate_bound_best_final_rate(eta[:-1] * a, g * b, radius * 10.0 ** (i + j)), base, i + 2 * j)
 
 
 @settings(max_examples=40, deadline=None)
@@ -94,7 +100,9 @@ def test_rules_scale_as_radius_over_norm(run: tuple[list[float], list[float], fl
     for fixed in (constant_optimal, inverse_square_optimal, last_iterate_constant, refined):
         close(fixed(g * c, radius * r), fixed(g, radius))
     close(refined(g * c, radius * r, cap=1.0), refined(g, radius, cap=1.0))
-    np.testing.assert_allclose(recency_weighted_sq(g * c), recency_weighted_sq(g) * 10.0 ** (2 * j), rtol=1e-10)
+    np.testing.assert_allclose(
+        recency_weighted_sum_of_squares(g * c), recency_weighted_sum_of_squares(g) * 10.0 ** (2 * j), rtol=1e-10
+    )
     for baseline in (constant, linear_decay, cosine):
         np.testing.assert_allclose(baseline(radius * r, big_t), baseline(radius, big_t) * r, rtol=1e-12)
 
@@ -109,12 +117,12 @@ def test_bounds_near_the_largest_float() -> None:
         assert bound([big, big], [1e-300, 1e-300], 1e8) == pytest.approx(
             bound([1.0, 1.0], [1.0, 1.0], 1.0) * 1e-292, rel=1e-10
         )
-    assert last_iterate_bound_2_best_final([big], [big, big], big) == math.inf
-    assert last_iterate_bound_2_best_final([big], [1e-300, 1e-300], 1e8) == pytest.approx(
-        last_iterate_bound_2_best_final([1.0], [1.0, 1.0], 1.0) * 1e-292, rel=1e-10
+    assert last_iterate_bound_best_final_rate([big], [big, big], big) == math.inf
+    assert last_iterate_bound_best_final_rate([big], [1e-300, 1e-300], 1e8) == pytest.approx(
+        last_iterate_bound_best_final_rate([1.0], [1.0, 1.0], 1.0) * 1e-292, rel=1e-10
     )
-    assert last_iterate_bound_2_best_final([1e-300], [1e300, 1e300], 1.0) == pytest.approx(
-        last_iterate_bound_2_best_final([1.0], [1.0, 1.0], 1.0) * 1e300, rel=1e-10
+    assert last_iterate_bound_best_final_rate([1e-300], [1e300, 1e300], 1.0) == pytest.approx(
+        last_iterate_bound_best_final_rate([1.0], [1.0, 1.0], 1.0) * 1e300, rel=1e-10
     )
 
 
@@ -124,20 +132,21 @@ def test_rules_with_norms_spanning_the_float_range() -> None:
     np.testing.assert_allclose(AdaGradNorm().rates(g), [1e300, 1e-300, 1e-300], rtol=1e-12)
     np.testing.assert_allclose(InverseSquare().rates(g), [1e300, 0.0, 1e-300], rtol=1e-12)  # 1e-900 underflows
     np.testing.assert_allclose(refined(g), [1e-300, 0.0, 0.0], rtol=1e-12)
-    assert np.all(np.isfinite(recency_weighted_sq([1e-300, 1.0])))
+    assert np.all(np.isfinite(recency_weighted_sum_of_squares([1e-300, 1.0])))
 
 
 def test_best_final_with_zero_rates_is_r_g() -> None:
     """All earlier rates 0: the bound is min over x of R^2/(2x) + x G_T^2/2 = R G_T."""
     for scale in (1e-200, 1.0, 1e200):
-        assert last_iterate_bound_2_best_final([0.0, 0.0], [1.0, 1.0, 2.0 * scale], 3.0) == pytest.approx(6.0 * scale)
+        bound = last_iterate_bound_best_final_rate([0.0, 0.0], [1.0, 1.0, 2.0 * scale], 3.0)
+        assert bound == pytest.approx(6.0 * scale)
 
 
 def _bound_calls() -> dict[str, tuple[Callable[..., Any], dict[str, Any]]]:
     run = {"lrs": [0.5, 0.4], "norms": [1.0, 2.0], "radius": 1.0}
     calls: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {f.__name__: (f, run) for f in BOUNDS}
-    calls["last_iterate_bound_2_best_final"] = (
-        last_iterate_bound_2_best_final,
+    calls["last_iterate_bound_best_final_rate"] = (
+        last_iterate_bound_best_final_rate,
         {"lrs": [0.5], "norms": [1.0, 2.0], "radius": 1.0},
     )
     norms = {"norms": [1.0, 2.0], "radius": 1.0}
@@ -159,7 +168,7 @@ def _bound_calls() -> dict[str, tuple[Callable[..., Any], dict[str, Any]]]:
     }.items():
         calls[name] = (fn, {**norms, "weights": [1.0, 0.5]})
     calls["refined"] = (refined, {**norms, "cap": 1.0})
-    calls["recency_weighted_sq"] = (recency_weighted_sq, {"norms": [1.0, 2.0]})
+    calls["recency_weighted_sum_of_squares"] = (recency_weighted_sum_of_squares, {"norms": [1.0, 2.0]})
     for fn in (constant, linear_decay, cosine):
         calls[fn.__name__] = (fn, {"lr": 0.1, "total_steps": 3})
     return calls

@@ -27,6 +27,24 @@ def test_all_names_resolve_and_are_listed() -> None:
     assert set(optim.__all__) <= set(dir(optim))
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("last_iterate_bound_1", "last_iterate_bound_non_increasing"),
+        ("last_iterate_bound_2", "last_iterate_bound_any_schedule"),
+        ("last_iterate_bound_2_best_final", "last_iterate_bound_best_final_rate"),
+        ("old_average_bound", "bounded_domain_average_bound"),
+        ("recency_weighted_sq", "recency_weighted_sum_of_squares"),
+    ],
+)
+def test_old_names_are_deprecated_aliases_warning_at_the_caller(old: str, new: str) -> None:
+    with pytest.warns(DeprecationWarning, match=f"{old} is renamed {new}") as caught:
+        alias = getattr(optim, old)
+    assert alias is getattr(optim, new)
+    assert caught[0].filename == __file__
+    assert old not in optim.__all__
+
+
 def test_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no_such_name"):
         _ = optim.no_such_name  # type: ignore[attr-defined]
@@ -60,7 +78,7 @@ def test_import_does_not_load_torch() -> None:
         """
         import sys
         import extremal.optim
-        from extremal.optim import refined, last_iterate_bound_2
+        from extremal.optim import refined, last_iterate_bound_any_schedule
         print("torch" in sys.modules)
         """
     )

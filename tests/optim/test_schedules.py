@@ -19,7 +19,7 @@ from extremal.optim._schedule_formulas import (
     inverse_square_optimal,
     last_iterate_constant,
     linear_decay,
-    recency_weighted_sq,
+    recency_weighted_sum_of_squares,
     refined,
 )
 
@@ -82,7 +82,7 @@ def test_adagrad_norm_is_non_increasing(g: np.ndarray) -> None:
 def test_recency_weighted_sq_reference() -> None:
     g = np.array([2.0, 1.0, 3.0, 0.5, 1.5])
     ref = [sum(g[k - 1] ** 2 / max(1, t - k) for k in range(1, t + 1)) for t in range(1, 6)]
-    np.testing.assert_allclose(recency_weighted_sq(g), ref)
+    np.testing.assert_allclose(recency_weighted_sum_of_squares(g), ref)
 
 
 def test_weights_scale_each_term() -> None:
@@ -153,7 +153,7 @@ def test_optimal_constants() -> None:
     g = np.array([3.0, 4.0])
     np.testing.assert_allclose(constant_optimal(g, 10.0), [2.0, 2.0])
     np.testing.assert_allclose(inverse_square_optimal(np.ones(4), 2.0), np.full(4, 1.0))
-    v = recency_weighted_sq(g)[-1]
+    v = recency_weighted_sum_of_squares(g)[-1]
     np.testing.assert_allclose(last_iterate_constant(g, 1.0), np.full(2, 1 / np.sqrt(2 * v)))
 
 

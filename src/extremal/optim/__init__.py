@@ -11,6 +11,7 @@ first access; without torch that access raises
 from __future__ import annotations
 
 import importlib
+import warnings
 from typing import TYPE_CHECKING
 
 from extremal._optional import require
@@ -18,16 +19,16 @@ from extremal.optim._bounds import (
     average_bound as average_bound,
 )
 from extremal.optim._bounds import (
-    last_iterate_bound_1 as last_iterate_bound_1,
+    bounded_domain_average_bound as bounded_domain_average_bound,
 )
 from extremal.optim._bounds import (
-    last_iterate_bound_2 as last_iterate_bound_2,
+    last_iterate_bound_any_schedule as last_iterate_bound_any_schedule,
 )
 from extremal.optim._bounds import (
-    last_iterate_bound_2_best_final as last_iterate_bound_2_best_final,
+    last_iterate_bound_best_final_rate as last_iterate_bound_best_final_rate,
 )
 from extremal.optim._bounds import (
-    old_average_bound as old_average_bound,
+    last_iterate_bound_non_increasing as last_iterate_bound_non_increasing,
 )
 from extremal.optim._bounds import (
     weighted_average_bound as weighted_average_bound,
@@ -63,7 +64,7 @@ from extremal.optim._schedule_formulas import (
     linear_decay as linear_decay,
 )
 from extremal.optim._schedule_formulas import (
-    recency_weighted_sq as recency_weighted_sq,
+    recency_weighted_sum_of_squares as recency_weighted_sum_of_squares,
 )
 from extremal.optim._schedule_formulas import (
     refined as refined,
@@ -122,7 +123,26 @@ _TORCH_NAMES: dict[str, str] = {
 }
 
 
+# Names before the release that spelled out what each bound or sum is; deprecated, one release.
+_RENAMED: dict[str, str] = {
+    "last_iterate_bound_1": "last_iterate_bound_non_increasing",
+    "last_iterate_bound_2": "last_iterate_bound_any_schedule",
+    "last_iterate_bound_2_best_final": "last_iterate_bound_best_final_rate",
+    "old_average_bound": "bounded_domain_average_bound",
+    "recency_weighted_sq": "recency_weighted_sum_of_squares",
+}
+
+
 def __getattr__(name: str) -> object:
+    new = _RENAMED.get(name)
+    if new is not None:
+        warnings.warn(
+            f"extremal.optim.{name} is renamed {new}, which says what it computes; {name} goes in the next "
+            "release.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return globals()[new]
     module = _TORCH_NAMES.get(name)
     if module is None:
         raise AttributeError(f"module 'extremal.optim' has no attribute {name!r}")
@@ -164,6 +184,7 @@ __all__ = [
     "Whitening",
     "adamw_update",
     "average_bound",
+    "bounded_domain_average_bound",
     "constant",
     "constant_optimal",
     "cosine",
@@ -172,18 +193,17 @@ __all__ = [
     "global_grad_norm",
     "inverse_square_optimal",
     "isotropy",
-    "last_iterate_bound_1",
-    "last_iterate_bound_2",
-    "last_iterate_bound_2_best_final",
+    "last_iterate_bound_any_schedule",
+    "last_iterate_bound_best_final_rate",
+    "last_iterate_bound_non_increasing",
     "last_iterate_constant",
     "linear_decay",
     "msign",
     "muon_param_groups",
     "muon_update",
-    "old_average_bound",
     "output_change",
     "reachable_projector",
-    "recency_weighted_sq",
+    "recency_weighted_sum_of_squares",
     "refined",
     "steepest_direction",
     "weighted_average_bound",

@@ -9,6 +9,18 @@ plus convexity. Each function below evaluates a right-hand side for any schedule
 ``R = ||θ_1 - θ*||``, so schedules can be compared on the same inequality. Sums of rates
 are written :math:`η_{a:b} = \sum_{k=a}^{b} η_k`.
 
+Each name says which quantity is bounded and for which schedules:
+
+- :func:`bounded_domain_average_bound`: average loss, bounded domain, non-increasing rates
+  (leq:old-avg);
+- :func:`average_bound`: average loss, unbounded domain, non-increasing rates;
+- :func:`weighted_average_bound`: rate-weighted average loss, any rates (leq:avg-weighted);
+- :func:`last_iterate_bound_non_increasing`: loss of the last iterate, non-increasing rates
+  (leq:last-1);
+- :func:`last_iterate_bound_any_schedule`: loss of the last iterate, any rates (leq:last-2);
+- :func:`last_iterate_bound_best_final_rate`: (leq:last-2) minimised over the final rate
+  ``η_T``, which the last iterate does not depend on.
+
 Bounds derived for non-increasing schedules raise :class:`~extremal.errors.InputError`
 when given an increasing one: the value would not bound anything. So do negative, ``nan``,
 ``inf``, boolean and empty inputs.
@@ -37,10 +49,10 @@ from extremal.optim._validate import real, real_vector
 
 __all__ = [
     "average_bound",
-    "last_iterate_bound_1",
-    "last_iterate_bound_2",
-    "last_iterate_bound_2_best_final",
-    "old_average_bound",
+    "bounded_domain_average_bound",
+    "last_iterate_bound_any_schedule",
+    "last_iterate_bound_best_final_rate",
+    "last_iterate_bound_non_increasing",
     "weighted_average_bound",
 ]
 
@@ -78,12 +90,12 @@ def _non_increasing(eta: NDArray[np.float64], label: str) -> None:
         t = int(rises[0])
         raise InputError(
             f"{label} holds only for non-increasing schedules; lrs[{t + 1}] = {eta[t + 1]} > "
-            f"lrs[{t}] = {eta[t]}. Use weighted_average_bound or last_iterate_bound_2, "
+            f"lrs[{t}] = {eta[t]}. Use weighted_average_bound or last_iterate_bound_any_schedule, "
             "which allow any schedule."
         )
 
 
-def old_average_bound(lrs: ArrayLike, norms: ArrayLike, radius: float) -> float:
+def bounded_domain_average_bound(lrs: ArrayLike, norms: ArrayLike, radius: float) -> float:
     r"""Average-loss bound on a bounded domain (leq:old-avg).
 
     .. math:: \frac1T\sum_{t=1}^T [L_t(θ_t) - L_t(θ^*)] \le
@@ -112,7 +124,7 @@ def old_average_bound(lrs: ArrayLike, norms: ArrayLike, radius: float) -> float:
 
     Examples
     --------
-    >>> old_average_bound([0.5, 0.5], [1.0, 1.0], radius=1.0)
+    >>> bounded_domain_average_bound([0.5, 0.5], [1.0, 1.0], radius=1.0)
     0.75
 
     References
@@ -203,7 +215,7 @@ def weighted_average_bound(lrs: ArrayLike, norms: ArrayLike, radius: float) -> f
     return float(exp(log_ratio(num, np.log(2) + log_sum(log(eta)))))
 
 
-def last_iterate_bound_1(lrs: ArrayLike, norms: ArrayLike, radius: float) -> float:
+def last_iterate_bound_non_increasing(lrs: ArrayLike, norms: ArrayLike, radius: float) -> float:
     r"""Last-iterate bound (leq:last-1) for non-increasing schedules.
 
     .. math:: \mathbb E[L(θ_T) - L(θ^*)] \le \frac{R^2}{2Tη_T} +
@@ -232,7 +244,7 @@ def last_iterate_bound_1(lrs: ArrayLike, norms: ArrayLike, radius: float) -> flo
 
     Examples
     --------
-    >>> last_iterate_bound_1([0.5, 0.5], [1.0, 1.0], radius=1.0)
+    >>> last_iterate_bound_non_increasing([0.5, 0.5], [1.0, 1.0], radius=1.0)
     1.0
 
     References
@@ -247,7 +259,7 @@ def last_iterate_bound_1(lrs: ArrayLike, norms: ArrayLike, radius: float) -> flo
     return float(exp(log_ratio(num, np.log(2) + log(eta[-1]))))
 
 
-def last_iterate_bound_2(lrs: ArrayLike, norms: ArrayLike, radius: float) -> float:
+def last_iterate_bound_any_schedule(lrs: ArrayLike, norms: ArrayLike, radius: float) -> float:
     r"""Last-iterate bound (leq:last-2), valid for any schedule.
 
     .. math:: \mathbb E[L(θ_T) - L(θ^*)] \le \frac{R^2}{2η_{1:T}} +
@@ -255,7 +267,7 @@ def last_iterate_bound_2(lrs: ArrayLike, norms: ArrayLike, radius: float) -> flo
 
     Its minimiser is close to the refined schedule (eq:last-2-opt-lr). A schedule with
     ``η_T = 0`` and ``η_{T-1} > 0`` gives ``inf``; since ``θ_T`` does not depend on ``η_T``,
-    :func:`last_iterate_bound_2_best_final` gives the tightest value over ``η_T``.
+    :func:`last_iterate_bound_best_final_rate` gives the tightest value over ``η_T``.
 
     Parameters
     ----------
@@ -271,7 +283,7 @@ def last_iterate_bound_2(lrs: ArrayLike, norms: ArrayLike, radius: float) -> flo
 
     Examples
     --------
-    >>> last_iterate_bound_2([0.5, 0.5], [1.0, 1.0], radius=1.0)
+    >>> last_iterate_bound_any_schedule([0.5, 0.5], [1.0, 1.0], radius=1.0)
     1.0
 
     References
@@ -288,7 +300,7 @@ def last_iterate_bound_2(lrs: ArrayLike, norms: ArrayLike, radius: float) -> flo
     return float(exp(np.logaddexp(first, second)))
 
 
-def last_iterate_bound_2_best_final(lrs: ArrayLike, norms: ArrayLike, radius: float) -> float:
+def last_iterate_bound_best_final_rate(lrs: ArrayLike, norms: ArrayLike, radius: float) -> float:
     r"""(leq:last-2) for the rates ``η_1..η_{T-1}``, minimised over the final rate ``η_T``.
 
     The last iterate :math:`θ_T` depends on :math:`η_1..η_{T-1}` only, so (leq:last-2)
@@ -322,7 +334,7 @@ def last_iterate_bound_2_best_final(lrs: ArrayLike, norms: ArrayLike, radius: fl
 
     Examples
     --------
-    >>> round(last_iterate_bound_2_best_final([0.5], [1.0, 1.0], radius=1.0), 6)
+    >>> round(last_iterate_bound_best_final_rate([0.5], [1.0, 1.0], radius=1.0), 6)
     0.940824
 
     References

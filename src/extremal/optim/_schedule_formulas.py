@@ -101,7 +101,7 @@ __all__ = [
     "inverse_square_optimal",
     "last_iterate_constant",
     "linear_decay",
-    "recency_weighted_sq",
+    "recency_weighted_sum_of_squares",
     "refined",
 ]
 
@@ -152,7 +152,7 @@ def _log_weights(weights: ArrayLike | None, size: int) -> NDArray[np.float64]:
     return log(w)
 
 
-def _log_recency_weighted_sq(log_sq: NDArray[np.float64]) -> NDArray[np.float64]:
+def _log_recency_weighted_sum_of_squares(log_sq: NDArray[np.float64]) -> NDArray[np.float64]:
     """``log Ṽ_1..log Ṽ_t`` from ``log G_k^2``."""
     t = log_sq.size
     log_w = -log(np.maximum(1.0, np.arange(t, dtype=np.float64)))
@@ -179,7 +179,7 @@ def _within(g: NDArray[np.float64], total_steps: int) -> None:
         )
 
 
-def recency_weighted_sq(norms: ArrayLike) -> NDArray[np.float64]:
+def recency_weighted_sum_of_squares(norms: ArrayLike) -> NDArray[np.float64]:
     r"""The recency-weighted sums of squared norms used by the last-iterate rule.
 
     .. math:: \tilde V_t = \sum_{k=1}^{t} \frac{G_k^2}{\max(1,\, t-k)}
@@ -200,11 +200,11 @@ def recency_weighted_sq(norms: ArrayLike) -> NDArray[np.float64]:
 
     Examples
     --------
-    >>> recency_weighted_sq([1.0, 1.0, 1.0, 2.0])
+    >>> recency_weighted_sum_of_squares([1.0, 1.0, 1.0, 2.0])
     array([1.        , 2.        , 2.5       , 5.83333333])
     """
     g = _norms(norms, positive=False)
-    return exp(_log_recency_weighted_sq(2 * log(g)))
+    return exp(_log_recency_weighted_sum_of_squares(2 * log(g)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,7 +316,7 @@ class LastIterate:
         """Rates ``η_1..η_t`` for the norms ``G_1..G_t``, shape ``(t,)``."""
         g = _norms(norms, positive=False)
         _within(g, self.total_steps)
-        log_v = _log_recency_weighted_sq(2 * log(g))
+        log_v = _log_recency_weighted_sum_of_squares(2 * log(g))
         if log_v[0] == -np.inf:
             raise InputError("norms[0] is 0: Ṽ_1 = 0 makes the rate infinite.")
         return exp(np.log(_radius(radius)) - 0.5 * (np.log(self.total_steps) + log_v))
@@ -484,7 +484,7 @@ def refined(
     the module docstring). It needs the norms of a whole run: train once while recording
     ``G_t``, compute these rates, retrain. ``η_T = 0``: the last iterate ``θ_T`` does not
     depend on ``η_T``. For (leq:last-2) use
-    :func:`extremal.optim.last_iterate_bound_2_best_final`, which takes ``η_1..η_{T-1}``.
+    :func:`extremal.optim.last_iterate_bound_best_final_rate`, which takes ``η_1..η_{T-1}``.
 
     ``G_t`` stands for :math:`\sqrt{\mathbb E\|g_t\|^2}`: smooth the norms of a single
     stochastic run (a moving average of ``G_t^2``) before use, since one small sampled
