@@ -406,7 +406,7 @@ def test_shapes_muon_cannot_orthogonalise(param: torch.Tensor, match: str) -> No
         ({"eps": 0.0}, "eps"),
         ({"nesterov": "yes"}, "nesterov"),
         ({"method": "newton-schulz"}, "method"),
-        ({"scale": "moonlight"}, "scale"),
+        ({"scale": "moonlight"}, r"scale must be MatchAdamWRMS\(\.\.\.\) or AspectRatioScale\(\.\.\.\)"),
         ({"nonfinite": "ignore"}, "nonfinite"),
         ({"lr": True}, "lr"),
         ({"lr": float("nan")}, "lr"),

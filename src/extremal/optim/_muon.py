@@ -111,6 +111,10 @@ class AspectRatioScale:
         return math.sqrt(max(1.0, rows / cols))
 
 
+# The shape factors Muon accepts: the one list that the group check, its message and the
+# checkpoint conversion read (the annotations and docstrings name the same two classes).
+_SCALES: tuple[type[MatchAdamWRMS] | type[AspectRatioScale], ...] = (MatchAdamWRMS, AspectRatioScale)
+
 _NEWTON_SCHULZ = NewtonSchulz()
 
 
@@ -568,9 +572,6 @@ def muon_param_groups(
     return groups
 
 
-_SCALES = (MatchAdamWRMS, AspectRatioScale)
-
-
 def _plain_groups(optimizer: torch.optim.Optimizer, state_dict: dict[str, Any]) -> dict[str, Any]:
     """State-dict post-hook: ``method`` and ``scale`` of every group as plain dicts."""
     groups = []
@@ -652,8 +653,9 @@ def _check_hyperparameters(group: Mapping[str, Any], where: str) -> None:
         raise InputError(
             f"{where}: method must be an MsignMethod such as NewtonSchulz(...) or SVDPolar(); got {group['method']!r}."
         )
-    if not isinstance(group["scale"], MatchAdamWRMS | AspectRatioScale):
-        raise InputError(f"{where}: scale must be MatchAdamWRMS(...) or AspectRatioScale(); got {group['scale']!r}.")
+    if not isinstance(group["scale"], _SCALES):
+        kinds = " or ".join(f"{kind.__name__}(...)" for kind in _SCALES)
+        raise InputError(f"{where}: scale must be {kinds}; got {group['scale']!r}.")
     if not (isinstance(group["split"], int) and not isinstance(group["split"], bool) and group["split"] >= 1):
         raise InputError(f"{where}: split must be an int >= 1; got {group['split']!r}.")
     if group["use_muon"] not in (None, True, False):
