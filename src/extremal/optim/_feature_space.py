@@ -91,7 +91,7 @@ def output_change(
             [-0.4000]])
     """
     _check_pair(X, grad_y)
-    return -lr * (X @ _direction(X.mT @ grad_y, norm))
+    return -lr * (X @ _optimizer_direction(X.mT @ grad_y, norm))
 
 
 def feature_step(
@@ -136,7 +136,7 @@ def feature_step(
         grad_y = reachable_projector(X) @ grad_y
     elif not isinstance(grad_y, torch.Tensor) or grad_y.ndim != 2:
         raise InputError(f"grad_y must be a torch.Tensor of shape (b, d_out); got {_describe(grad_y)}.")
-    return -lr * _direction(grad_y, norm)
+    return -lr * _optimizer_direction(grad_y, norm)
 
 
 def reachable_projector(X: torch.Tensor) -> torch.Tensor:
@@ -167,12 +167,17 @@ def reachable_projector(X: torch.Tensor) -> torch.Tensor:
     return Q @ Q.mT
 
 
-def _direction(M: torch.Tensor, norm: Norm) -> torch.Tensor:
-    """The direction map ``D`` of the optimizer that descends along ``norm``.
+def _optimizer_direction(M: torch.Tensor, norm: Norm) -> torch.Tensor:
+    """The map ``D`` of the optimizer that descends along ``norm``: its step is ``-lr * D(M)``.
 
-    ``norm.direction(M)``, the steepest direction of :func:`~extremal.optim.steepest_direction`,
-    except for :class:`Frobenius`: SGD steps along it with length ``‖M‖_F``, so its map is
-    ``M`` itself.
+    For every norm but :class:`Frobenius` this is ``norm.direction(M)``, the unit steepest
+    direction of :func:`~extremal.optim.steepest_direction` (signSGD for
+    :class:`~extremal.optim.MaxNorm`, Muon for :class:`~extremal.optim.Spectral`, and any new
+    :class:`Norm` subclass without a change here). For :class:`Frobenius` the optimizer is SGD,
+    which steps along the unit direction ``M/‖M‖_F`` times the length ``‖M‖_F``: ``D(M) = M``,
+    not ``steepest_direction(M, Frobenius())``. This is a different answer, not a shortcut:
+    :func:`output_change` and :func:`feature_step` promise SGD's step there, and the module
+    docstring's ``X X^T G`` is linear in ``G`` only with it.
     """
     if isinstance(checked_norm(norm), Frobenius):
         return M
