@@ -10,9 +10,10 @@ Both give the same results; :func:`algebra_for` picks the fast one when it can.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import sympy as sp
 
@@ -22,7 +23,7 @@ from extremal.symbolic._rational import Frac, RationalField, Unsupported, field_
 from extremal.symbolic._simplification import readable
 from extremal.symbolic._values import as_sympy
 
-__all__ = ["FracAlgebra", "SympyAlgebra", "algebra_for"]
+__all__ = ["FracAlgebra", "SympyAlgebra", "algebra_for", "per_algebra"]
 
 
 class FracAlgebra:
@@ -30,6 +31,7 @@ class FracAlgebra:
 
     def __init__(self, field: RationalField, metric: Metric) -> None:
         self.field = field
+        self.tables: dict[str, Any] = {}
         n = metric.dim
         self.g = [[field.element(metric.g[i, j]) for j in range(n)] for i in range(n)]
 
@@ -86,6 +88,7 @@ class SympyAlgebra:
 
     def __init__(self, metric: Metric) -> None:
         self.metric = metric
+        self.tables: dict[str, Any] = {}
         n = metric.dim
         self.g = [[metric.g[i, j] for j in range(n)] for i in range(n)]
 
@@ -151,3 +154,21 @@ def algebra_for(metric: Metric) -> FracAlgebra | SympyAlgebra:
         return FracAlgebra(field, metric)
     except Unsupported:
         return SympyAlgebra(metric)
+
+
+R = TypeVar("R")
+
+
+def per_algebra(function: Callable[[Metric], R]) -> Callable[[Metric], R]:
+    """Cache ``function(metric)`` on ``algebra_for(metric)``: a table of elements lives exactly as long as
+    the algebra (and field) its elements belong to. ``cache_clear`` clears :func:`algebra_for`."""
+
+    @functools.wraps(function)
+    def wrapper(metric: Metric) -> R:
+        tables = algebra_for(metric).tables
+        if function.__name__ not in tables:
+            tables[function.__name__] = function(metric)
+        return tables[function.__name__]
+
+    wrapper.cache_clear = algebra_for.cache_clear  # type: ignore[attr-defined]
+    return wrapper

@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import sympy as sp
 
 from extremal.errors import InputError
-from extremal.symbolic._algebra import algebra_for
+from extremal.symbolic._algebra import algebra_for, per_algebra
 from extremal.symbolic._boundary import guarded
 from extremal.symbolic._components import Components
 from extremal.symbolic._lagrangian import euler_lagrange
@@ -102,7 +101,7 @@ class Christoffel(Components):
         return index[1] <= index[2]
 
 
-@lru_cache(maxsize=64)
+@per_algebra
 def first_kind_table(metric: Metric) -> list[list[list[Any]]]:
     r"""First kind, as elements of ``algebra_for(metric)``: ``first[l][i][j]`` =
 
@@ -120,7 +119,7 @@ def first_kind_table(metric: Metric) -> list[list[list[Any]]]:
     ]
 
 
-@lru_cache(maxsize=64)
+@per_algebra
 def second_kind_table(metric: Metric) -> list[list[list[Any]]]:
     r"""``gamma[k][i][j]`` = :math:`\Gamma^k_{ij} = g^{kl}\Gamma_{l,ij}` as algebra elements."""
     alg, n = algebra_for(metric), metric.dim

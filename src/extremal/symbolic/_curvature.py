@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import sympy as sp
 
 from extremal.errors import InputError
-from extremal.symbolic._algebra import algebra_for
+from extremal.symbolic._algebra import algebra_for, per_algebra
 from extremal.symbolic._boundary import guarded
 from extremal.symbolic._christoffel import first_kind_table, second_kind_table
 from extremal.symbolic._components import Components
@@ -84,7 +83,7 @@ def _pairs(n: int) -> list[Pair]:
     return list(itertools.combinations(range(n), 2))
 
 
-@lru_cache(maxsize=64)
+@per_algebra
 def lowered_riemann_table(metric: Metric) -> dict[tuple[Pair, Pair], Any]:
     """Independent :math:`R_{abcd}` keyed by ``((a, b), (c, d))``, ``a < b``, ``c < d``."""
     alg, n = algebra_for(metric), metric.dim
@@ -171,7 +170,7 @@ def riemann_tensor(metric: Metric) -> Riemann:
     return Riemann(metric.coords, sp.ImmutableDenseNDimArray(R), "R", (True, False, False, False))
 
 
-@lru_cache(maxsize=64)
+@per_algebra
 def ricci_table(metric: Metric) -> list[list[Any]]:
     r"""``ric[b][d]`` = :math:`R_{bd} = g^{ac}R_{abcd}` as elements of ``algebra_for(metric)``."""
     alg, n = algebra_for(metric), metric.dim
@@ -187,7 +186,7 @@ def ricci_table(metric: Metric) -> list[list[Any]]:
     return table
 
 
-@lru_cache(maxsize=64)
+@per_algebra
 def ricci_scalar_element(metric: Metric) -> Any:
     r""":math:`R = g^{bd}R_{bd}` as an element of ``algebra_for(metric)``."""
     alg, n = algebra_for(metric), metric.dim
