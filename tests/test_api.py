@@ -57,3 +57,14 @@ def test_implementation_modules_are_private_and_shadow_nothing():
     import extremal.symbolic._christoffel
 
     assert callable(extremal.symbolic.christoffel)
+
+
+def test_deprecated_top_level_names_warn_at_the_callers_line():
+    import warnings
+
+    for name in ("DOP853", "last_iterate_bound_1", "recency_weighted_sq"):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            getattr(extremal, name)
+        assert [w.category for w in caught] == [DeprecationWarning]
+        assert caught[0].filename == __file__

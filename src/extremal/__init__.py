@@ -136,17 +136,29 @@ _OPTIM = (
 _LAZY = {
     **dict.fromkeys(_NUMERICS, "extremal.numerics"),
     **dict.fromkeys(_OPTIM, "extremal.optim"),
-    **dict.fromkeys(("DOP853", "DOPRI5"), "extremal.numerics"),  # deprecated names, one release
+    # deprecated names, one release
+    **dict.fromkeys(("DOP853", "DOPRI5"), "extremal.numerics"),
+    **dict.fromkeys(
+        ("last_iterate_bound_1", "last_iterate_bound_2", "last_iterate_bound_2_best_final", "old_average_bound",
+         "recency_weighted_sq"),
+        "extremal.optim",
+    ),
 }
 
 
 def __getattr__(name: str) -> object:
     import importlib
+    import warnings
 
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'extremal' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+    with warnings.catch_warnings(record=True) as caught:  # a deprecation points at the caller's line
+        warnings.simplefilter("always")
+        value = getattr(importlib.import_module(module), name)
+    for warning in caught:
+        warnings.warn(warning.message, warning.category, stacklevel=2)
+    return value
 
 
 def __dir__() -> list[str]:
