@@ -45,7 +45,7 @@ from scipy.optimize import brentq
 
 from extremal.errors import InputError
 from extremal.optim._logs import exp, log, log_ratio, log_sum, log_tails
-from extremal.optim._validate import real, real_vector
+from extremal.optim._validate import positive_real, signed_vector
 
 __all__ = [
     "average_bound",
@@ -58,18 +58,11 @@ __all__ = [
 
 
 def _vector(values: ArrayLike, name: str) -> NDArray[np.float64]:
-    v = real_vector(values, name)
-    if np.any(v < 0):
-        bad = int(np.flatnonzero(v < 0)[0])
-        raise InputError(f"{name} must be finite and non-negative; {name}[{bad}] = {v[bad]}.")
-    return v
+    return signed_vector(values, name, positive=False)
 
 
 def _radius(radius: float) -> float:
-    r = real(radius, "radius")
-    if not r > 0:
-        raise InputError(f"radius must be a positive finite number; got {radius!r}.")
-    return r
+    return positive_real(radius, "radius")
 
 
 def _inputs(

@@ -88,7 +88,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError
 from extremal.optim._logs import exp, log, log_cumsum, log_sum, log_tails
-from extremal.optim._validate import is_real, real, real_vector
+from extremal.optim._validate import is_real, positive_real, real, real_vector, signed_vector
 
 __all__ = [
     "AdaGradNorm",
@@ -107,27 +107,13 @@ __all__ = [
 
 
 def _norms(norms: ArrayLike, *, positive: bool) -> NDArray[np.float64]:
-    g = real_vector(norms, "norms")
-    if positive and np.any(g <= 0):
-        bad = int(np.flatnonzero(g <= 0)[0])
-        raise InputError(
-            f"norms must be positive for rules with G_t^-2; norms[{bad}] = {g[bad]}. "
-            "A zero gradient norm means the step can be skipped."
-        )
-    if not positive and np.any(g < 0):
-        bad = int(np.flatnonzero(g < 0)[0])
-        raise InputError(f"norms must be non-negative; norms[{bad}] = {g[bad]}.")
-    return g
+    hint = "Rules with G_t^-2 need positive norms; a zero gradient norm means the step can be skipped."
+    return signed_vector(norms, "norms", positive=positive, hint=hint if positive else "")
 
 
 def _radius(radius: float) -> float:
-    r = real(radius, "radius R")
-    if not r > 0:
-        raise InputError(
-            f"radius R must be a positive finite number (the distance ||θ_1 - θ*||); "
-            f"got {radius!r}. Estimate it online with the parameter-free mode if unknown."
-        )
-    return r
+    hint = "It is the distance ||θ_1 - θ*||; estimate it online with the parameter-free mode if unknown."
+    return positive_real(radius, "radius R", hint)
 
 
 def _total_steps(total_steps: int, name: str = "total_steps") -> int:

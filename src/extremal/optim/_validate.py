@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError
 
-__all__ = ["is_real", "nonfinite_policy", "real", "real_vector"]
+__all__ = ["is_real", "nonfinite_policy", "positive_real", "real", "real_vector", "signed_vector"]
 
 
 def is_real(value: object) -> bool:
@@ -114,4 +114,35 @@ def real_vector(values: ArrayLike, name: str) -> NDArray[np.float64]:
     if not np.all(np.isfinite(v)):
         bad = int(np.flatnonzero(~np.isfinite(v))[0])
         raise InputError(f"{name} must be finite; {name}[{bad}] = {v[bad]}.")
+    return v
+
+
+def positive_real(value: object, name: str, hint: str = "") -> float:
+    """``value`` as a positive finite float; :class:`InputError` naming ``name`` (and ``hint``) otherwise.
+
+    Examples
+    --------
+    >>> positive_real(2, "radius")
+    2.0
+    """
+    out = real(value, name)
+    if not out > 0:
+        raise InputError(f"{name} must be a positive finite number; got {value!r}.{' ' + hint if hint else ''}")
+    return out
+
+
+def signed_vector(values: ArrayLike, name: str, *, positive: bool, hint: str = "") -> NDArray[np.float64]:
+    """:func:`real_vector` whose entries are positive (``positive=True``) or non-negative.
+
+    Examples
+    --------
+    >>> signed_vector([0.0, 2.0], "norms", positive=False)
+    array([0., 2.])
+    """
+    v = real_vector(values, name)
+    bad_entries = v <= 0 if positive else v < 0
+    if np.any(bad_entries):
+        bad = int(np.flatnonzero(bad_entries)[0])
+        sign = "positive" if positive else "non-negative"
+        raise InputError(f"{name} must be {sign}; {name}[{bad}] = {v[bad]}.{' ' + hint if hint else ''}")
     return v
