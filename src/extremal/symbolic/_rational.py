@@ -651,7 +651,7 @@ class RationalField:
         ])
         if num == 0:
             return sp.S.Zero
-        return num / (self._den_expr(tuple(exact_den), frozenset()) * sp.Mul(*factors))
+        return num / (self._den_expr(tuple(exact_den)) * sp.Mul(*factors))
 
     def as_expr(self, value: Frac) -> sp.Expr:
         """``value`` as one SymPy ratio, exactly as held (floats evaluated): the canonical form."""
@@ -660,7 +660,7 @@ class RationalField:
             return sp.S.Zero
         if self._params:
             return self._float_form(value)
-        return self._shorter_with_abs(self._factored(value.num) / self._den_expr(value.den, frozenset()))
+        return self._shorter_with_abs(self._factored(value.num) / self._den_expr(value.den))
 
     def _shorter_with_abs(self, expr: sp.Expr) -> sp.Expr:
         """``expr`` or, if shorter, ``expr`` with :math:`\\operatorname{sign} w = |w|/w`."""
@@ -677,17 +677,16 @@ class RationalField:
         if self._params and not self._exact_in_floats(value):
             return self._float_form(value)
         candidates = []
+        den_expr = self._den_expr(value.den)
         for alternate in self._alternatives():
             num = self._alternate(value.num, alternate)
-            den_expr = self._den_expr(value.den, alternate)
             candidates += [n / den_expr for n in self._numerator_forms(num)]
             if 1 < len(num) <= 3:
                 candidates.append(sp.Add(*[self._factored(self.ring({m: c})) / den_expr for m, c in num.items()]))
             expanded = self._expanded_den(value.den)
             if expanded is not None:
                 den, content = _normalise(self._alternate(expanded, alternate))
-                den_expr = self._factored(den)
-                candidates += [n / den_expr for n in self._numerator_forms(num.quo_ground(content))]
+                candidates += [n / self._factored(den) for n in self._numerator_forms(num.quo_ground(content))]
         if self._abs:
             candidates += [c.xreplace(self._abs) for c in candidates]
         if self._params:
@@ -741,12 +740,18 @@ class RationalField:
         return min(forms, key=_size)
 
     def _fully_factored(self, p: PolyElement) -> sp.Expr:
-        """``p`` as a product of irreducible polynomials."""
+        """``p`` as a product of irreducible polynomials, each in its shorter Pythagorean form."""
         coeff, factors = p.factor_list()
         rational = cast(Any, coeff)
         return sp.Rational(int(rational.numerator), int(rational.denominator)) * sp.Mul(
-            *[f.as_expr(*self._display) ** k for f, k in factors]
+            *[self._factor_expr(f) ** k for f, k in factors]
         )
+
+    def _factor_expr(self, f: PolyElement) -> sp.Expr:
+        """One factor as an expression, with every pair in whichever Pythagorean form is shorter."""
+        if not self._pair or f.is_ground:
+            return f.as_expr(*self._display)
+        return min((self._alternate(f, which).as_expr(*self._display) for which in self._alternatives()), key=_size)
 
     def _expanded_den(self, den: tuple[tuple[int, int], ...]) -> PolyElement | None:
         """The denominator as one polynomial, when it has several factors and stays small."""
@@ -787,7 +792,7 @@ class RationalField:
             p = sum((self.ring(t) * value**k for k, t in groups.items()), self.ring.zero)
         return p
 
-    def _den_expr(self, den: tuple[tuple[int, int], ...], alternate: frozenset) -> sp.Expr:
+    def _den_expr(self, den: tuple[tuple[int, int], ...]) -> sp.Expr:
         """The factored denominator, with :math:`(\\cos u - 1)(\\cos u + 1) = -\\sin^2 u` (or :math:`\\sinh^2 u`)."""
         exps = dict(den)
         out = sp.S.One
@@ -804,8 +809,7 @@ class RationalField:
                 exps[plus] -= m
         for i, k in exps.items():
             if k:
-                f = self._alternate(self.base[i], alternate)
-                out *= f.as_expr(*self._display) ** k
+                out *= self._factor_expr(self.base[i]) ** k
         return out
 
 
