@@ -177,3 +177,32 @@ def test_float_coefficients_keep_the_structure_of_their_rational_twin():
     assert sp.count_ops(floats) <= sp.count_ops(twin) + 2
     for point in ({r: 3.1, theta: 0.7}, {r: 5.5, theta: 2.0}):
         assert abs(float(floats.subs(point)) - float(twin.subs(point))) <= 1e-12 * abs(float(twin.subs(point)))
+
+
+def test_unknown_functions_of_expressions_follow_the_chain_rule():
+    """Alcubierre with a free shape f(r_s): R from the field equals the independent evaluation once
+    f is given (f = exp(-r_s**2)), and f(r_s), f'(r_s), f''(r_s) are generators of their own."""
+    v = sp.Symbol("v")
+    rs = sp.sqrt((x - v * t) ** 2 + y**2 + z**2)
+
+    def alcubierre(shape):
+        g = sp.diag(-1, 1, 1, 1)
+        g[0, 0] = -1 + v**2 * shape**2
+        g[0, 1] = g[1, 0] = -v * shape
+        return Metric((t, x, y, z), g)
+
+    f = sp.Function("f")
+    free = ricci_scalar(alcubierre(f(rs)))
+    assert free.has(sp.Subs)
+    xi = sp.Dummy("xi")
+    gaussian = sp.Lambda(xi, sp.exp(-(xi**2)))
+
+    def evaluated(e):
+        return e.expr.subs(e.variables[0], xi).replace(f, gaussian).doit().subs(xi, e.point[0])
+
+    given = free.replace(lambda e: isinstance(e, sp.Subs), evaluated).replace(f, gaussian)
+    point = dict(zip((t, x, y, z, v), map(sp.Rational, ("1/3", "7/10", "-2/5", "1/4", "3/5")), strict=True))
+    with mpmath.workdps(30):
+        expected = ricci_scalar_at(alcubierre(sp.exp(-rs**2)), point)
+        got = mpmath.mpf(sp.N(given.xreplace(point), 30))
+        assert abs(got - expected) <= mpmath.mpf("1e-20") * (1 + abs(expected))

@@ -16,6 +16,8 @@ Every elementary function is brought to a minimal set of generators before any a
   common multiple of the ``q``, ``b = N/D``), with :math:`\rho^L = N D^{L-1}`;
 * rational multiples of :math:`\pi` with denominators 1, 2, 3, 4 or 6 inside a sine or
   cosine are evaluated (addition formulas);
+* an unknown function of expressions, :math:`f(u(x))`, has generators for
+  :math:`f^{(\alpha)}(u)` and the chain rule (SymPy shows them as ``Subs``);
 * :math:`|w| = w\,\operatorname{sign} w` for real ``w`` (every symbol is real here), with
   :math:`\operatorname{sign}^2 w = 1` and derivative 0 away from :math:`w = 0`;
 * other functions (``log``, ``atan``, Bessel functions, ``x**y``, ...) are generators of
@@ -106,6 +108,7 @@ class Scan:
     roots: dict[sp.Expr, int] = field(default_factory=dict)
     functions: set[tuple[sp.Expr, tuple[int, ...]]] = field(default_factory=set)
     signs: dict[sp.Expr, None] = field(default_factory=dict)
+    composites: dict[sp.Expr, None] = field(default_factory=dict)
     opaque: dict[sp.Expr, None] = field(default_factory=dict)
 
     def visit(self, expr: sp.Expr) -> None:
@@ -138,6 +141,10 @@ class Scan:
             self.visit(expr.args[0])
         elif isinstance(expr, AppliedUndef) and _plain_arguments(expr):
             self.functions.add((expr, ()))
+        elif isinstance(expr, AppliedUndef):
+            self.composites.setdefault(expr)
+            for arg in expr.args:
+                self.visit(arg)
         elif isinstance(expr, sp.Derivative) and isinstance(expr.expr, AppliedUndef) and _plain_arguments(expr.expr):
             counts = dict(expr.variable_count)
             self.functions.add((expr.expr, tuple(int(counts.get(v, 0)) for v in expr.expr.args)))

@@ -79,6 +79,15 @@ def _derivative_atom(f: sp.Expr, alpha: tuple[int, ...]) -> sp.Expr:
     return sp.Derivative(f, *[(v, k) for v, k in zip(f.args, alpha, strict=True) if k])
 
 
+def _composite_atom(f: sp.Expr, alpha: tuple[int, ...]) -> sp.Expr:
+    r""":math:`\partial^\alpha f` at ``f``'s arguments, as SymPy writes it (``Subs`` of a derivative)."""
+    if not any(alpha):
+        return f
+    xi = [sp.Dummy(f"xi_{p + 1}") for p in range(len(f.args))]
+    derivative = sp.Derivative(f.func(*xi), *[(v, k) for v, k in zip(xi, alpha, strict=True) if k])
+    return sp.Subs(derivative, tuple(xi), tuple(f.args))
+
+
 def _sympy_derivative(atom: sp.Expr, x: sp.Symbol) -> sp.Expr:
     """SymPy's derivative of ``atom``, with Bessel functions of integer order written through orders 0 and 1."""
     d = sp.diff(atom, x)
@@ -164,6 +173,11 @@ class RationalField:
             for f, alphas in functions.items()
             for alpha in alphas
         }
+        self._composite_gens: dict[tuple[sp.Expr, tuple[int, ...]], int] = {}
+        for f in scan.composites:
+            alphas = _multi_indices(len(f.args), depth)
+            for alpha in alphas:
+                self._composite_gens[(f, alpha)] = add(_composite_atom(f, alpha), "composite", f, alpha, alphas)
         for atom in scan.opaque:
             add(atom, "opaque")
         self._signs = {w: add(sp.sign(w), "sign", w) for w in scan.signs}
@@ -171,13 +185,14 @@ class RationalField:
         self._roots = {base: add(base ** sp.Rational(1, L), "root", base, L) for base, L in roots}
         self.atoms: tuple[sp.Expr, ...] = tuple(atoms)
         self._index = {a: i for i, a in enumerate(atoms) if self._kinds[i][0] in ("symbol", "constant", "imaginary",
-                                                                             "function", "opaque")}
+                                                                             "function", "opaque", "composite")}
         self._params = frozenset(self._index[p] for p in self.magnitudes.symbols)
         self.ring, *self.gens = ring([sp.Dummy(f"g{i}") for i in range(len(atoms))], QQ)
         self._powers: dict[tuple[int, int], PolyElement] = {}
         self.base: list[PolyElement] = []
         self._base_index: dict[PolyElement, int] = {}
         self._cache: dict[sp.Expr, Frac] = {}
+        self._factorizations: dict[PolyElement, tuple[Any, list[tuple[PolyElement, int]]]] = {}
         self._multiples: dict[tuple[str, sp.Expr, int], tuple[Frac, Frac]] = {}
         self._derivatives: dict[tuple[int, int], Frac | None] = {}
         self._relations: list[_Relation] = []
@@ -187,6 +202,10 @@ class RationalField:
         self._abs: dict[sp.Expr, sp.Expr] = {}
         self._root_den: dict[int, Frac] = {}
         self._add_relations(roots)
+        self._shown = self._display
+        self._placeholders = [
+            a if self._kinds[i][0] in ("symbol", "constant") else sp.Dummy(f"G{i}") for i, a in enumerate(self._display)
+        ]
         self._moving = [
             [g for g in range(len(atoms)) if self._depends(g, x)] for x in self.coords
         ]
@@ -281,6 +300,8 @@ class RationalField:
             return kind[1].has(x)
         if kind[0] == "function":
             return x in kind[1].args
+        if kind[0] == "composite":
+            return kind[1].has(x)
         return self.atoms[g].has(x) if kind[0] == "opaque" else kind[1].has(x)
 
     # -- derivatives of the generators ----------------------------------------------------
@@ -308,6 +329,18 @@ class RationalField:
             p = f.args.index(self.coords[k])
             nxt = (*alpha[:p], alpha[p] + 1, *alpha[p + 1 :])
             return Frac(self, self.gens[self._function_gens[_derivative_atom(f, nxt)]], ()) if nxt in alphas else None
+        if kind[0] == "composite":
+            f, alpha, alphas = kind[1:]
+            terms = []
+            for p, u in enumerate(f.args):
+                du = self.element(u).diff(k)
+                if not du:
+                    continue
+                nxt = (*alpha[:p], alpha[p] + 1, *alpha[p + 1 :])
+                if nxt not in alphas:
+                    return None
+                terms.append(Frac(self, self.gens[self._composite_gens[(f, nxt)]], ()) * du)
+            return self.sum(terms)
         if kind[0] == "root":
             relation = next(r for r in self._relations if r.index == g)
             value = Frac(self, relation.value, ())
@@ -623,7 +656,7 @@ class RationalField:
         }
 
     def _monomial(self, key: tuple[int, ...]) -> sp.Expr:
-        return sp.Mul(*[a**k for a, k in zip(self._display, key, strict=True) if k])
+        return sp.Mul(*[a**k for a, k in zip(self._shown, key, strict=True) if k])
 
     def _float_form(self, value: Frac) -> sp.Expr:
         """``value`` with its float parameters evaluated; each denominator factor made monic."""
@@ -676,6 +709,19 @@ class RationalField:
             return sp.S.Zero
         if self._params and not self._exact_in_floats(value):
             return self._float_form(value)
+        self._shown = self._placeholders  # candidates are built and compared with a symbol per generator
+        try:
+            best = min(self._candidates(value), key=_size)
+        finally:
+            self._shown = self._display
+        best = best.xreplace({p: a for p, a in zip(self._placeholders, self._display, strict=True) if p is not a})
+        if self._abs:
+            best = min(best, best.xreplace(self._abs), key=_size)
+        if self._exp and sp.count_ops(best) <= _REWRITE_OPS:
+            best = min(best, _hyperbolic_form(best), key=_size)
+        return best
+
+    def _candidates(self, value: Frac) -> list[sp.Expr]:
         candidates = []
         den_expr = self._den_expr(value.den)
         for alternate in self._alternatives():
@@ -687,14 +733,9 @@ class RationalField:
             if expanded is not None:
                 den, content = _normalise(self._alternate(expanded, alternate))
                 candidates += [n / self._factored(den) for n in self._numerator_forms(num.quo_ground(content))]
-        if self._abs:
-            candidates += [c.xreplace(self._abs) for c in candidates]
         if self._params:
             candidates = [self.magnitudes.restore(c) for c in candidates] + [self._float_form(value)]
-        best = min(candidates, key=_size)
-        if self._exp and sp.count_ops(best) <= _REWRITE_OPS:
-            best = min(best, _hyperbolic_form(best), key=_size)
-        return best
+        return candidates
 
     def _exact_in_floats(self, value: Frac) -> bool:
         """True when no sum in ``value`` cancels to rounding level, so its exact forms show the same numbers."""
@@ -741,7 +782,9 @@ class RationalField:
 
     def _fully_factored(self, p: PolyElement) -> sp.Expr:
         """``p`` as a product of irreducible polynomials, each in its shorter Pythagorean form."""
-        coeff, factors = p.factor_list()
+        if p not in self._factorizations:
+            self._factorizations[p] = p.factor_list()
+        coeff, factors = self._factorizations[p]
         rational = cast(Any, coeff)
         return sp.Rational(int(rational.numerator), int(rational.denominator)) * sp.Mul(
             *[self._factor_expr(f) ** k for f, k in factors]
@@ -750,8 +793,8 @@ class RationalField:
     def _factor_expr(self, f: PolyElement) -> sp.Expr:
         """One factor as an expression, with every pair in whichever Pythagorean form is shorter."""
         if not self._pair or f.is_ground:
-            return f.as_expr(*self._display)
-        return min((self._alternate(f, which).as_expr(*self._display) for which in self._alternatives()), key=_size)
+            return f.as_expr(*self._shown)
+        return min((self._alternate(f, which).as_expr(*self._shown) for which in self._alternatives()), key=_size)
 
     def _expanded_den(self, den: tuple[tuple[int, int], ...]) -> PolyElement | None:
         """The denominator as one polynomial, when it has several factors and stays small."""
@@ -774,7 +817,7 @@ class RationalField:
         factor = self._monomial(monomial)
         rational = cast(Any, content)
         return sp.Rational(int(rational.numerator), int(rational.denominator)) * factor * p.as_expr(
-            *self._display
+            *self._shown
         )
 
     def _alternate(self, p: PolyElement, which: frozenset) -> PolyElement:
@@ -803,7 +846,7 @@ class RationalField:
                 continue
             m = min(exps.get(minus, 0), exps.get(plus, 0))
             if m:
-                square = self._display[si] ** 2
+                square = self._shown[si] ** 2
                 out *= (-square if family == "trig" else square) ** m
                 exps[minus] -= m
                 exps[plus] -= m
