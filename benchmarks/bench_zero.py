@@ -71,7 +71,7 @@ PEERS = {"EinsteinPy": "einsteinpy", "GraviPy": "gravipy", "sympy.diffgeom": "sy
 class Case:
     """One benchmark case: a line element or a matrix, and what is known of its curvature."""
 
-    kind: str  # "curvature", "laplacian" or "float"
+    kind: str  # "curvature", "ricci" (the Ricci tensor alone, which must vanish), "laplacian" or "float"
     line: str | None = None
     coords: str | None = None
     matrix: Callable[[], tuple[tuple[sp.Symbol, ...], sp.Matrix]] | None = None
@@ -115,6 +115,7 @@ def all_cases() -> dict[str, Case]:
                                               kretschmann=_kretschmann_schwarzschild)
     cases["kerr-schild/kerr"] = Case("curvature", matrix=charts.kerr_schild_kerr, scalar="0",
                                      kretschmann=_kretschmann_kerr)
+    cases["kerr-schild/kerr_ricci"] = Case("ricci", matrix=charts.kerr_schild_kerr)
     cases["alcubierre"] = Case("curvature", matrix=charts.alcubierre)
     for name, (line, coords) in charts.LAPLACIANS.items():
         cases[f"laplacian/{name}"] = Case("laplacian", line, coords)
@@ -207,6 +208,8 @@ def extremal_job(case: Case, line: str | None = None) -> dict[str, Any]:
     metric = Metric.from_line_element(line, case.coords) if line else Metric(*case.textbook())
     if case.kind == "laplacian":
         return {"operator": laplace_beltrami(metric), "coords": metric.coords}
+    if case.kind == "ricci":
+        return {"ricci": sp.flatten(ricci_tensor(metric).array.tolist())}
     riemann = riemann_tensor(metric)
     ricci_tensor(metric)
     n = metric.dim
@@ -255,6 +258,12 @@ def worker_extremal(name: str, runs: int) -> None:
         out["ref_ops"]["op"] = ops(operator)
         out["exact"]["op"] = set(got) <= set(want) and all(
             sp.cancel(got.get(d, sp.S.Zero) - c) == 0 for d, c in want.items())
+        emit(**out)
+        return
+    if case.kind == "ricci":
+        out["ops"]["Ric"] = riemann_size(result["ricci"])
+        out["ref_ops"]["Ric"] = 0
+        out["exact"]["Ric"] = all(c == 0 for c in result["ricci"])
         emit(**out)
         return
     out["ops"] = {"R": ops(result["R"]), "K": ops(result["K"]), "riemann": riemann_size(result["riemann"])}
@@ -454,7 +463,7 @@ def exact_cell(result: dict[str, Any]) -> str:
         return "-"
     marks = []
     for key, value in exact.items():
-        label = {"R": "R", "K": "K", "riemann": "Riem", "op": "op"}[key]
+        label = {"R": "R", "K": "K", "riemann": "Riem", "op": "op", "Ric": "Ricci"}[key]
         marks.append(f"{label} {'yes' if value is True else 'no' if value is False else '- (ref: simplify)'}")
     suffix = " (numeric)" if result.get("exact_kind") == "numeric" else ""
     return ", ".join(marks) + suffix
@@ -506,10 +515,10 @@ def main() -> None:
             continue
         mid, spread = cell_seconds(result["seconds"])
         sizes, refs = result["ops"], result["ref_ops"]
-        keys = ["op"] if "op" in sizes else ["R", "K", "riemann"]
+        keys = [k for k in ("op", "Ric") if k in sizes] or ["R", "K", "riemann"]
         own = [str(sizes.get(k, "-")) for k in ("R", "K")] + [str(sizes[keys[-1]])]
         ref = [str(refs.get(k, "-")) for k in ("R", "K")] + [str(refs.get(keys[-1], "-"))]
-        if keys == ["op"]:
+        if len(keys) == 1:
             own[:2] = ref[:2] = ["-", "-"]
         print(f"| {name} | {mid} | {spread} | " + " | ".join(own) + " | " + " | ".join(ref)
               + f" | {exact_cell(result)} | {goal(result)} |", flush=True)

@@ -206,3 +206,25 @@ def test_unknown_functions_of_expressions_follow_the_chain_rule():
         expected = ricci_scalar_at(alcubierre(sp.exp(-rs**2)), point)
         got = mpmath.mpf(sp.N(given.xreplace(point), 30))
         assert abs(got - expected) <= mpmath.mpf("1e-20") * (1 + abs(expected))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_exact_quotient_agrees_with_sympy_division(seed):
+    import random
+
+    from sympy.polys.domains import QQ
+    from sympy.polys.rings import ring
+
+    from extremal.symbolic._rational import _exact_quotient
+
+    rng = random.Random(seed)
+    R, a, b, c = ring("a b c", QQ)
+
+    def random_poly():
+        return sum((rng.randint(-5, 5) * a ** rng.randint(0, 3) * b ** rng.randint(0, 2) * c ** rng.randint(0, 2)
+                    for _ in range(4)), R.zero) + 1
+
+    f, g = random_poly(), random_poly()
+    assert _exact_quotient(f * g, f) == g
+    _, r = (f * g + a).div(f)
+    assert (_exact_quotient(f * g + a, f) is None) == bool(r)
