@@ -8,7 +8,7 @@ gradient is :math:`\partial\mathcal L/\partial W = X^\top G` with
 
 .. math:: \Delta Y = X\Delta W = -\eta\, X D(X^\top G),
 
-where :math:`D` is the optimizer's direction map, chosen by a
+where :math:`D` is the optimizer's step map, ``norm.update`` of a
 :class:`~extremal.optim.Norm`: the identity for SGD (:class:`~extremal.optim.Frobenius`), and
 the steepest direction ``norm.direction`` otherwise, ``sign`` for signSGD
 (:class:`~extremal.optim.MaxNorm`) and ``msign`` for Muon (:class:`~extremal.optim.Spectral`)
@@ -91,7 +91,7 @@ def output_change(
             [-0.4000]])
     """
     _check_pair(X, grad_y)
-    return -lr * (X @ _optimizer_direction(X.mT @ grad_y, norm))
+    return -lr * (X @ checked_norm(norm).update(X.mT @ grad_y))
 
 
 def feature_step(
@@ -136,7 +136,7 @@ def feature_step(
         grad_y = reachable_projector(X) @ grad_y
     elif not isinstance(grad_y, torch.Tensor) or grad_y.ndim != 2:
         raise InputError(f"grad_y must be a torch.Tensor of shape (b, d_out); got {_describe(grad_y)}.")
-    return -lr * _optimizer_direction(grad_y, norm)
+    return -lr * checked_norm(norm).update(grad_y)
 
 
 def reachable_projector(X: torch.Tensor) -> torch.Tensor:
@@ -165,23 +165,6 @@ def reachable_projector(X: torch.Tensor) -> torch.Tensor:
         raise InputError(f"X must be a floating torch.Tensor of shape (b, d_in); got {_describe(X)}.")
     Q = msign(X, SVDPolar())
     return Q @ Q.mT
-
-
-def _optimizer_direction(M: torch.Tensor, norm: Norm) -> torch.Tensor:
-    """The map ``D`` of the optimizer that descends along ``norm``: its step is ``-lr * D(M)``.
-
-    For every norm but :class:`Frobenius` this is ``norm.direction(M)``, the unit steepest
-    direction of :func:`~extremal.optim.steepest_direction` (signSGD for
-    :class:`~extremal.optim.MaxNorm`, Muon for :class:`~extremal.optim.Spectral`, and any new
-    :class:`Norm` subclass without a change here). For :class:`Frobenius` the optimizer is SGD,
-    which steps along the unit direction ``M/‖M‖_F`` times the length ``‖M‖_F``: ``D(M) = M``,
-    not ``steepest_direction(M, Frobenius())``. This is a different answer, not a shortcut:
-    :func:`output_change` and :func:`feature_step` promise SGD's step there, and the module
-    docstring's ``X X^T G`` is linear in ``G`` only with it.
-    """
-    if isinstance(checked_norm(norm), Frobenius):
-        return M
-    return norm.direction(M)
 
 
 def _describe(x: object) -> str:

@@ -48,7 +48,9 @@ class Norm(abc.ABC):
 
     - :meth:`direction`: the unit-norm :math:`D` that maximises :math:`\langle G, D\rangle`
       (``0`` for ``G = 0``);
-    - :meth:`dual`: :math:`\lVert G\rVert_* = \langle G, D\rangle`, shape ``(...)``.
+    - :meth:`dual`: :math:`\lVert G\rVert_* = \langle G, D\rangle`, shape ``(...)``;
+    - :meth:`update`: the step map of the optimizer that descends along the norm, its step
+      being ``-lr * update(G)``: the unit direction for signSGD and Muon, ``G`` itself for SGD.
 
     :func:`steepest_direction`, :func:`dual_norm`, :func:`~extremal.optim.output_change` and
     :func:`~extremal.optim.feature_step` call these, so a new norm is one new subclass. The
@@ -72,6 +74,10 @@ class Norm(abc.ABC):
     def dual(self, G: torch.Tensor) -> torch.Tensor:
         """The dual norm of each matrix of ``G``, shape ``G.shape[:-2]``."""
 
+    def update(self, G: torch.Tensor) -> torch.Tensor:
+        """The optimizer's step map (its step is ``-lr * update(G)``): :meth:`direction` unless overridden."""
+        return self.direction(G)
+
 
 @dataclass(frozen=True, slots=True)
 class Frobenius(Norm):
@@ -87,6 +93,11 @@ class Frobenius(Norm):
         """``‖G‖_F``."""
         _check(G)
         return torch.linalg.vector_norm(G, dim=(-2, -1))
+
+    def update(self, G: torch.Tensor) -> torch.Tensor:
+        """``G``: SGD steps along the unit direction ``G/‖G‖_F`` times the length ``‖G‖_F``."""
+        _check(G)
+        return G
 
 
 @dataclass(frozen=True, slots=True)
