@@ -158,3 +158,22 @@ def test_sgd_is_the_frobenius_direction_times_its_length() -> None:
     sgd = dual_norm(M, Frobenius()) * steepest_direction(M, Frobenius())
     torch.testing.assert_close(output_change(X, G, LR), -LR * (X @ sgd))
     torch.testing.assert_close(output_change(X, G, LR), -LR * (X @ M))
+
+
+def test_a_new_norm_is_one_subclass() -> None:
+    """A norm defined outside the library steps along its own direction in feature space, untouched code."""
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Doubled(Norm):
+        def direction(self, G: torch.Tensor) -> torch.Tensor:
+            return G / (2 * torch.linalg.vector_norm(G))
+
+        def dual(self, G: torch.Tensor) -> torch.Tensor:
+            return torch.linalg.vector_norm(G) / 2
+
+    X, G = layer(5, 3, 4, seed=9)
+    torch.testing.assert_close(feature_step(G, LR, Doubled()), -LR * G / (2 * torch.linalg.vector_norm(G)))
+    M = X.T @ G
+    torch.testing.assert_close(output_change(X, G, LR, Doubled()), -LR * X @ (M / (2 * torch.linalg.vector_norm(M))))
+    torch.testing.assert_close(Frobenius().update(G), G)
