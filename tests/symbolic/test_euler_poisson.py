@@ -322,3 +322,11 @@ def test_cli_refuses_what_needs_second_order_equations_in_one_line(capsys, argv,
     assert code == 2 and out == ""
     assert err.startswith("extremal: error:") and message in err
     assert err.count("\n") == 1
+
+
+def test_change_coordinates_refuses_a_higher_derivative_lagrangian():
+    from extremal import change_coordinates
+
+    L = Lagrangian.parse("xddot**2/2 + ydot**2/2", "x y")
+    with pytest.raises(InputError, match=r"order 2.*euler_lagrange"):
+        change_coordinates(L, {"x": "r*cos(th)", "y": "r*sin(th)"}, "r th")

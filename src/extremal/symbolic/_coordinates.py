@@ -170,6 +170,12 @@ def change_coordinates(
     >>> change_coordinates(L, {"x": "r*cos(theta)", "y": "r*sin(theta)"}, "r theta").expr
     mu/r + r**2*thetadot**2/2 + rdot**2/2
     """
+    if lagrangian.order > 1:
+        raise InputError(
+            f"change_coordinates handles Lagrangians L(q, qdot, t); this one has derivatives of order "
+            f"{lagrangian.order}. Take its Euler-Poisson equations with euler_lagrange(L).equations, or "
+            "rewrite L without the higher derivatives first."
+        )
     new = as_symbols(new_coords, "new_coords")
     X = point_transformation(lagrangian.coords, mapping, new)
     J = sp.Matrix(X).jacobian(new)
