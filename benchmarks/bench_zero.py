@@ -221,9 +221,15 @@ POINTS = [{"t": 0.3, "r": 3.7, "theta": 0.9, "phi": 0.4, "x": 0.7, "y": -1.1, "z
           {"t": -0.8, "r": 5.2, "theta": 2.1, "phi": 1.9, "x": -0.4, "y": 0.6, "z": 1.7, "M": 0.45}]
 
 
+def _default(name: str) -> float:
+    """A value for a symbol that POINTS does not name, different for different names."""
+    return 0.31 + 0.097 * (sum(map(ord, name)) % 11)
+
+
 def numerically_equal(a: sp.Expr, b: sp.Expr) -> bool:
     for point in POINTS:
-        va, vb = (complex(sp.N(e.subs({s: point.get(s.name, 0.77) for s in e.free_symbols}))) for e in (a, b))
+        va, vb = (complex(sp.N(e.subs({s: point.get(s.name, _default(s.name)) for s in e.free_symbols})))
+                  for e in (a, b))
         if abs(va - vb) > 1e-9 * max(1.0, abs(vb)):
             return False
     return True
@@ -257,7 +263,7 @@ def worker_extremal(name: str, runs: int) -> None:
         out["ops"]["op"] = ops(result["operator"])
         out["ref_ops"]["op"] = ops(operator)
         out["exact"]["op"] = set(got) <= set(want) and all(
-            sp.cancel(got.get(d, sp.S.Zero) - c) == 0 for d, c in want.items())
+            numerically_equal(got.get(d, sp.S.Zero), c) for d, c in want.items())
         emit(**out)
         return
     if case.kind == "ricci":
