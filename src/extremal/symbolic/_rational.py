@@ -719,7 +719,7 @@ class RationalField:
         if self._abs:
             best = min(best, best.xreplace(self._abs), key=_size)
         if self._exp and sp.count_ops(best) <= _REWRITE_OPS:
-            best = min(best, _hyperbolic_form(best), key=_size)
+            best = min(best, sp.powsimp(best, combine="exp"), _hyperbolic_form(best), key=_size)
         return best
 
     def _candidates(self, value: Frac) -> list[sp.Expr]:
