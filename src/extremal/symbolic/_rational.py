@@ -62,6 +62,7 @@ __all__ = [
 _MAX_OPAQUE = 24
 _MAX_ADJUGATE = 6
 _FACTOR_TERMS = 40
+_FACTOR_DEGREE = 4
 _REWRITE_OPS = 80
 
 
@@ -725,7 +726,7 @@ class RationalField:
     def _candidates(self, value: Frac) -> list[sp.Expr]:
         candidates = []
         den_expr = self._den_expr(value.den)
-        for alternate in self._alternatives():
+        for alternate in self._alternatives([key for key, (c, _s) in self._pair.items() if self._squares(value, c)]):
             num = self._alternate(value.num, alternate)
             candidates += [n / den_expr for n in self._numerator_forms(num)]
             if 1 < len(num) <= 3:
@@ -738,6 +739,10 @@ class RationalField:
             candidates = [self.magnitudes.restore(c) for c in candidates] + [self._float_form(value)]
         return candidates
 
+    def _squares(self, value: Frac, c: int) -> bool:
+        """Whether ``value`` holds the square of generator ``c`` (in its numerator or whole denominator)."""
+        return value.num.degree(c) >= 2 or sum(k * self.base[i].degree(c) for i, k in value.den) >= 2
+
     def _exact_in_floats(self, value: Frac) -> bool:
         """True when no sum in ``value`` cancels to rounding level, so its exact forms show the same numbers."""
         polys = [value.num, *(self.base[i] for i, _ in value.den)]
@@ -746,9 +751,10 @@ class RationalField:
             for p in polys
         )
 
-    def _alternatives(self) -> list[frozenset]:
-        """Which pairs to show in the other Pythagorean form: every subset of up to three pairs, else none or all."""
-        keys = list(self._pair)
+    def _alternatives(self, keys: list | None = None) -> list[frozenset]:
+        """Which pairs (of ``keys``, default all) to show in the other Pythagorean form: every subset of up to
+        three pairs, else none or all."""
+        keys = list(self._pair) if keys is None else keys
         if len(keys) > 3:
             return [frozenset(), frozenset(keys)]
         return [frozenset(c) for r in range(len(keys) + 1) for c in itertools.combinations(keys, r)]
@@ -757,7 +763,7 @@ class RationalField:
         """``p`` with its content and common monomial pulled out, fully factored when small, and collected
         by the monomials of its function generators with each coefficient factored."""
         forms = [self._factored(p)]
-        if 1 < len(p) <= _FACTOR_TERMS:
+        if _worth_factoring(p):
             forms.append(self._fully_factored(p))
         collected = self._collected(p)
         if collected is not None:
@@ -776,10 +782,9 @@ class RationalField:
         return sp.Add(*[self._monomial(key) * self._shortest(self.ring(terms)) for key, terms in groups.items()])
 
     def _shortest(self, p: PolyElement) -> sp.Expr:
-        forms = [self._factored(p)]
-        if 1 < len(p) <= _FACTOR_TERMS:
-            forms.append(self._fully_factored(p))
-        return min(forms, key=_size)
+        """``p`` with content and monomial pulled out, or fully factored where that is cheap and shorter."""
+        factored = self._factored(p)
+        return min(factored, self._fully_factored(p), key=_size) if _worth_factoring(p) else factored
 
     def _fully_factored(self, p: PolyElement) -> sp.Expr:
         """``p`` as a product of irreducible polynomials, each in its shorter Pythagorean form."""
@@ -793,9 +798,9 @@ class RationalField:
 
     def _factor_expr(self, f: PolyElement) -> sp.Expr:
         """One factor as an expression, with every pair in whichever Pythagorean form is shorter."""
-        if not self._pair or f.is_ground:
-            return f.as_expr(*self._shown)
-        return min((self._alternate(f, which).as_expr(*self._shown) for which in self._alternatives()), key=_size)
+        squared = [key for key, (c, _s) in self._pair.items() if f.degree(c) >= 2]
+        forms = (self._alternate(f, which).as_expr(*self._shown) for which in self._alternatives(squared))
+        return min(forms, key=_size) if squared else f.as_expr(*self._shown)
 
     def _expanded_den(self, den: tuple[tuple[int, int], ...]) -> PolyElement | None:
         """The denominator as one polynomial, when it has several factors and stays small."""
@@ -902,6 +907,15 @@ def _ratio(kind: type, sin: type, cos: type, tan: type, cot: type, sec: type, cs
     if kind is cot:
         return c * s.inverse()
     return c.inverse() if kind is sec else s.inverse()
+
+
+def _worth_factoring(p: PolyElement) -> bool:
+    """Whether full factorization is cheap enough for display: a few terms, each generator of low degree.
+
+    Wang's algorithm on Kerr's Riemann numerators (degree 8 in r) costs seconds and seldom
+    shortens them; content, common monomials and collection still apply there.
+    """
+    return 1 < len(p) <= _FACTOR_TERMS and max(p.degrees()) <= _FACTOR_DEGREE
 
 
 def _nesting(expr: sp.Expr) -> int:
