@@ -62,6 +62,7 @@ __all__ = [
 _MAX_OPAQUE = 24
 _MAX_ADJUGATE = 6
 _FACTOR_TERMS = 40
+_FULL_FACTOR_TERMS = 12
 _FACTOR_DEGREE = 4
 _REWRITE_OPS = 80
 
@@ -205,6 +206,8 @@ class RationalField:
         self._root_den: dict[int, Frac] = {}
         self._add_relations(roots)
         self._shown = self._display
+        self._functions = any(kind[0] not in ("symbol", "constant", "ctrig", "strig", "chyp", "shyp", "imaginary")
+                              for kind in self._kinds)
         self._placeholders = [
             a if self._kinds[i][0] in ("symbol", "constant") else sp.Dummy(f"G{i}") for i, a in enumerate(self._display)
         ]
@@ -765,7 +768,7 @@ class RationalField:
         forms = [self._factored(p)]
         if _worth_factoring(p):
             forms.append(self._fully_factored(p))
-        collected = self._collected(p)
+        collected = self._collected(p) if self._functions else None
         if collected is not None:
             forms.append(collected)
         return forms
@@ -915,7 +918,7 @@ def _worth_factoring(p: PolyElement) -> bool:
     Wang's algorithm on Kerr's Riemann numerators (degree 8 in r) costs seconds and seldom
     shortens them; content, common monomials and collection still apply there.
     """
-    return 1 < len(p) <= _FACTOR_TERMS and max(p.degrees()) <= _FACTOR_DEGREE
+    return 1 < len(p) <= _FULL_FACTOR_TERMS and max(p.degrees()) <= _FACTOR_DEGREE
 
 
 def _nesting(expr: sp.Expr) -> int:
@@ -974,9 +977,17 @@ def canonical_form(expr: sp.Expr) -> sp.Expr:
         return expr
 
 
-def _size(expr: sp.Expr) -> tuple:
-    """Ordering for display candidates: fewer operations, then fewer sums."""
-    return sp.count_ops(expr), sum(1 for e in sp.preorder_traversal(expr) if e.is_Add), sp.default_sort_key(expr)
+def _size(expr: sp.Expr) -> tuple[int, int]:
+    """Ordering for display candidates: fewer nodes in the expression tree, then fewer sums.
+
+    One traversal (``sympy.count_ops`` costs several times more, and Kerr's Riemann tensor
+    shows 64 components); ties keep the first candidate, so the choice is deterministic.
+    """
+    nodes = adds = 0
+    for e in sp.preorder_traversal(expr):
+        nodes += 1
+        adds += e.is_Add
+    return nodes, adds
 
 
 def _normalise(f: PolyElement) -> tuple[PolyElement, object]:
