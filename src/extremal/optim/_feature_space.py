@@ -73,9 +73,9 @@ def output_change(
     lr : float
         :math:`\eta`.
     norm : Norm
-        Chooses the direction map :math:`D`: the identity for :class:`~extremal.optim.Frobenius`
-        (SGD), ``norm.direction`` for any other norm (``sign`` for
-        :class:`~extremal.optim.MaxNorm`, ``msign`` for :class:`~extremal.optim.Spectral`).
+        Chooses the step map :math:`D` = ``norm.update``: the identity for
+        :class:`~extremal.optim.Frobenius` (SGD), the steepest direction for the others (``sign``
+        for :class:`~extremal.optim.MaxNorm`, ``msign`` for :class:`~extremal.optim.Spectral`).
 
     Returns
     -------

@@ -27,8 +27,7 @@ from extremal.symbolic._boundary import guarded
 from extremal.symbolic._field import FieldLagrangian
 from extremal.symbolic._lagrangian import Lagrangian, velocity_symbol
 from extremal.symbolic._parsing import as_symbols, parse
-from extremal.symbolic._rational import Unsupported, determinant, inverse
-from extremal.symbolic._simplification import is_zero, probably_nonzero, readable
+from extremal.symbolic._simplification import is_zero, matrix_determinant, matrix_inverse, probably_nonzero, readable
 
 __all__ = ["change_coordinates", "change_field_coordinates", "simplify_in_chart"]
 
@@ -73,26 +72,14 @@ def jacobian_determinant(jacobian: sp.Matrix, new: Sequence[sp.Symbol]) -> sp.Ex
             f"the coordinate change maps {jacobian.shape[1]} new coords to {jacobian.shape[0]} "
             "old ones; a change of coordinates needs as many new coords as old."
         )
-    try:
-        det = determinant(jacobian)
-    except Unsupported:
-        det = jacobian.det(method="berkowitz")
+    det = matrix_determinant(jacobian)
     if not probably_nonzero(det) and is_zero(det):
         raise SingularMetricError(
             f"the coordinate change is not invertible: its Jacobian determinant in "
             f"{tuple(q.name for q in new)} is identically zero. The new coordinates must be "
             "independent."
         )
-    det = readable(det)
     return -det if leading_sign(det) < 0 else det
-
-
-def _inverse(matrix: sp.Matrix) -> sp.ImmutableMatrix:
-    """The exact inverse (:mod:`._rational`), or SymPy's with each entry made readable."""
-    try:
-        return inverse(matrix)
-    except Unsupported:
-        return sp.ImmutableMatrix(matrix.inv(method="LU").applyfunc(readable))
 
 
 def leading_sign(expr: sp.Expr) -> int:
@@ -216,7 +203,7 @@ def change_field_coordinates(
     J = sp.Matrix(X).jacobian(new)
     volume = jacobian_determinant(J, new)
     chart = _chart_coords(volume, new)
-    inverse = _inverse(J).applyfunc(lambda e: simplify_in_chart(e, chart) if chart else e)
+    inverse = matrix_inverse(J).applyfunc(lambda e: simplify_in_chart(e, chart) if chart else e)
     replace: dict[sp.Expr, sp.Expr] = {}
     new_fields = []
     for u in lagrangian.fields:

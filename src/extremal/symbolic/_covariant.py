@@ -15,13 +15,13 @@ import itertools
 
 import sympy as sp
 
-from extremal.errors import InputError
 from extremal.symbolic._boundary import guarded
 from extremal.symbolic._calculus import diff_real
 from extremal.symbolic._christoffel import christoffel
 from extremal.symbolic._components import Components
 from extremal.symbolic._metric import Metric, require_metric
 from extremal.symbolic._simplification import readable
+from extremal.symbolic._tensors import tensor_of
 
 __all__ = ["covariant_derivative", "metric_tensor"]
 
@@ -63,15 +63,7 @@ def covariant_derivative(tensor: Components, metric: Metric) -> Components:
     >>> covariant_derivative(metric_tensor(m), m).nonzero()
     {}
     """
-    require_metric(metric, "metric")
-    if not isinstance(tensor, Components):
-        raise InputError(
-            f"tensor must be a tensor result such as ricci_tensor(metric); got {type(tensor).__name__}."
-        )
-    if tensor.coords != metric.coords:
-        raise InputError(
-            f"tensor is in coords {tensor.coords} but metric in {metric.coords}; use the metric the tensor came from."
-        )
+    tensor = tensor_of(tensor, metric)
     n, shape, upper = metric.dim, tensor.shape, tensor.upper
     gamma = christoffel(metric).array
     out = sp.MutableDenseNDimArray.zeros(*shape, n)

@@ -198,5 +198,5 @@ def _plain_arguments(f: sp.Expr) -> bool:
 
 
 def non_smooth(atom: sp.Expr) -> bool:
-    """True for atoms without a derivative in the field (``Abs``, ``sign``, ``Piecewise``, ...)."""
+    """True for atoms without a derivative in the field (``Heaviside``, ``floor``, ``Piecewise``, ...)."""
     return isinstance(atom, _NON_SMOOTH) or atom.has(*_NON_SMOOTH)

@@ -26,8 +26,7 @@ from extremal.symbolic._boundary import guarded
 from extremal.symbolic._coordinates import CoordinateMap, jacobian_determinant, leading_sign, point_transformation
 from extremal.symbolic._lagrangian import Lagrangian, velocity_symbol
 from extremal.symbolic._parsing import as_symbols, check_name_clashes, check_same_symbols, parse
-from extremal.symbolic._rational import Unsupported, determinant, inverse
-from extremal.symbolic._simplification import is_zero, probably_nonzero, readable
+from extremal.symbolic._simplification import is_zero, matrix_determinant, matrix_inverse, probably_nonzero, readable
 
 __all__ = ["Metric", "euclidean"]
 
@@ -291,19 +290,13 @@ class Metric:
     @guarded("det g")
     def det(self) -> sp.Expr:
         """Determinant of ``g``."""
-        try:
-            return determinant(self.g)
-        except Unsupported:
-            return readable(self.g.det(method="berkowitz"))
+        return matrix_determinant(self.g)
 
     @cached_property
     @guarded("the inverse metric")
     def inverse(self) -> sp.ImmutableMatrix:
         r"""The inverse metric :math:`g^{ij}`."""
-        try:
-            return inverse(self.g)
-        except Unsupported:
-            return sp.ImmutableMatrix(self.g.inv(method="LU").applyfunc(readable))
+        return matrix_inverse(self.g)
 
     @cached_property
     @guarded("the volume element")

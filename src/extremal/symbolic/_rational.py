@@ -937,8 +937,7 @@ def _is_power(value: PolyElement, L: int) -> bool:
 
 
 def _determinant(matrix: list[list[PolyElement]]) -> PolyElement:
-    if not matrix:
-        return cast(PolyElement, 1)
+    """Determinant of a square matrix (at least 1x1) of polynomials, by cofactors along the first row."""
     if len(matrix) == 1:
         return matrix[0][0]
     return sum(

@@ -25,10 +25,13 @@ import sympy as sp
 from extremal.symbolic._boundary import guarded
 from extremal.symbolic._floats import Magnitudes, floats_in
 from extremal.symbolic._parsing import parse
-from extremal.symbolic._rational import RationalField, Unsupported, canonical_form
+from extremal.symbolic._rational import RationalField, Unsupported, canonical_form, determinant, inverse
 from extremal.symbolic._values import as_sympy
 
-__all__ = ["ZeroTest", "canonical", "is_zero", "probably_nonzero", "readable", "zero_test"]
+__all__ = [
+    "ZeroTest", "canonical", "is_zero", "matrix_determinant", "matrix_inverse", "probably_nonzero", "readable",
+    "zero_test",
+]
 
 _DIGITS = 30
 _CERTIFICATE_TRIALS = 8
@@ -152,18 +155,24 @@ def probably_nonzero(expr: sp.Expr, trials: int = 3, seed: int = 0) -> bool:
     (False, True, True)
     """
     expr = as_sympy(expr)
-    return any(_stands_out(value, scale, expr) for value, scale in _samples(expr, trials, seed))
+    tolerance = _tolerance(expr)
+    return any(_stands_out(value, scale, tolerance) for value, scale in _samples(expr, trials, seed))
 
 
 def _numerically_zero(expr: sp.Expr) -> bool:
     """True when ``expr`` vanishes at each of several random points (and at least one evaluates)."""
     samples = list(_samples(expr, _CERTIFICATE_TRIALS, seed=1))
-    return bool(samples) and not any(_stands_out(value, scale, expr) for value, scale in samples)
+    tolerance = _tolerance(expr)
+    return bool(samples) and not any(_stands_out(value, scale, tolerance) for value, scale in samples)
 
 
-def _stands_out(value: mpmath.mpc, scale: mpmath.mpf, expr: sp.Expr) -> bool:
+def _tolerance(expr: sp.Expr) -> float:
+    """Relative size below which a value is rounding: that of the input floats, else 30-digit arithmetic's."""
     floats = floats_in(expr)
-    tolerance = float(Magnitudes(floats).tolerance) if floats else 10.0 ** (10 - _DIGITS)
+    return float(Magnitudes(floats).tolerance) if floats else 10.0 ** (10 - _DIGITS)
+
+
+def _stands_out(value: mpmath.mpc, scale: mpmath.mpf, tolerance: float) -> bool:
     return bool(value != 0 and abs(value) > tolerance * scale)
 
 
@@ -227,3 +236,35 @@ _FACTOR_DEGREE = 24  # factoring x**1000 - E takes minutes (Wang's algorithm); n
 def _degree(expr: sp.Expr) -> int:
     """The largest integer exponent in ``expr`` (0 if none)."""
     return max((abs(int(p.exp)) for p in expr.atoms(sp.Pow) if p.exp.is_Integer), default=0)
+
+
+def matrix_determinant(matrix: sp.MatrixBase) -> sp.Expr:
+    """``det matrix``, exact in the field (:func:`._rational.determinant`), else SymPy's made readable.
+
+    Examples
+    --------
+    >>> th = sp.Symbol("theta")
+    >>> matrix_determinant(sp.Matrix([[1, sp.sin(2*th)], [sp.sin(th), 2*sp.cos(th)]]))
+    2*cos(theta)**3
+    """
+    try:
+        return determinant(matrix)
+    except Unsupported:
+        return readable(matrix.det(method="berkowitz"))
+
+
+def matrix_inverse(matrix: sp.MatrixBase) -> sp.ImmutableMatrix:
+    """``matrix**-1``, exact in the field (:func:`._rational.inverse`), else SymPy's with each entry readable.
+
+    Examples
+    --------
+    >>> r = sp.Symbol("r")
+    >>> matrix_inverse(sp.Matrix([[1, r], [0, r**2]]))
+    Matrix([
+    [1,     -1/r],
+    [0, r**(-2)]])
+    """
+    try:
+        return inverse(matrix)
+    except Unsupported:
+        return sp.ImmutableMatrix(matrix.inv(method="LU").applyfunc(readable))

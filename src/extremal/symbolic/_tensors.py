@@ -26,7 +26,8 @@ from extremal.symbolic._simplification import readable
 __all__ = ["lower_index", "raise_index"]
 
 
-def _check(tensor: object, metric: Metric, slot: int, want_upper: bool) -> Components:
+def tensor_of(tensor: object, metric: Metric) -> Components:
+    """``tensor``, checked to be a tensor result in the coordinates of ``metric``; InputError otherwise."""
     require_metric(metric, "metric")
     if not isinstance(tensor, Components):
         raise InputError(
@@ -36,6 +37,11 @@ def _check(tensor: object, metric: Metric, slot: int, want_upper: bool) -> Compo
         raise InputError(
             f"tensor is in coords {tensor.coords} but metric in {metric.coords}; use the metric the tensor came from."
         )
+    return tensor
+
+
+def _check(tensor: object, metric: Metric, slot: int, want_upper: bool) -> Components:
+    tensor = tensor_of(tensor, metric)
     if isinstance(slot, bool) or not isinstance(slot, int) or not 0 <= slot < tensor.rank:
         raise InputError(f"slot must be an index position 0..{tensor.rank - 1}; got {slot!r}.")
     if tensor.upper[slot] != want_upper:
