@@ -11,10 +11,23 @@ def test_all_names_exist():
     assert missing == []
 
 
-def test_top_level_import_does_not_pull_torch_or_matplotlib():
-    code = "import sys, extremal; print('torch' in sys.modules, 'matplotlib' in sys.modules)"
+def test_top_level_import_is_light():
+    code = "import sys, extremal; print(*(m in sys.modules for m in ('torch', 'matplotlib', 'scipy', 'sympy')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["False", "False"]
+    assert out.split() == ["False", "False", "False", "False"]
+
+
+def test_symbolic_names_load_on_first_use():
+    code = (
+        "import sys, extremal; from extremal import Metric; import extremal.symbolic as s; "
+        "print(Metric is s.Metric, extremal.symbolic is s, 'sympy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "True", "True"]
+
+
+def test_dir_lists_every_public_name():
+    assert set(extremal.__all__) | {"symbolic"} <= set(dir(extremal))
 
 
 def test_numerics_and_optim_names_load_on_first_use():
@@ -39,8 +52,9 @@ def test_missing_optional_dependency_names_the_extra():
 
 
 def test_lazy_names_are_exactly_the_subpackages_public_names():
-    from extremal import _NUMERICS, _OPTIM, numerics, optim
+    from extremal import _NUMERICS, _OPTIM, _SYMBOLIC, numerics, optim, symbolic
 
+    assert set(_SYMBOLIC) == set(symbolic.__all__)
     assert set(_NUMERICS) == set(numerics.__all__)
     assert set(_OPTIM) == set(optim.__all__)
     assert set(extremal.__all__) >= set(numerics.__all__) | set(optim.__all__) | set(extremal.symbolic.__all__)

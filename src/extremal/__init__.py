@@ -1,17 +1,18 @@
 """extremal: the variational principle dS = 0 and what follows from it.
 
-Symbolic results (Euler–Lagrange equations, metrics, Christoffel symbols, curvature,
-coordinate changes, the Jacobi metric) are imported with the package. The numerical solvers of
-:mod:`extremal.numerics` and the PyTorch optimizers of :mod:`extremal.optim` are reachable from
-here too (``from extremal import geodesics, msign``) but are imported only on first use, so
-``import extremal`` never loads SciPy's integrators, torch or matplotlib.
+The symbolic results of :mod:`extremal.symbolic` (Euler–Lagrange equations, metrics, Christoffel
+symbols, curvature, coordinate changes, the Jacobi metric), the numerical solvers of
+:mod:`extremal.numerics` and the PyTorch optimizers of :mod:`extremal.optim` are all reachable
+from here (``from extremal import Metric, geodesics, msign``). Each subpackage is imported on the
+first use of one of its names, so ``import extremal`` loads neither SymPy, SciPy, torch nor
+matplotlib, and the command line starts at once.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from extremal import errors, symbolic
+from extremal import errors
 from extremal._limits import Limits, current_limits, limits
 from extremal.errors import (
     ExtremalError,
@@ -24,16 +25,64 @@ from extremal.errors import (
     SymbolicError,
     TimeLimitError,
 )
-from extremal.symbolic import *  # noqa: F403
 
 if TYPE_CHECKING:  # the lazily loaded names, typed for mypy and editors
+    from extremal import symbolic as symbolic
     from extremal.numerics import *  # noqa: F403
     from extremal.optim import *  # noqa: F403
+    from extremal.symbolic import *  # noqa: F403
 
 __version__ = "0.1.0"
 
-# Names of the numerics and optim subpackages, loaded on first use so that ``import extremal``
-# never loads SciPy's integrators or torch; tests/test_api.py checks they match their __all__.
+# Names of the subpackages, loaded on first use so that ``import extremal`` loads neither SymPy,
+# SciPy's integrators nor torch; tests/test_api.py checks they match the subpackages' __all__.
+_SYMBOLIC = (
+    "Christoffel",
+    "Components",
+    "EquationsOfMotion",
+    "FieldLagrangian",
+    "Formula",
+    "Lagrangian",
+    "Metric",
+    "Ricci",
+    "Riemann",
+    "Variational",
+    "Weyl",
+    "ZeroTest",
+    "as_symbols",
+    "change_coordinates",
+    "change_field_coordinates",
+    "christoffel",
+    "conformal_mechanics",
+    "conserved_momenta",
+    "covariant_derivative",
+    "einstein_tensor",
+    "energy",
+    "euclidean",
+    "euler_lagrange",
+    "field_equations",
+    "gaussian_curvature",
+    "geodesic_accelerations",
+    "geodesic_equations",
+    "jacobi_metric",
+    "jacobi_newton_equations",
+    "kretschmann_scalar",
+    "laplace_beltrami",
+    "laplacian_from_action",
+    "lower_index",
+    "mechanical_lagrangian",
+    "metric_tensor",
+    "parse",
+    "raise_index",
+    "ricci_scalar",
+    "ricci_tensor",
+    "riemann_tensor",
+    "simplify_in_chart",
+    "total_derivative",
+    "weyl_tensor",
+    "zero_test",
+)
+
 _NUMERICS = (
     "Backend",
     "ButcherTableau",
@@ -134,6 +183,7 @@ _OPTIM = (
 )
 
 _LAZY = {
+    **dict.fromkeys(_SYMBOLIC, "extremal.symbolic"),
     **dict.fromkeys(_NUMERICS, "extremal.numerics"),
     **dict.fromkeys(_OPTIM, "extremal.optim"),
     # deprecated names, one release
@@ -150,6 +200,8 @@ def __getattr__(name: str) -> object:
     import importlib
     import warnings
 
+    if name == "symbolic":
+        return importlib.import_module("extremal.symbolic")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'extremal' has no attribute {name!r}")
@@ -158,11 +210,13 @@ def __getattr__(name: str) -> object:
         value = getattr(importlib.import_module(module), name)
     for warning in caught:
         warnings.warn(warning.message, warning.category, stacklevel=2)
+    if not caught:  # later uses find it directly; a deprecated name warns on every use
+        globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_NUMERICS, *_OPTIM})
+    return sorted({*globals(), "symbolic", *_SYMBOLIC, *_NUMERICS, *_OPTIM})
 
 
 __all__ = [
@@ -180,7 +234,7 @@ __all__ = [
     "limits",
     "__version__",
     "errors",
-    *symbolic.__all__,
+    *_SYMBOLIC,
     *_NUMERICS,
     *_OPTIM,
 ]
