@@ -454,11 +454,11 @@ def test_a_matplotlib_error_leaves_the_old_file_and_no_temporary(capsys, tmp_pat
 
 
 def test_a_failing_computation_leaves_the_old_file(capsys, tmp_path, monkeypatch):
-    import extremal.cli.geodesic as geodesic_cli
+    from extremal import numerics  # the subcommand imports geodesics from here when it runs
 
     target = tmp_path / "g.png"
     target.write_bytes(b"old")
-    monkeypatch.setattr(geodesic_cli, "geodesics", raising(RuntimeError("solver crashed")))
+    monkeypatch.setattr(numerics, "geodesics", raising(RuntimeError("solver crashed")))
     code, _, err = run(capsys, *GEODESIC, "--out", str(target))
     assert code == 2
     assert_one_error_line(err, "RuntimeError", "solver crashed")
@@ -471,10 +471,10 @@ def test_a_failing_computation_leaves_the_old_file(capsys, tmp_path, monkeypatch
      (".", ["is a folder"])],
 )
 def test_bad_out_paths_are_refused_before_the_work(capsys, tmp_path, monkeypatch, out, words):
-    import extremal.cli.geodesic as geodesic_cli
+    from extremal import numerics  # the subcommand imports geodesics from here when it runs
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(geodesic_cli, "geodesics", raising(AssertionError("must not run")))
+    monkeypatch.setattr(numerics, "geodesics", raising(AssertionError("must not run")))
     code, _, err = run(capsys, *GEODESIC, "--out", out)
     assert code == 2
     assert_one_error_line(err, "--out", *words)

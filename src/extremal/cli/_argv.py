@@ -19,7 +19,10 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-__all__ = ["HelpFormatter", "Parser", "normalize_argv", "one_line"]
+__all__ = ["FORMATS", "HelpFormatter", "Parser", "normalize_argv", "one_line"]
+
+FORMATS = ("text", "latex", "json")
+"""The choices of ``--format``; :mod:`extremal.cli.render` writes each."""
 
 _OPTION_NAME = re.compile(r"--[A-Za-z][A-Za-z0-9_-]*(=.*)?|-[A-Za-z]", re.DOTALL)
 

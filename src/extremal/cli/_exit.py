@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
-from typing import Any
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING, Any
 
 from extremal.cli._files import OVERWRITE_RULE, Output, save_arrays, save_figure
-from extremal.numerics._status import Status
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 __all__ = [
     "ALL_FAILED",
@@ -71,13 +72,13 @@ EXIT_MEANING = {
 }
 
 
-_MEANING = {
-    Status.MAX_STEPS: "ran out of integration steps",
-    Status.STEP_TOO_SMALL: "the step size collapsed",
-    Status.NONFINITE: "the solution became NaN or infinite: it left the chart",
-    Status.OUTSIDE_CHART: "a given point is outside the chart: det g is zero, NaN or infinite there",
-    Status.NOT_CONVERGED: "the solve did not converge",
-    Status.CONJUGATE: "the end points are (nearly) conjugate: the geodesic is not unique",
+_MEANING = {  # by the name of the extremal.numerics.Status, so that the parser does not load the numerics
+    "MAX_STEPS": "ran out of integration steps",
+    "STEP_TOO_SMALL": "the step size collapsed",
+    "NONFINITE": "the solution became NaN or infinite: it left the chart",
+    "OUTSIDE_CHART": "a given point is outside the chart: det g is zero, NaN or infinite there",
+    "NOT_CONVERGED": "the solve did not converge",
+    "CONJUGATE": "the end points are (nearly) conjugate: the geodesic is not unique",
 }
 
 
@@ -86,11 +87,14 @@ def failure(status: int) -> str:
 
     Examples
     --------
+    >>> from extremal.numerics import Status
     >>> failure(Status.NOT_CONVERGED)
     'NOT_CONVERGED (the solve did not converge)'
     """
+    from extremal.numerics import Status
+
     code = Status(int(status))
-    meaning = _MEANING.get(code)
+    meaning = _MEANING.get(code.name)
     return f"{code.name} ({meaning})" if meaning else code.name
 
 
@@ -99,9 +103,12 @@ def over_successful(ok: NDArray[np.bool_]) -> str:
 
     Examples
     --------
+    >>> import numpy as np
     >>> over_successful(np.array([True, False, True]))
     ' (over the 2 successful rows of 3)'
     """
+    import numpy as np
+
     ok = np.asarray(ok, dtype=bool)
     return "" if np.all(ok) else f" (over the {int(np.sum(ok))} successful rows of {ok.size})"
 
@@ -111,9 +118,12 @@ def rows_exit_code(ok: NDArray[np.bool_]) -> int:
 
     Examples
     --------
+    >>> import numpy as np
     >>> [rows_exit_code(np.array(ok)) for ok in ([True, True], [True, False], [False])]
     [0, 3, 4]
     """
+    import numpy as np
+
     ok = np.asarray(ok, dtype=bool)
     if ok.size and np.all(ok):
         return OK
@@ -125,7 +135,7 @@ def finish_rows(ok: NDArray[np.bool_], target: Output, figure: Callable[[], Any]
 
     ``row`` names a row in the message, e.g. ``"geodesic"``.
     """
-    if not np.any(ok):
+    if not any(ok):
         return f"no picture written: every {row} failed"
     from extremal.plot._geodesics import pyplot
 
@@ -154,12 +164,13 @@ def written(ok: NDArray[np.bool_], target: Output) -> dict[str, str | None]:
     Examples
     --------
     >>> import pathlib
+    >>> import numpy as np
     >>> written(np.array([False]), Output(pathlib.Path("g.png"), named=False))
     {'picture': None, 'data': None}
     """
     if target.is_data:
         return {"picture": None, "data": str(target.path)}
-    return {"picture": str(target.path) if np.any(ok) else None, "data": None}
+    return {"picture": str(target.path) if any(ok) else None, "data": None}
 
 
 def wants_json(args: Any) -> bool:
@@ -172,13 +183,14 @@ def number(value: Any) -> float | None:
 
     Examples
     --------
+    >>> import numpy as np
     >>> number(np.float64(1.5)), number(float("nan")), number(None)
     (1.5, None, None)
     """
     if value is None:
         return None
     value = float(value)
-    return value if np.isfinite(value) else None
+    return value if math.isfinite(value) else None
 
 
 def numbers(values: Any) -> list[float | None]:
@@ -186,9 +198,12 @@ def numbers(values: Any) -> list[float | None]:
 
     Examples
     --------
+    >>> import numpy as np
     >>> numbers(np.array([1.0, np.inf]))
     [1.0, None]
     """
+    import numpy as np
+
     return [number(v) for v in np.asarray(values, dtype=float).reshape(-1)]
 
 
@@ -210,6 +225,8 @@ def json_document(command: str, body: dict[str, Any], rows: list[dict[str, Any]]
 
 def row_status(status: int, ok: bool) -> dict[str, Any]:
     """The ``status``, ``success`` and (for a failure) ``message`` entries of a JSON row."""
+    from extremal.numerics import Status
+
     code = Status(int(status))
     entry: dict[str, Any] = {"status": code.name, "success": bool(ok)}
     if not ok:

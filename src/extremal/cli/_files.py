@@ -15,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
-import numpy as np
-
 from extremal.errors import InputError
 
 __all__ = ["DATA_FORMATS", "OVERWRITE_RULE", "Output", "output", "save_arrays", "save_figure", "write_atomic"]
@@ -178,6 +176,7 @@ def save_arrays(target: Output, arrays: dict[str, Any], table: tuple[str, ...]) 
     Examples
     --------
     >>> import tempfile
+    >>> import numpy as np
     >>> arrays = {"s": np.zeros((1, 2)), "x": np.ones((1, 2, 1)), "v": np.ones((1, 2, 1)),
     ...           "status": np.zeros(1, np.int8), "coords": np.array(["r"])}
     >>> with tempfile.TemporaryDirectory() as d:
@@ -188,6 +187,8 @@ def save_arrays(target: Output, arrays: dict[str, Any], table: tuple[str, ...]) 
     0,0,1,1,0
     0,0,1,1,0
     """
+    import numpy as np
+
     if target.format == "npz":
         write_atomic(target, lambda f: np.savez(f, **arrays))
         return

@@ -2,7 +2,8 @@
 
 The ``*_int``, ``*_float`` and :func:`timeout_seconds` functions are argparse ``type=``
 converters: they raise :class:`argparse.ArgumentTypeError`, which argparse reports as one line
-naming the option.
+naming the option. NumPy is imported by the functions that make arrays, so that building the
+parser does not load it.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import argparse
 import math
 import os
 import warnings
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING
 
 from extremal._limits import current_limits
 from extremal.errors import InputError, LimitError
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 __all__ = [
     "file_help",
@@ -133,6 +136,8 @@ def vector(text: str, name: str) -> NDArray[np.float64]:
     >>> vector("1.5, 0", "x0")
     array([1.5, 0. ])
     """
+    import numpy as np
+
     try:
         values = np.array([float(c) for c in text.replace(",", " ").split()])
     except ValueError:
@@ -150,6 +155,8 @@ def vectors(texts: list[str], name: str) -> NDArray[np.float64]:
     >>> vectors(["1,0", "0,1"], "v0").shape
     (2, 2)
     """
+    import numpy as np
+
     rows = [vector(t, name) for t in texts]
     if len({r.size for r in rows}) != 1:
         raise InputError(f"every --{name} needs the same number of components; got {texts!r}.")
@@ -164,12 +171,14 @@ def interval(text: str, name: str, count: int) -> NDArray[np.float64]:
     >>> interval("0:2", "t", 3)
     array([0., 1., 2.])
     """
+    import numpy as np
+
     parts = text.split(":")
     try:
         start, end = (0.0, float(parts[0])) if len(parts) == 1 else (float(parts[0]), float(parts[1]))
     except (ValueError, IndexError):
         raise InputError(f"--{name} takes END or START:END, e.g. --{name} 0:10; got {text!r}.") from None
-    if len(parts) > 2 or not (np.isfinite(start) and np.isfinite(end)) or start == end:
+    if len(parts) > 2 or not (math.isfinite(start) and math.isfinite(end)) or start == end:
         raise InputError(f"--{name} takes END or START:END with two different finite numbers; got {text!r}.")
     if count < 2:
         raise InputError(f"--samples must be at least 2; got {count}.")
@@ -197,6 +206,8 @@ def read_rows(path: str, option: str) -> NDArray[np.float64]:
     array([[1. , 0. ],
            [2. , 0.5]])
     """
+    import numpy as np
+
     suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
     if suffix not in ("npy", "csv", "txt"):
         got = "." + suffix if suffix else "no suffix"

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from extremal.cli._exit import (
     ROWS_EPILOG,
@@ -23,10 +21,9 @@ from extremal.cli._exit import (
 )
 from extremal.cli._files import output
 from extremal.cli._numbers import file_help, interval, nonnegative_int, positive_float, positive_int, rows
-from extremal.numerics._geodesic_ivp import GeodesicBatch, geodesics
-from extremal.numerics._methods import DormandPrince853
-from extremal.numerics._status import status_counts
-from extremal.symbolic._metric import Metric
+
+if TYPE_CHECKING:
+    from extremal.numerics import GeodesicBatch
 
 __all__ = ["add_parser", "run"]
 
@@ -34,6 +31,8 @@ _TABLE = ("s", "x", "v", "status")
 
 
 def _arrays(batch: GeodesicBatch) -> dict[str, Any]:
+    import numpy as np
+
     return {"s": batch.s, "x": batch.x, "v": batch.v, "status": batch.status, "coords": np.array(batch.coords)}
 
 
@@ -59,7 +58,11 @@ def run(args: argparse.Namespace) -> int:
 
     Returns 0 if every geodesic succeeded, 3 if some failed, 4 if all failed (no PNG then).
     """
+    import numpy as np
+
+    from extremal.numerics import DormandPrince853, geodesics, status_counts
     from extremal.plot._geodesics import plot_chart
+    from extremal.symbolic import Metric
 
     target = output(args.out, "geodesic.png", data=True)
     metric = Metric.from_line_element(args.line_element, args.coords)

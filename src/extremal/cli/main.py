@@ -4,6 +4,9 @@ Every subcommand parses its arguments, calls public functions and prints the res
 text (default), LaTeX or JSON. Every failure is one line ``extremal: error: ...`` on stderr
 with exit code 2 (see :data:`extremal.cli._exit.EXIT_STATUS` for the other codes). The work
 runs inside :func:`extremal.limits` with the ``--timeout`` and ``--max-*`` options.
+
+Building the parser imports neither SymPy, SciPy nor NumPy: each handler imports what it
+uses, so ``extremal --help`` and ``extremal --version`` answer at once.
 """
 
 from __future__ import annotations
@@ -16,43 +19,17 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, TextIO
 
 from extremal import __version__
 from extremal._limits import Expired, Limits, limits
 from extremal.cli import _exit, geodesic, newton_jacobi, shortest_path, trajectory
-from extremal.cli._argv import Parser, normalize_argv, one_line
+from extremal.cli._argv import FORMATS, Parser, normalize_argv, one_line
 from extremal.cli._numbers import positive_int, timeout_seconds
-from extremal.cli.render import FORMATS, render, render_sections
 from extremal.errors import ExtremalError, InputError
-from extremal.examples import METRICS
-from extremal.symbolic import (
-    FieldLagrangian,
-    Formula,
-    Lagrangian,
-    Metric,
-    Variational,
-    change_coordinates,
-    change_field_coordinates,
-    christoffel,
-    conserved_momenta,
-    einstein_tensor,
-    energy,
-    euler_lagrange,
-    field_equations,
-    gaussian_curvature,
-    geodesic_equations,
-    jacobi_metric,
-    jacobi_newton_equations,
-    kretschmann_scalar,
-    laplace_beltrami,
-    laplacian_from_action,
-    ricci_scalar,
-    ricci_tensor,
-    riemann_tensor,
-)
+
+if TYPE_CHECKING:
+    from extremal.symbolic import Metric
 
 __all__ = ["main"]
 
@@ -70,6 +47,9 @@ def _parse_map(items: Sequence[str]) -> dict[str, str]:
 
 
 def _metric(args: argparse.Namespace) -> Metric:
+    from extremal.examples import METRICS
+    from extremal.symbolic import Metric
+
     if args.metric:
         return METRICS[args.metric]()
     if not args.line_element or not args.coords:
@@ -79,6 +59,15 @@ def _metric(args: argparse.Namespace) -> Metric:
 
 
 def _euler_lagrange(args: argparse.Namespace) -> dict[str, Any]:
+    from extremal.symbolic import (
+        FieldLagrangian,
+        Lagrangian,
+        conserved_momenta,
+        energy,
+        euler_lagrange,
+        field_equations,
+    )
+
     if args.fields:
         density = FieldLagrangian.parse(args.lagrangian, args.fields, args.coords)
         return {"Lagrangian density": density, "Euler-Lagrange equations": field_equations(density)}
@@ -102,34 +91,43 @@ def _euler_lagrange(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _christoffel(args: argparse.Namespace) -> dict[str, Any]:
+    from extremal.symbolic import Formula, Variational, christoffel
+
     m = _metric(args)
     method: Formula | Variational = Formula() if args.method == "formula" else Variational()
     return {"metric": m, f"Christoffel symbols ({args.method})": christoffel(m, method=method)}
 
 
 def _geodesic_equations(args: argparse.Namespace) -> dict[str, Any]:
+    from extremal.symbolic import geodesic_equations
+
     m = _metric(args)
     eom = geodesic_equations(m)
     return {"metric": m, "geodesic Lagrangian": eom.lagrangian, "geodesic equations": eom}
 
 
-CURVATURE: dict[str, tuple[str, Callable[[Metric], Any]]] = {
-    "riemann": ("Riemann tensor", riemann_tensor),
-    "ricci": ("Ricci tensor", ricci_tensor),
-    "scalar": ("Ricci scalar", ricci_scalar),
-    "einstein": ("Einstein tensor", einstein_tensor),
-    "kretschmann": ("Kretschmann scalar", kretschmann_scalar),
-    "gaussian": ("Gaussian curvature", gaussian_curvature),
+CURVATURE: dict[str, tuple[str, str]] = {
+    "riemann": ("Riemann tensor", "riemann_tensor"),
+    "ricci": ("Ricci tensor", "ricci_tensor"),
+    "scalar": ("Ricci scalar", "ricci_scalar"),
+    "einstein": ("Einstein tensor", "einstein_tensor"),
+    "kretschmann": ("Kretschmann scalar", "kretschmann_scalar"),
+    "gaussian": ("Gaussian curvature", "gaussian_curvature"),
 }
+"""``--what`` choice: the section label and the name of the :mod:`extremal.symbolic` function computing it."""
 
 
 def _curvature(args: argparse.Namespace) -> dict[str, Any]:
+    from extremal import symbolic
+
     m = _metric(args)
     wanted = args.what or (["gaussian", "scalar"] if m.dim == 2 else ["ricci", "scalar"])
-    return {"metric": m} | {CURVATURE[w][0]: CURVATURE[w][1](m) for w in wanted}
+    return {"metric": m} | {CURVATURE[w][0]: getattr(symbolic, CURVATURE[w][1])(m) for w in wanted}
 
 
 def _laplacian(args: argparse.Namespace) -> dict[str, Any]:
+    from extremal.symbolic import laplace_beltrami, laplacian_from_action
+
     if args.map:
         return {"Laplacian from the varied action": laplacian_from_action(_parse_map(args.map), args.coords)}
     m = _metric(args)
@@ -137,6 +135,15 @@ def _laplacian(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _transform(args: argparse.Namespace) -> dict[str, Any]:
+    from extremal.symbolic import (
+        FieldLagrangian,
+        Lagrangian,
+        change_coordinates,
+        change_field_coordinates,
+        euler_lagrange,
+        field_equations,
+    )
+
     mapping = _parse_map(args.map)
     if args.fields:
         density = FieldLagrangian.parse(args.lagrangian, args.fields, args.coords)
@@ -153,6 +160,8 @@ def _transform(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _jacobi(args: argparse.Namespace) -> dict[str, Any]:
+    from extremal.symbolic import jacobi_metric, jacobi_newton_equations
+
     kinetic = _metric(args)
     return {
         "Jacobi metric (E - U) g": jacobi_metric(kinetic, args.potential, args.energy),
@@ -161,6 +170,7 @@ def _jacobi(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _demo(args: argparse.Namespace) -> dict[str, Any]:
+    from extremal.cli.render import render
     from extremal.demo import demo_steps
     from extremal.plot import demo_figures
 
@@ -185,7 +195,7 @@ def _demo(args: argparse.Namespace) -> dict[str, Any]:
     return {}
 
 
-_METRIC_HELP = {
+_METRIC_HELP = {  # the names of extremal.examples.METRICS (tests/cli/test_main.py checks), described
     "sphere": "round 2-sphere of radius a, coords theta phi",
     "spherical-flat": "flat space, coords r theta phi",
     "poincare": "Poincaré half-plane, coords x y",
@@ -199,9 +209,9 @@ def _add_metric_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("line_element", nargs="?", help="e.g. 'dr**2 + r**2*dtheta**2' (differentials d<coord>)")
     p.add_argument("--coords", help="coordinate names, e.g. 'r theta'")
     p.add_argument(
-        "--metric", choices=sorted(METRICS), metavar="NAME",
+        "--metric", choices=sorted(_METRIC_HELP), metavar="NAME",
         help="a built-in metric instead of a line element: "
-        + "; ".join(f"{name} ({_METRIC_HELP[name]})" for name in sorted(METRICS)),
+        + "; ".join(f"{name} ({_METRIC_HELP[name]})" for name in sorted(_METRIC_HELP)),
     )
 
 
@@ -415,6 +425,8 @@ class _Watchdog:
 def _dispatch(args: argparse.Namespace) -> int:
     if hasattr(args, "func"):
         return int(args.func(args))
+    from extremal.cli.render import render_sections
+
     sections = args.handler(args)
     if sections:
         print(render_sections(sections, args.format))
@@ -432,6 +444,8 @@ def _show_unraisable(info: Any) -> None:
 
 
 def _run(args: argparse.Namespace, watchdog: bool) -> int:
+    import numpy as np
+
     bounds = {name: getattr(args, name) for name in _LIMIT_NAMES if getattr(args, name) is not None}
     task = f"running '{args.command}'"
     unraisablehook = sys.unraisablehook

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING
 
 from extremal.cli._exit import (
     ROWS_EPILOG,
@@ -22,9 +20,10 @@ from extremal.cli._exit import (
 )
 from extremal.cli._files import output
 from extremal.cli._numbers import file_help, finite_float, interval, positive_int, rows
-from extremal.numerics._jacobi_comparison import newton_vs_jacobi
-from extremal.numerics._status import Status, status_counts
-from extremal.symbolic._metric import Metric
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 __all__ = ["add_parser", "run"]
 
@@ -39,7 +38,11 @@ def run(args: argparse.Namespace) -> int:
 
     Returns 0 if every row succeeded, 3 if some failed, 4 if all failed (no PNG then).
     """
+    import numpy as np
+
+    from extremal.numerics import Status, newton_vs_jacobi, status_counts
     from extremal.plot._geodesics import plot_newton_jacobi
+    from extremal.symbolic import Metric
 
     target = output(args.out, "newton-jacobi.png")
     kinetic = Metric.from_line_element(args.line_element, args.coords)

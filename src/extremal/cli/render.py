@@ -10,11 +10,11 @@ import sympy as sp
 from sympy.printing.pretty.pretty import PrettyPrinter
 from sympy.printing.pretty.stringpict import prettyForm
 
+from extremal.cli._argv import FORMATS
 from extremal.symbolic import Components, EquationsOfMotion, FieldLagrangian, Lagrangian, Metric
 
 __all__ = ["FORMATS", "entries", "render", "render_sections"]
 
-FORMATS = ("text", "latex", "json")
 
 Entry = tuple[str | sp.Basic, str, sp.Basic]
 

@@ -18,9 +18,6 @@ from extremal.cli._exit import (
 )
 from extremal.cli._files import output
 from extremal.cli._numbers import nonnegative_int, positive_int, vector
-from extremal.numerics._geodesic_bvp import geodesic_between
-from extremal.numerics._status import Status
-from extremal.symbolic._metric import Metric
 
 __all__ = ["add_parser", "run"]
 
@@ -31,7 +28,9 @@ def run(args: argparse.Namespace) -> int:
     Returns 0 when the solve converged to a geodesic whose end points are not conjugate,
     4 otherwise (the status line says which failure it was, and no PNG is written).
     """
+    from extremal.numerics import Status, geodesic_between
     from extremal.plot._geodesics import plot_path
+    from extremal.symbolic import Metric
 
     target = output(args.out, "shortest-path.png")
     metric = Metric.from_line_element(args.line_element, args.coords)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from extremal.cli._exit import (
     ROWS_EPILOG,
@@ -23,10 +21,9 @@ from extremal.cli._exit import (
 )
 from extremal.cli._files import output
 from extremal.cli._numbers import file_help, interval, positive_float, positive_int, rows
-from extremal.numerics._methods import DormandPrince853
-from extremal.numerics._status import status_counts
-from extremal.numerics._trajectories import TrajectoryBatch, trajectories
-from extremal.symbolic._lagrangian import Lagrangian
+
+if TYPE_CHECKING:
+    from extremal.numerics import TrajectoryBatch
 
 __all__ = ["add_parser", "run"]
 
@@ -34,6 +31,8 @@ _TABLE = ("t", "q", "qdot", "status")
 
 
 def _arrays(batch: TrajectoryBatch) -> dict[str, Any]:
+    import numpy as np
+
     return {"t": batch.t, "q": batch.q, "qdot": batch.qdot, "status": batch.status,
             "coords": np.array(batch.coords)}
 
@@ -58,7 +57,11 @@ def run(args: argparse.Namespace) -> int:
 
     Returns 0 if every trajectory succeeded, 3 if some failed, 4 if all failed (no PNG then).
     """
+    import numpy as np
+
+    from extremal.numerics import DormandPrince853, status_counts, trajectories
     from extremal.plot._trajectories import plot_trajectories
+    from extremal.symbolic import Lagrangian
 
     target = output(args.out, "trajectory.png", data=True)
     lagrangian = Lagrangian.parse(args.lagrangian, args.coords, args.time)
