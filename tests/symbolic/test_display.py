@@ -50,3 +50,25 @@ def test_conservation_form_prints_a_total_derivative():
     assert sp.pretty(momentum, use_unicode=True).splitlines()[0].startswith("d")
     assert sp.latex(momentum.lhs) == r"\frac{d}{dt}\left(r^{2} \dot{\theta}\right)"
     assert str(momentum) == "Eq(Dt(r**2*thetadot, t), 0)"
+
+
+def test_sympy_printers_show_a_metric_as_its_line_element():
+    from extremal.examples import kerr, schwarzschild
+
+    m = schwarzschild()
+    assert sp.latex(m) == m._repr_latex_().strip("$")
+    lines = sp.pretty(m, use_unicode=True, wrap_line=False).splitlines()
+    assert "ds² = " in lines[1] and "dθ" in lines[1]
+    assert lines[1].index("dt") < lines[1].index("dr") < lines[1].index("dθ") < lines[1].index("dφ")
+    assert "ds**2 = " in sp.pretty(m, use_unicode=False)
+    assert "dt⋅dφ" in sp.pretty(kerr(), use_unicode=True, wrap_line=False)
+
+
+def test_a_call_with_missing_arguments_is_a_type_error_naming_them():
+    import pytest
+
+    from extremal import raise_index, ricci_tensor
+    from extremal.examples import sphere
+
+    with pytest.raises(TypeError, match="'slot'"):
+        raise_index(ricci_tensor(sphere()), 0)

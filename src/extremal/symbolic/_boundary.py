@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -27,11 +28,22 @@ def guarded(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     Traceback (most recent call last):
     ...
     extremal.errors.SymbolicError: SymPy failed while computing the inverse (ZeroDivisionError: ...
+
+    A call that does not match the signature is Python's own :class:`TypeError`, naming the
+    missing or unexpected argument, not a failure of SymPy:
+
+    >>> inverse()
+    Traceback (most recent call last):
+    ...
+    TypeError: missing a required argument: 'x'
     """
 
     def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        signature = inspect.signature(function)
+
         @functools.wraps(function)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            signature.bind(*args, **kwargs)
             try:
                 return function(*args, **kwargs)
             except ExtremalError:

@@ -398,6 +398,16 @@ class Metric:
         body = " + ".join(parts).replace("+ - ", "- ").replace("+ -", "- ") or "0"
         return f"$ds^2 = {body}$"
 
+    def _latex(self, printer: Any) -> str:
+        """``sympy.latex(metric)``: the same line element as in Jupyter."""
+        return self._repr_latex_().strip("$")
+
+    def _pretty(self, printer: Any) -> Any:
+        """``sympy.pprint(metric)``: ``ds² = ...`` in coordinate order, differentials after their coefficients."""
+        unicode = bool(printer._use_unicode)
+        body = type(printer)(printer._settings | {"order": "none"})._print(self.display(unicode))
+        return type(body)(*body.left("ds² = " if unicode else "ds**2 = "))
+
     def __str__(self) -> str:
         return f"ds**2 = {sp.sstr(self.display(unicode=False), order='none')}"
 
