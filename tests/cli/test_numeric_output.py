@@ -58,6 +58,23 @@ def test_other_subcommands_print_one_json_document(cmd, tmp_path, capsys):
         assert abs(doc["rows"][0]["length"] - exact) < 1e-10
 
 
+@pytest.mark.parametrize("cmd", [
+    ["geodesic", "dx**2 + dy**2", "--coords", "x y", "--x0", "-1,0", "--v0", "-1,-0.5"],
+    ["shortest-path", "dx**2 + dy**2", "--coords", "x y", "--from", "-1,0", "--to", "2,-4"],
+    ["trajectory", "xdot**2/2 - x**2/2", "--coords", "x", "--q0", "-1", "--v0", "-0.5", "--samples", "20"],
+    ["newton-jacobi", "--potential", "-(x**2 + y**2)/2", "--x0", "-1,0", "--v0", "0,-1", "--energy", "-0.1",
+     "--samples", "20"],
+])
+def test_format_json_after_a_numeric_subcommand_with_negative_vectors(cmd, tmp_path, capsys):
+    assert main([*cmd, "--out", str(tmp_path / "after.npz" if cmd[0] == "geodesic" else tmp_path / "after.png"),
+                 "--format", "json"]) == 0
+    after = json.loads(capsys.readouterr().out)
+    code, before = run_json([*cmd, "--out", str(tmp_path / "before.npz" if cmd[0] == "geodesic" else
+                                                  tmp_path / "before.png")], capsys)
+    assert code == 0 and after["command"] == cmd[0] and after["rows"][0]["success"] is True
+    assert after["rows"] == before["rows"]
+
+
 def test_shortest_path_failure_json_has_null_length(tmp_path, capsys):
     code, doc = run_json(["shortest-path", *SPHERE, "--from", "0.5,0", "--to", "2.6415926535897931,3.141592653589793",
                           "--out", str(tmp_path / "sp.png")], capsys)
