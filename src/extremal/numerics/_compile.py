@@ -57,6 +57,7 @@ __all__ = [
     "check_backend",
     "compile_function",
     "compile_rhs",
+    "scalar_lines",
     "with_backend",
 ]
 _PRINTER_SETTINGS = {"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False}
@@ -257,16 +258,30 @@ class NumPyBackend(Backend):
 class NumbaBackend(Backend):
     """Generated code compiled by numba (extra ``fast``) into one loop over the batch.
 
-    Several times faster on thousands of rows, after about a second of compilation.
+    Several times faster on thousands of rows, after about a second of compilation. Passed to
+    :func:`integrate`, :func:`geodesics` or :func:`trajectories`, it asks for the compiled
+    integrator on ``threads`` threads (default all cores).
+
+    Parameters
+    ----------
+    threads : int or None
+        Threads of the compiled integrator; ``None`` uses all cores.
 
     Examples
     --------
-    >>> NumbaBackend()
-    NumbaBackend()
+    >>> NumbaBackend(threads=2)
+    NumbaBackend(threads=2)
     """
 
+    threads: int | None = None
     runs_python_functions: ClassVar[bool] = False
     splits_second_order: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        if self.threads is not None and (
+            isinstance(self.threads, bool) or not isinstance(self.threads, int | np.integer) or self.threads < 1
+        ):
+            raise InputError(f"threads must be a positive integer or None (all cores); got {self.threads!r}.")
 
     def check(self, exprs: Sequence[sp.Expr]) -> None:
         _check_printable(_Printer(_PRINTER_SETTINGS), exprs, "NumPy")
@@ -380,6 +395,34 @@ def _loop_source(exprs: Sequence[sp.Expr], names: dict[sp.Symbol, str]) -> str:
     lines.append("        s = scale[i]")
     lines.extend(f"        out[{i}, i] = s*({text})" for i, text in enumerate(printed[len(replacements) :]))
     return "\n".join(lines) + "\n"
+
+
+def scalar_lines(
+    exprs: Sequence[sp.Expr], inputs: Sequence[sp.Symbol], time: sp.Symbol | None, prefix: str
+) -> tuple[list[str], list[str]]:
+    """Scalar ``math``-module code for ``exprs`` at one state: the statements, then one printed value per expression.
+
+    ``inputs`` are read from ``y[0], y[1], ...`` and ``time`` is ``t``; the names the statements
+    define start with ``prefix``, so the code of several functions can share one body.
+
+    Examples
+    --------
+    >>> x, v = sp.symbols("x v")
+    >>> scalar_lines([v, -sp.sin(x)], [x, v], None, "_f")
+    (['_fy0 = y[0]', '_fy1 = y[1]'], ['_fy1', '-math.sin(_fy0)'])
+    """
+    names = {q: sp.Symbol(f"{prefix}y{i}") for i, q in enumerate(inputs)}
+    if time is not None:
+        names[time] = sp.Symbol("t")
+    replacements, reduced = sp.cse(
+        [e.xreplace(names) for e in exprs], symbols=sp.numbered_symbols(f"{prefix}c"), order="none",
+        optimizations="basic",
+    )
+    used = set().union(*(e.free_symbols for _, e in replacements), *(e.free_symbols for e in reduced))
+    lines = [f"{names[q]} = y[{i}]" for i, q in enumerate(inputs) if names[q] in used]
+    printed = _print_all(_ScalarPrinter(_PRINTER_SETTINGS), [rhs for _, rhs in replacements] + list(reduced), "numba")
+    lines.extend(f"{lhs} = {text}" for (lhs, _), text in zip(replacements, printed, strict=False))
+    return lines, printed[len(replacements) :]
 
 
 def _numba_function(source: str, n_out: int, uses_time: bool) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -11,7 +12,7 @@ from numpy.typing import NDArray
 from extremal.errors import InputError
 from extremal.numerics._checks import count, is_real_number, real
 
-__all__ = ["Event", "crossing"]
+__all__ = ["Crossing", "Event", "ScalarCode", "crossing"]
 
 EventFunction = Callable[[NDArray[np.float64], NDArray[np.float64]], NDArray[np.float64]]
 
@@ -68,7 +69,33 @@ def crossing(index: int, value: float, direction: float = 0.0, name: str | None 
     index = count("index", index, "It names a state component: y[index].", minimum=0)
     value = real("value", value, "Pass the level to stop at, e.g. crossing(1, 2.01).")
 
-    def function(t: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
-        return y[index] - value
+    return Event(Crossing(index, value), direction, name if name is not None else f"y[{index}] = {value}")
 
-    return Event(function, direction, name if name is not None else f"y[{index}] = {value}")
+
+@dataclass(frozen=True, slots=True)
+class Crossing:
+    """The event function ``y[index] - value`` of :func:`crossing`; it also writes itself as scalar code.
+
+    Examples
+    --------
+    >>> Crossing(1, 2.5).scalar_code(0)
+    'out[0] = y[1] - 2.5'
+    """
+
+    index: int
+    value: float
+
+    def __call__(self, t: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
+        return y[self.index] - self.value
+
+    def scalar_code(self, slot: int) -> str:
+        """The line that sets ``out[slot]`` from the state ``y`` in the compiled integrator."""
+        return f"out[{slot}] = y[{self.index}] - {float(self.value)!r}"
+
+
+@runtime_checkable
+class ScalarCode(Protocol):
+    """An event function that can be written as scalar code, so it runs inside the compiled integrator."""
+
+    def scalar_code(self, slot: int) -> str:
+        """Lines that set ``out[slot]`` from ``t`` and the state ``y`` of one trajectory."""

@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError, IntegrationError, SingularMetricError
 from extremal.numerics._checks import batch_rows, check_size, flag, samples
-from extremal.numerics._compile import Backend, CompiledFunction, NumPyBackend, check_backend, with_backend
+from extremal.numerics._compile import Backend, CompiledFunction, NumbaBackend, check_backend, with_backend
 from extremal.numerics._events import Event
 from extremal.numerics._geodesic_system import GeodesicSystem, geodesic_system
 from extremal.numerics._methods import DormandPrince853, Method
@@ -162,11 +162,7 @@ def chart_defects(system: GeodesicSystem, x: Array) -> NDArray[np.bool_]:
 
 def chart_boundary_events(system: GeodesicSystem) -> tuple[Event, ...]:
     """The chart's edge as a boundary event of :func:`integrate` on the state ``(x, v)``."""
-    edge = system.boundary
-    if edge is None:
-        return ()
-    n = system.dim
-    return (Event(lambda t, y: edge(y[:n]), name="chart boundary"),)
+    return () if system.boundary is None else (Event(system.boundary, name="chart boundary"),)
 
 
 def _check_symmetric(system: GeodesicSystem, x: Array) -> None:
@@ -191,11 +187,13 @@ def _conserved(system: GeodesicSystem, x: Array, v: Array) -> Array:
     return np.stack(values).reshape((len(values), *shape))
 
 
-def _rhs_for(system: GeodesicSystem, backend: Backend) -> RHS:
-    check_backend(backend)
+def _rhs_for(system: GeodesicSystem, backend: Backend | None) -> RHS:
+    """What ``integrate`` gets: the compiled expressions for the compiled integrator, else for ``backend``."""
+    if backend is not None:
+        check_backend(backend)
     if isinstance(system.rhs, CompiledFunction):
-        return with_backend(system.rhs, backend)
-    if not backend.runs_python_functions:
+        return system.rhs if backend is None or isinstance(backend, NumbaBackend) else with_backend(system.rhs, backend)
+    if backend is not None and not backend.runs_python_functions:
         raise InputError(
             f"backend={backend!r} needs the geodesic equations as expressions, but this metric function is "
             "differentiated numerically (it does not trace symbolically); use NumPyBackend(), or write it "
@@ -271,7 +269,7 @@ def geodesics(
     (True, True)
     """
     system = geodesic_system(metric)
-    rhs = _rhs_for(system, NumPyBackend() if backend is None else backend)
+    rhs = _rhs_for(system, backend)
     strict = flag("strict", strict)
     n = system.dim
     X0, V0 = batch_rows(n, system.coords, x0=x0, v0=v0)
@@ -308,7 +306,7 @@ def geodesics(
     if good.size:
         sol = integrate(
             rhs, y_final[good], (sampled[0], sampled[-1]), method, t_eval=sampled, events=events,
-            boundaries=chart_boundary_events(system),
+            boundaries=chart_boundary_events(system), backend=backend,
         )
         y[good], y_final[good], s_final[good] = sol.y, sol.y_final, sol.t_final
         status[good], event[good], n_steps[good] = sol.status, sol.event, sol.n_steps

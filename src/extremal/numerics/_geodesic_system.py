@@ -32,7 +32,7 @@ import sympy as sp
 from numpy.typing import NDArray
 
 from extremal.errors import InputError
-from extremal.numerics._compile import compile_function, compile_rhs
+from extremal.numerics._compile import CompiledFunction, compile_function, compile_rhs, scalar_lines
 from extremal.numerics._metric_function import (
     MetricFunction,
     SymbolicTrace,
@@ -70,8 +70,9 @@ class GeodesicSystem:
         Conserved momenta ``p_q(x, v)`` of the coordinates ``q`` absent from ``g``; each
         callable takes ``x, v`` of shape (n, k) and returns shape (k,).
     boundary : callable or None
-        ``boundary(x)`` with ``x`` of shape (n, k) returns shape (k,): a function that changes
-        sign, or vanishes, exactly where a path leaves the chart (``None`` when nothing bounds it).
+        ``boundary(s, y)`` with the state ``y = (x, v)`` of shape (2n, k) returns shape (k,): a
+        function that changes sign, or vanishes, exactly where a path leaves the chart (``None``
+        when nothing bounds it); a :class:`ChartEdges` for a symbolic metric.
     """
 
     coords: tuple[str, ...]
@@ -79,7 +80,7 @@ class GeodesicSystem:
     metric: Callable[[Array], Array]
     jet: Callable[[Array], tuple[Array, Array]]
     momenta: tuple[tuple[str, Callable[[Array, Array], Array]], ...]
-    boundary: Callable[[Array], Array] | None = None
+    boundary: Callable[[Array, Array], Array] | None = None
 
     @property
     def dim(self) -> int:
@@ -166,19 +167,40 @@ def _smooth_part(expr: sp.Expr) -> sp.Expr:
     )
 
 
-def _boundary(
-    edges: list[sp.Expr], coords: tuple[sp.Symbol, ...], time: sp.Symbol
-) -> Callable[[Array], Array] | None:
+@dataclass(frozen=True, slots=True, eq=False)
+class ChartEdges:
+    r"""The chart's edge as an event function of the state ``y = (x, v)``.
+
+    :math:`b(x) = \prod_k \operatorname{sign} e_k(x)\cdot\min_k |e_k(x)|` changes sign, or
+    vanishes, exactly where one of the expressions :math:`e_k` does. Call it as ``edges(s, y)``
+    with ``y`` of shape (2n, k) (or any array whose first n rows are the coordinates); it also
+    writes itself as scalar code for the compiled integrator (:meth:`scalar_code`).
+    """
+
+    coords: tuple[sp.Symbol, ...]
+    expressions: tuple[sp.Expr, ...]
+    _values: CompiledFunction
+
+    def __call__(self, s: Array, y: Array) -> Array:
+        with np.errstate(all="ignore"):
+            values = self._values(0.0, y[: len(self.coords)])
+            return np.prod(np.sign(values), axis=0) * np.min(np.abs(values), axis=0)  # type: ignore[no-any-return]
+
+    def scalar_code(self, slot: int) -> str:
+        """Lines that set ``out[slot]`` from the state ``y`` (coordinates ``y[0], ..., y[n-1]``)."""
+        lines, values = scalar_lines(self.expressions, self.coords, None, prefix=f"_edge{slot}_")
+        smallest = f"_edge{slot}_min"
+        lines.append(f"{smallest} = abs({values[0]})")
+        for v in values[1:]:  # a NaN anywhere is the minimum, as in numpy.min
+            lines.append(f"{smallest} = {smallest} if {smallest} < abs({v}) or {smallest} != {smallest} else abs({v})")
+        signs = " * ".join(f"numpy.sign({v})" for v in values)
+        return "\n".join([*lines, f"out[{slot}] = {signs} * {smallest}"])
+
+
+def _boundary(edges: list[sp.Expr], coords: tuple[sp.Symbol, ...], time: sp.Symbol) -> ChartEdges | None:
     if not edges:
         return None
-    f = compile_function(coords, edges, time)
-
-    def boundary(x: Array) -> Array:
-        with np.errstate(all="ignore"):
-            values = f(0.0, x)
-            return np.prod(np.sign(values), axis=0) * np.min(np.abs(values), axis=0)
-
-    return boundary
+    return ChartEdges(coords, tuple(edges), compile_function(coords, edges, time))
 
 
 def _fresh(name: str, taken: tuple[sp.Symbol, ...]) -> sp.Symbol:
@@ -242,9 +264,9 @@ def _numeric(metric: MetricFunction) -> GeodesicSystem:
     def jet(points: Array) -> tuple[Array, Array]:
         return metric_jet(metric, points)
 
-    def boundary(points: Array) -> Array:
+    def boundary(s: Array, y: Array) -> Array:
         with np.errstate(all="ignore"):
-            return np.asarray(np.linalg.det(np.moveaxis(metric_at(points), -1, 0)), dtype=np.float64)
+            return np.asarray(np.linalg.det(np.moveaxis(metric_at(y[:n]), -1, 0)), dtype=np.float64)
 
     return GeodesicSystem(tuple(f"x{i}" for i in range(n)), rhs, metric_at, jet, (), boundary)
 

@@ -23,9 +23,17 @@ from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError, IntegrationError
 from extremal.numerics._checks import check_size, flag, real_array, sequence_of
-from extremal.numerics._compile import CompiledFunction, second_order_part
-from extremal.numerics._events import Event
+from extremal.numerics._compile import (
+    Backend,
+    CompiledFunction,
+    NumbaBackend,
+    NumPyBackend,
+    check_backend,
+    second_order_part,
+)
+from extremal.numerics._events import Crossing, Event
 from extremal.numerics._methods import DormandPrince54, DormandPrince853, FixedStep, Method
+from extremal.numerics._native import NativeSystem, native_system, solve, why_not_native
 from extremal.numerics._status import HasStatus, Status, status_counts
 from extremal.numerics._tableaux import ButcherTableau
 
@@ -366,6 +374,7 @@ def integrate(
     events: Sequence[Event] = (),
     boundaries: Sequence[Event] = (),
     strict: bool = False,
+    backend: Backend | None = None,
 ) -> ODESolution:
     r"""Integrate :math:`\dot y = f(t, y)` for a batch of initial states at once.
 
@@ -399,6 +408,14 @@ def integrate(
         trajectory reaching one stops there with ``Status.OUTSIDE_CHART``; ``direction`` is ignored.
     strict : bool
         Raise :class:`IntegrationError` if any trajectory did not succeed.
+    backend : NumbaBackend, NumPyBackend or None
+        Where the step loop runs. ``None`` (the default) chooses: the compiled integrator when
+        numba (extra ``fast``) is installed, ``rhs`` comes from :func:`compile_rhs` and every
+        event is a :func:`crossing` (or a chart's edge); else the whole-array NumPy loop.
+        ``NumbaBackend(threads=k)`` asks for the compiled integrator on ``k`` threads (default
+        all cores) and says why when it cannot run; ``NumPyBackend()`` asks for the NumPy loop.
+        Both give the same steps and results to round-off; the compiled one gives the same bits
+        on any number of threads.
 
     Returns
     -------
@@ -424,6 +441,8 @@ def integrate(
            [ 0., -1.]])
     """
     method = DormandPrince853() if method is None else method
+    if backend is not None:
+        check_backend(backend)
     if not isinstance(method, DormandPrince54 | DormandPrince853 | FixedStep):
         raise InputError(
             f"method must be DormandPrince54(...), DormandPrince853(...) or FixedStep(...); got {method!r}."
@@ -440,11 +459,88 @@ def integrate(
         )
     t0, t1 = _as_span(t_span, n)
     te = _as_t_eval(t_eval, t0, t1, d)
-    m = te.shape[1]
-    te_pad = np.concatenate([te, np.full((n, 1), np.nan)], axis=1)
     example = "[crossing(0, 1.0)]; wrap functions in Event(f)"
     n_user = len(sequence_of("events", events, Event, example))
     events = (*sequence_of("events", events, Event, example), *sequence_of("boundaries", boundaries, Event, example))
+    _check_crossings(events, d)
+    native = _native_system(rhs, events, d, backend)
+    if native is not None:
+        solution = _compiled_loop(native, method, Y0, t0, t1, te, events, n_user, backend)
+    else:
+        solution = _whole_array_loop(rhs, method, Y0, t0, t1, te, events, n_user)
+    if strict and not np.all(solution.success):
+        first = int(np.flatnonzero(~solution.success)[0])
+        status = solution.status
+        raise IntegrationError(
+            f"{int(np.sum(~solution.success))} of {n} trajectories failed ({status_counts(status)}); the first, "
+            f"row {first}, stopped at t = {solution.t_final[first]} with status {Status(int(status[first])).name}. "
+            "Loosen the tolerances, shorten the interval, add an Event before the singularity, or pass "
+            "strict=False to keep the others."
+        )
+    return solution
+
+
+def _check_crossings(events: tuple[Event, ...], d: int) -> None:
+    for ev in events:
+        if isinstance(ev.function, Crossing) and ev.function.index >= d:
+            raise InputError(
+                f"event {ev.name!r} watches y[{ev.function.index}], but the state has {d} components "
+                f"(y[0] to y[{d - 1}]); pass an index below {d}."
+            )
+
+
+def _native_system(rhs: RHS, events: tuple[Event, ...], d: int, backend: Backend | None) -> NativeSystem | None:
+    """The compiled system when the compiled integrator runs this call (see ``backend`` of :func:`integrate`)."""
+    if isinstance(backend, NumPyBackend) or (backend is not None and not isinstance(backend, NumbaBackend)):
+        return None
+    reason = why_not_native(rhs, events, d)
+    if reason is None:
+        assert isinstance(rhs, CompiledFunction)
+        try:
+            return native_system(rhs, events)
+        except InputError as exc:
+            if backend is not None:
+                raise
+            reason = str(exc)
+    if backend is not None:
+        raise InputError(
+            f"backend=NumbaBackend() runs the compiled integrator, but {reason}. Pass backend=NumPyBackend(), "
+            "or build the right-hand side with compile_rhs and the events with crossing."
+        )
+    return None
+
+
+def _compiled_loop(
+    system: NativeSystem, method: Method, Y0: NDArray[np.float64], t0: NDArray[np.float64],
+    t1: NDArray[np.float64], te: NDArray[np.float64], events: tuple[Event, ...], n_user: int,
+    backend: Backend | None,
+) -> ODESolution:
+    """Every trajectory integrated start to finish in compiled code, over all cores."""
+    if isinstance(method, FixedStep):
+        adaptive, rtol, atol, dt = False, 0.0, 0.0, method.dt
+    else:
+        adaptive, rtol, atol, dt = True, method.rtol, method.atol, 0.0
+    out = solve(
+        system, method.tableau, Y0, t0, t1, np.ascontiguousarray(te), adaptive=adaptive, rtol=rtol, atol=atol, dt=dt,
+        max_steps=method.max_steps,
+        n_user_events=n_user,
+        directions=np.array([ev.direction for ev in events], dtype=np.float64),
+        threads=backend.threads if isinstance(backend, NumbaBackend) else None,
+    )
+    return ODESolution(
+        t=te, y=out["y"], t_final=out["t_final"], y_final=out["y_final"], status=out["status"],
+        event=out["event"], n_steps=out["n_steps"], n_rejected=out["n_rejected"], n_rhs=int(out["n_rhs"].sum()),
+    )
+
+
+def _whole_array_loop(
+    rhs: RHS, method: Method, Y0: NDArray[np.float64], t0: NDArray[np.float64], t1: NDArray[np.float64],
+    te: NDArray[np.float64], events: tuple[Event, ...], n_user: int,
+) -> ODESolution:
+    """The batch stepped together with whole-array NumPy operations (any Python right-hand side and events)."""
+    n, d = Y0.shape
+    m = te.shape[1]
+    te_pad = np.concatenate([te, np.full((n, 1), np.nan)], axis=1)
     floor_all = _REL_FLOOR * np.abs(t1 - t0)
 
     tab = method.tableau
@@ -673,16 +769,7 @@ def integrate(
             y_final[idx[rows]] = y[:, rows].T
         state = (idx, t, t_end, direction, h, ptr, t_next, y, f, g_prev, rejected_last)
 
-    solution = ODESolution(
+    return ODESolution(
         t=te, y=y_out, t_final=t_final, y_final=y_final, status=status, event=event_index,
         n_steps=n_steps, n_rejected=n_rejected, n_rhs=counter.rows,
     )
-    if strict and not np.all(solution.success):
-        first = int(np.flatnonzero(~solution.success)[0])
-        raise IntegrationError(
-            f"{int(np.sum(~solution.success))} of {n} trajectories failed ({status_counts(status)}); the first, "
-            f"row {first}, stopped at t = {t_final[first]} with status {Status(int(status[first])).name}. "
-            "Loosen the tolerances, shorten the interval, add an Event before the singularity, or pass "
-            "strict=False to keep the others."
-        )
-    return solution

@@ -21,7 +21,7 @@ from extremal.numerics._checks import batch_rows, check_size, samples
 from extremal.numerics._compile import (
     Backend,
     CompiledFunction,
-    NumPyBackend,
+    NumbaBackend,
     check_backend,
     compile_function,
     compile_rhs,
@@ -169,9 +169,11 @@ def trajectories(
             f"lagrangian must be a Lagrangian; got {type(lagrangian).__name__}. "
             "Use Lagrangian.parse('xdot**2/2 - x**2/2', 'x')."
         )
-    backend = NumPyBackend() if backend is None else backend
-    check_backend(backend)
-    rhs, H = with_backend(compile_lagrangian(lagrangian), backend), _energy(lagrangian)
+    rhs, H = compile_lagrangian(lagrangian), _energy(lagrangian)
+    if backend is not None:
+        check_backend(backend)
+        if not isinstance(backend, NumbaBackend):
+            rhs = with_backend(rhs, backend)
     n = len(lagrangian.coords)
     coords = tuple(q.name for q in lagrangian.coords)
     Q0, V0 = batch_rows(n, coords, q0=q0, qdot0=qdot0)
@@ -180,7 +182,9 @@ def trajectories(
     times = samples("t", t, "time")
     check_size("trajectories", rows=N, samples=times.size, components=2 * n)
     method = DormandPrince853(rtol=1e-10, atol=1e-12) if method is None else method
-    sol = integrate(rhs, y0, (times[0], times[-1]), method, t_eval=times, events=events, strict=strict)
+    sol = integrate(
+        rhs, y0, (times[0], times[-1]), method, t_eval=times, events=events, strict=strict, backend=backend
+    )
     H_along = H_drift = None
     if H is not None:
         with np.errstate(invalid="ignore"):

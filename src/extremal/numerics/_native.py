@@ -1,0 +1,217 @@
+r"""The compiled integrator: its right-hand side and events as scalar code, cached on disk, and the call.
+
+A system qualifies when its right-hand side is a :class:`CompiledFunction` (its expressions
+are known) and every event function writes itself as scalar code (:class:`ScalarCode`:
+:func:`crossing` and a chart's edges do); numba (extra ``fast``) must be installed. The
+right-hand side and the events become two small numba functions ``f(t, y, out)`` in a
+generated module file under the cache directory (``$EXTREMAL_CACHE_DIR``, else
+``$XDG_CACHE_HOME/extremal`` or ``~/.cache/extremal``), compiled with numba's on-disk cache,
+so a second process loads them instead of compiling; the integrator itself
+(:mod:`extremal.numerics._native_kernel`) is compiled once for all systems.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from extremal.errors import InputError
+from extremal.numerics._compile import CompiledFunction, scalar_lines
+from extremal.numerics._events import Event, ScalarCode
+from extremal.numerics._tableaux import ButcherTableau
+
+__all__ = ["NativeSystem", "native_system", "numba_installed", "solve"]
+
+_HEADER = """import math
+
+import numba
+import numpy
+
+from extremal.numerics._native_kernel import STATE_FUNCTION
+
+
+@numba.njit(STATE_FUNCTION, cache=True, error_model="numpy")
+def {name}(t, y, out):
+"""
+_LOCK = threading.Lock()
+_MODULES: dict[str, ModuleType] = {}
+
+
+def numba_installed() -> bool:
+    """Whether numba can be imported (without importing it)."""
+    return importlib.util.find_spec("numba") is not None
+
+
+def cache_directory() -> Path:
+    """Where generated kernels live: ``$EXTREMAL_CACHE_DIR``, else ``$XDG_CACHE_HOME/extremal`` (``~/.cache``)."""
+    root = os.environ.get("EXTREMAL_CACHE_DIR")
+    if root:
+        return Path(root)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "extremal"
+
+
+def _writable_directory() -> Path:
+    """The cache directory's ``kernels`` folder, or a private temporary one when it cannot be written."""
+    folder = cache_directory() / "kernels"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".probe-{os.getpid()}-{threading.get_ident()}"
+        probe.write_text("")
+        probe.unlink()
+        return folder
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix="extremal-kernels-"))
+
+
+def _load(name: str, body: list[str]) -> Any:
+    """The compiled function ``name`` whose body is ``body``, from a module file keyed by its source."""
+    source = _HEADER.format(name=name) + "".join(f"    {line}\n" for text in body for line in text.split("\n"))
+    key = hashlib.sha256(source.encode()).hexdigest()[:24]
+    with _LOCK:
+        module = _MODULES.get(key)
+        if module is None:
+            folder = _writable_directory()
+            path = folder / f"k{key}.py"
+            if not path.exists() or path.read_text() != source:
+                partial = folder / f".k{key}-{os.getpid()}-{threading.get_ident()}.tmp"
+                partial.write_text(source)
+                os.replace(partial, path)
+            module_name = f"extremal_kernels.k{key}"
+            spec = importlib.util.spec_from_file_location(module_name, path)
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[module_name] = module
+            spec.loader.exec_module(module)
+            _MODULES[key] = module
+    return getattr(module, name)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class NativeSystem:
+    """A right-hand side and its events as compiled functions ``f(t, y, out)``."""
+
+    rhs: Any
+    events: Any
+    n_events: int
+
+
+def _rhs_body(rhs: CompiledFunction) -> list[str]:
+    lines, values = scalar_lines(rhs.expressions, rhs.inputs, rhs.time, prefix="_")
+    return [*lines, *(f"out[{i}] = {v}" for i, v in enumerate(values))]
+
+
+def why_not_native(rhs: object, events: Sequence[Event], d: int) -> str | None:
+    """Why the compiled integrator cannot run this system (``None`` when it can)."""
+    if not numba_installed():
+        return "numba is not installed (pip install 'extremal[fast]')"
+    if not isinstance(rhs, CompiledFunction):
+        return "the right-hand side is a Python function, not compiled expressions"
+    for ev in events:
+        if not isinstance(ev.function, ScalarCode):
+            return f"event {ev.name!r} is a Python function (crossing(...) events compile)"
+    return None
+
+
+def _scalar_code(event: Event, slot: int) -> str:
+    function = event.function
+    assert isinstance(function, ScalarCode)
+    return function.scalar_code(slot)
+
+
+def native_system(rhs: CompiledFunction, events: Sequence[Event]) -> NativeSystem:
+    """Compile ``rhs`` and ``events`` for the native integrator (cached in memory and on disk).
+
+    Raises
+    ------
+    InputError
+        If an expression uses a function numba cannot compile (named in the message).
+    """
+    import numba
+
+    try:
+        f = _load("rhs", _rhs_body(rhs))
+        g = _load("events", [_scalar_code(ev, k) for k, ev in enumerate(events)]) if events else None
+    except numba.core.errors.NumbaError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"numba could not compile this system ({first}); use backend=NumPyBackend().") from None
+    if g is None:
+        from extremal.numerics._native_kernel import no_events
+
+        g = no_events
+    return NativeSystem(f, g, len(events))
+
+
+def solve(
+    system: NativeSystem,
+    tableau: ButcherTableau,
+    y0: NDArray[np.float64],
+    t0: NDArray[np.float64],
+    t1: NDArray[np.float64],
+    t_eval: NDArray[np.float64],
+    *,
+    adaptive: bool,
+    rtol: float,
+    atol: float,
+    dt: float,
+    max_steps: int,
+    n_user_events: int,
+    directions: NDArray[np.float64],
+    threads: int | None,
+) -> dict[str, Any]:
+    """Run the compiled integrator over the rows of ``y0``; the outputs as a dict of arrays."""
+    import numba
+
+    from extremal.numerics import _native_kernel as kernel
+
+    n, d = y0.shape
+    m = t_eval.shape[1]
+    available: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
+    workers = available if threads is None else min(threads, available)
+    ints = np.zeros(6, dtype=np.int64)
+    ints[kernel.N_STAGES], ints[kernel.ADAPTIVE], ints[kernel.MAX_STEPS] = tableau.n_stages, adaptive, max_steps
+    ints[kernel.N_EVENTS], ints[kernel.N_USER_EVENTS] = system.n_events, n_user_events
+    ints[kernel.CHUNK] = max(1, min(64, n // (16 * workers)))
+    reals = np.zeros(4)
+    reals[kernel.RTOL], reals[kernel.ATOL], reals[kernel.DT] = rtol, atol, dt
+    reals[kernel.EXPONENT] = -1.0 / (tableau.error_order + 1)
+    error_low = np.zeros(0) if tableau.error_low is None else _array(tableau.error_low)
+    out = {
+        "y": np.full((n, m, d), np.nan),
+        "t_final": np.empty(n),
+        "y_final": np.array(y0, dtype=np.float64, copy=True, order="C"),
+        "status": np.zeros(n, dtype=np.int8),
+        "event": np.full(n, -1, dtype=np.int16),
+        "n_steps": np.zeros(n, dtype=np.int64),
+        "n_rejected": np.zeros(n, dtype=np.int64),
+        "n_rhs": np.zeros(n, dtype=np.int64),
+    }
+    previous = numba.get_num_threads()
+    numba.set_num_threads(workers)
+    try:
+        kernel.solve_batch(  # type: ignore[call-arg]
+            system.rhs, system.events, *map(_array, (y0, t0, t1, t_eval, tableau.a, tableau.c, tableau.error)),
+            error_low, _array(tableau.dense), ints, reals, _array(directions),
+            out["y"], out["t_final"], out["y_final"], out["status"], out["event"], out["n_steps"],
+            out["n_rejected"], out["n_rhs"],
+        )
+    finally:
+        numba.set_num_threads(previous)
+    return out
+
+
+
+def _array(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``x`` as a writeable C-contiguous float64 array (the kernel's signature), copied only when needed."""
+    return np.require(x, dtype=np.float64, requirements=["C", "W"])
