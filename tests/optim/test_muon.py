@@ -5,6 +5,9 @@ from __future__ import annotations
 import copy
 import io
 import math
+import pickle
+import warnings
+from typing import Any
 
 import pytest
 
@@ -15,6 +18,7 @@ from extremal.optim import (  # noqa: E402
     AspectRatioScale,
     MatchAdamWRMS,
     Muon,
+    NewtonSchulz,
     SVDPolar,
     adamw_update,
     muon_param_groups,
@@ -157,10 +161,10 @@ def test_split_update_is_msign_per_block(shape: tuple[int, ...], split: int, rms
     mixed = (0.1 * g + 0.9 * expected_buf).reshape(shape[0], -1)
     rows = shape[0] // split
     for i in range(split):
-        block = mixed[i * rows:(i + 1) * rows]
+        block = mixed[i * rows : (i + 1) * rows]
         U, _, Vh = torch.linalg.svd(block, full_matrices=False)
         s = scale.factor(*block.shape)
-        torch.testing.assert_close(u.reshape(shape[0], -1)[i * rows:(i + 1) * rows], s * U @ Vh)
+        torch.testing.assert_close(u.reshape(shape[0], -1)[i * rows : (i + 1) * rows], s * U @ Vh)
     u_ns, _ = muon_update(g.float(), buf.float(), momentum=0.9, scale=scale, split=split)
     assert u_ns.shape == g.shape
     torch.testing.assert_close(u_ns.double(), u, atol=0.35 * float(u.abs().max()), rtol=0)
@@ -177,14 +181,14 @@ def test_optimizer_applies_split_per_group() -> None:
     gen = torch.Generator().manual_seed(10)
     w = torch.randn(9, 4, generator=gen, dtype=torch.float64)
     fused = torch.nn.Parameter(w.clone())
-    parts = [torch.nn.Parameter(w[i * 3:(i + 1) * 3].clone()) for i in range(3)]
+    parts = [torch.nn.Parameter(w[i * 3 : (i + 1) * 3].clone()) for i in range(3)]
     opt_fused = Muon([{"params": [fused], "split": 3}], lr=0.1, method=EXACT, weight_decay=0.01)
     opt_parts = Muon(parts, lr=0.1, method=EXACT, weight_decay=0.01)
     for _ in range(4):
         g = torch.randn(9, 4, generator=gen, dtype=torch.float64)
         fused.grad = g.clone()
         for i, p in enumerate(parts):
-            p.grad = g[i * 3:(i + 1) * 3].clone()
+            p.grad = g[i * 3 : (i + 1) * 3].clone()
         opt_fused.step()
         opt_parts.step()
     torch.testing.assert_close(fused.detach(), torch.cat([p.detach() for p in parts]))
@@ -207,8 +211,9 @@ def test_param_group_helper_splits_fused_weights() -> None:
     groups = muon_param_groups(model, split={model.qkv.weight: 3})
     by_split = {g.get("split"): {id(p) for p in g["params"]} for g in groups}
     assert by_split[1] == {id(model.attn.out_proj.weight), id(model.mix.weight)}
-    assert by_split[3] == {id(p) for p in (model.gru.weight_ih_l0, model.gru.weight_hh_l0,
-                                           model.attn.in_proj_weight, model.qkv.weight)}
+    assert by_split[3] == {
+        id(p) for p in (model.gru.weight_ih_l0, model.gru.weight_hh_l0, model.attn.in_proj_weight, model.qkv.weight)
+    }
     assert by_split[4] == {id(model.lstm.weight_ih_l0), id(model.lstm.weight_hh_l0)}
     assert id(model.out.weight) in by_split[None] and id(model.embed.weight) in by_split[None]
     assert sum(len(g["params"]) for g in groups) == len(list(model.parameters()))
@@ -465,3 +470,150 @@ def test_learns_digits_to_a_loss_target() -> None:
         accuracy = (logits.argmax(1) == y).float().mean().item()
     assert loss < 0.15
     assert accuracy > 0.96
+
+
+def mixed_model(seed: int = 0) -> torch.nn.Sequential:
+    """Two Muon matrices and AdamW vectors, in float64 so compiled and eager agree to round-off."""
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(torch.nn.Linear(6, 12), torch.nn.Tanh(), torch.nn.Linear(12, 3)).double()
+
+
+def loss_of(model: torch.nn.Module, seed: int) -> torch.Tensor:
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(16, 6, generator=gen, dtype=torch.float64)
+    y = torch.randint(0, 3, (16,), generator=gen)
+    return torch.nn.functional.cross_entropy(model(x), y)
+
+
+@pytest.mark.parametrize("method", [SVDPolar(), NewtonSchulz(dtype=None)], ids=repr)
+def test_compiled_step_is_one_graph_and_equals_the_eager_step(method: SVDPolar | NewtonSchulz) -> None:
+    # backend="aot_eager": Dynamo and AOTAutograd trace the whole step (fullgraph=True fails on any
+    # graph break or host read); Inductor code generation would add ~30 s on two CPU cores.
+    from torch._dynamo.testing import CompileCounterWithBackend
+
+    torch._dynamo.reset()
+    compiled_model, eager_model = mixed_model(), mixed_model()
+    compiled = Muon(compiled_model.parameters(), lr=torch.tensor(0.02, dtype=torch.float64), method=method)
+    eager = Muon(eager_model.parameters(), lr=0.02, method=method)
+    counter = CompileCounterWithBackend("aot_eager")
+    step = torch.compile(compiled.step, fullgraph=True, backend=counter)
+    for t in range(8):
+        for model, opt in ((compiled_model, compiled), (eager_model, eager)):
+            opt.zero_grad()
+            loss_of(model, t).backward()
+            if t == 3:
+                model[0].weight.grad[0, 0] = float("nan")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            step()
+            eager.step()
+        if t == 1:
+            graphs = counter.frame_count  # the first step creates the state, the second traces the steady step
+        rate = 0.02 * 0.8**t  # a schedule that changes the rate at every step
+        for a, b in zip(compiled.param_groups, eager.param_groups, strict=True):
+            a["lr"].fill_(rate)
+            b["lr"] = rate
+    assert counter.frame_count == graphs  # no recompile: not for the new rates, nor for the skipped step
+    assert int(compiled.param_groups[0]["skipped_steps"]) == 1
+    moved = False
+    for p, q, p0 in zip(compiled_model.parameters(), eager_model.parameters(), mixed_model().parameters(), strict=True):
+        torch.testing.assert_close(p, q, rtol=1e-12, atol=1e-12)
+        moved = moved or not torch.equal(p, p0)
+    assert moved
+    for key in ("step", "exp_avg", "exp_avg_sq", "momentum_buffer"):
+        for p, q in zip(compiled_model.parameters(), eager_model.parameters(), strict=True):
+            if key in eager.state[q]:
+                torch.testing.assert_close(compiled.state[p][key], eager.state[q][key], rtol=1e-12, atol=1e-12)
+
+
+def test_compiled_step_refuses_to_raise_on_the_host() -> None:
+    torch._dynamo.reset()
+    p = torch.nn.Parameter(torch.randn(4, 3))
+    opt = Muon([p], nonfinite="raise")
+    p.grad = torch.randn(4, 3)
+    with pytest.raises(RuntimeError, match="nonfinite='skip'"):
+        torch.compile(opt.step, fullgraph=True, backend="eager")()
+
+
+def test_nonfinite_skip_warns_once_at_the_callers_line_and_counts() -> None:
+    model, x, y = make_problem()
+    opt = Muon(model.parameters(), lr=0.01)
+    for expected in (1, 2):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        model[0].weight.grad[0, 0] = float("inf")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            opt.step()
+        assert [(w.category, w.filename) for w in caught] == ([(RuntimeWarning, __file__)] if expected == 1 else [])
+        assert int(opt.param_groups[0]["skipped_steps"]) == expected
+    assert opt.state_dict()["param_groups"][0]["skipped_steps"] == 2
+
+
+def test_maximize_is_descent_on_the_negated_objective() -> None:
+    model, x, y = make_problem()
+    twin = copy.deepcopy(model)
+    up = Muon(model.parameters(), lr=0.01, maximize=True)
+    down = Muon(twin.parameters(), lr=0.01)
+    for _ in range(3):
+        up.zero_grad()
+        down.zero_grad()
+        (-torch.nn.functional.cross_entropy(model(x), y)).backward()
+        torch.nn.functional.cross_entropy(twin(x), y).backward()
+        up.step()
+        down.step()
+    for p, q in zip(model.parameters(), twin.parameters(), strict=True):
+        assert torch.equal(p, q)
+    assert up.param_groups[0]["maximize"] is True
+
+
+def test_foreach_is_accepted_off_and_refused_on() -> None:
+    p = torch.nn.Parameter(torch.zeros(2, 2))
+    assert Muon([p], foreach=False).defaults["maximize"] is False
+    with pytest.raises(InputError, match="foreach=True is not available"):
+        Muon([p], foreach=True)
+    with pytest.raises(InputError, match="maximize"):
+        Muon([p], maximize=1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "duplicate", [copy.deepcopy, lambda opt: pickle.loads(pickle.dumps(opt))], ids=["deepcopy", "pickle"]
+)
+def test_copies_keep_the_nonfinite_setting_and_plain_checkpoints(duplicate: Any) -> None:
+    p = torch.nn.Parameter(torch.randn(4, 3))
+    skipping = duplicate(Muon([p], lr=0.1))
+    raising = duplicate(Muon([p], nonfinite="raise"))
+    assert (skipping.nonfinite, raising.nonfinite) == ("skip", "raise")
+    q = skipping.param_groups[0]["params"][0]
+    before = q.detach().clone()
+    q.grad = torch.full((4, 3), float("nan"))
+    with pytest.warns(RuntimeWarning, match="skipped a step"):
+        skipping.step()
+    assert torch.equal(q, before) and int(skipping.param_groups[0]["skipped_steps"]) == 1
+    r = raising.param_groups[0]["params"][0]
+    r.grad = torch.full((4, 3), float("nan"))
+    with pytest.raises(InputError, match="non-finite gradient"):
+        raising.step()
+    assert skipping.state_dict()["param_groups"][0]["method"]["type"] == "NewtonSchulz"
+
+
+def test_tensor_learning_rate_equals_the_float_one_and_checkpoints_plainly() -> None:
+    model, x, y = make_problem()
+    twin = copy.deepcopy(model)
+    with_tensor = Muon(model.parameters(), lr=torch.tensor([0.01]))
+    with_float = Muon(twin.parameters(), lr=0.01)
+    assert with_tensor.param_groups[0]["lr"].shape == ()
+    train(model, with_tensor, x, y, 3)
+    train(twin, with_float, x, y, 3)
+    for p, q in zip(model.parameters(), twin.parameters(), strict=True):
+        assert torch.equal(p, q)
+    buffer = io.BytesIO()
+    torch.save(with_tensor.state_dict(), buffer)
+    buffer.seek(0)
+    resumed = Muon(copy.deepcopy(model).parameters(), lr=0.5)
+    resumed.load_state_dict(torch.load(buffer))
+    assert torch.equal(resumed.param_groups[0]["lr"], torch.tensor(0.01))
+    with pytest.raises(InputError, match="one floating value"):
+        Muon(model.parameters(), lr=torch.tensor([0.1, 0.2]))
+    with pytest.raises(InputError, match="lr must be finite"):
+        Muon(model.parameters(), lr=torch.tensor(-1.0))

@@ -45,6 +45,9 @@ J. Su, "Why do we prefer isotropy? An understanding through steepest descent", 2
 from __future__ import annotations
 
 import math
+import os
+import sys
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -116,6 +119,11 @@ class AspectRatioScale:
 _SCALES: tuple[type[MatchAdamWRMS] | type[AspectRatioScale], ...] = (MatchAdamWRMS, AspectRatioScale)
 
 _NEWTON_SCHULZ = NewtonSchulz()
+
+# Group keys added after checkpoints were first written, with the value an older checkpoint meant.
+_LATER_KEYS: dict[str, Any] = {"maximize": False}
+
+_TORCH_DIR = os.path.dirname(torch.__file__)
 
 
 def muon_update(
@@ -226,7 +234,7 @@ def adamw_update(
     grad: torch.Tensor,
     exp_avg: torch.Tensor,
     exp_avg_sq: torch.Tensor,
-    step: int,
+    step: int | float | torch.Tensor,
     *,
     betas: tuple[float, float] = (0.9, 0.999),
     eps: float = 1e-8,
@@ -243,8 +251,10 @@ def adamw_update(
     ----------
     grad, exp_avg, exp_avg_sq : torch.Tensor
         The gradient and the first and second moments (zeros before step 1), one shape.
-    step : int
-        The step number ``t >= 1``, counting this one.
+    step : int, float or torch.Tensor
+        The step number ``t >= 1``, counting this one; a 0-d tensor (as ``torch.optim``
+        keeps it, so a compiled step does not recompile as it grows) gives the bias
+        corrections as tensors, within round-off of the float ones.
     betas : tuple of float
         :math:`(\beta_1, \beta_2)`.
     eps : float
@@ -263,8 +273,11 @@ def adamw_update(
     """
     m = exp_avg.lerp(grad, 1.0 - betas[0])
     v = exp_avg_sq.mul(betas[1]).addcmul_(grad, grad, value=1.0 - betas[1])
+    if isinstance(step, torch.Tensor):  # corrections in the wider of the counter's and the gradient's dtype
+        step = step.to(torch.promote_types(step.dtype, grad.dtype))
     bias1 = 1.0 - betas[0] ** step
-    bias2_sqrt = math.sqrt(1.0 - betas[1] ** step)
+    bias2 = 1.0 - betas[1] ** step
+    bias2_sqrt = bias2.sqrt() if isinstance(bias2, torch.Tensor) else math.sqrt(bias2)
     denom = (v.sqrt() / bias2_sqrt).add_(eps)
     return (m / bias1) / denom, m, v
 
@@ -285,8 +298,10 @@ class Muon(torch.optim.Optimizer):
         ``None`` (default) routes by shape, ``True`` forces Muon (an error for a parameter
         that is not a matrix), ``False`` forces AdamW. :func:`muon_param_groups` builds
         groups that send embeddings and the output head to AdamW.
-    lr : float
+    lr : float or torch.Tensor
         Learning rate :math:`\eta`. Default ``1e-3`` (an AdamW rate, with ``MatchAdamWRMS``).
+        A one-element tensor is kept as a 0-d tensor, as ``torch.optim`` does; schedulers
+        then update it in place, so a compiled step is not recompiled when it changes.
     momentum : float
         Muon momentum :math:`\mu\in[0,1)`. Default 0.95.
     nesterov : bool
@@ -302,9 +317,18 @@ class Muon(torch.optim.Optimizer):
         :func:`muon_update`); set it per group for fused weights. Default 1.
     betas, eps : tuple of float, float
         AdamW moments and denominator floor for the AdamW path.
+    maximize : bool
+        Maximise the objective: both paths use the negated gradient, as ``torch.optim``
+        does (``msign(-B) = -msign(B)``, so the Muon step is exactly reversed). Default ``False``.
+    foreach : None or bool
+        Accepted for compatibility with code written for ``torch.optim``; Muon has one
+        implementation, a loop over the parameters (the matrix sign is computed per matrix),
+        so ``None`` and ``False`` select it and ``True`` raises
+        :class:`~extremal.errors.InputError`.
     nonfinite : {"skip", "raise"}
         What to do when any gradient holds ``inf`` or ``nan``: ``"skip"`` leaves every
-        parameter and buffer untouched and counts the step in ``skipped_steps``;
+        parameter and buffer untouched, counts the step in ``skipped_steps`` and, the first
+        time only, emits a ``RuntimeWarning`` that points at the ``step()`` call;
         ``"raise"`` raises :class:`~extremal.errors.InputError` naming the parameter.
         Unlike ``torch.optim``, which would write ``nan`` into the parameters, the step
         never applies a non-finite update (and never raises a raw ``LinAlgError`` with
@@ -317,9 +341,24 @@ class Muon(torch.optim.Optimizer):
     Notes
     -----
     Param-group keys: ``lr``, ``momentum``, ``nesterov``, ``weight_decay``, ``method``,
-    ``scale``, ``split``, ``betas``, ``eps``, ``use_muon`` and ``skipped_steps`` (the number of steps
-    skipped for non-finite gradients; read it to log them). State per parameter:
-    ``momentum_buffer`` (Muon path) or ``step``, ``exp_avg``, ``exp_avg_sq`` (AdamW path).
+    ``scale``, ``split``, ``betas``, ``eps``, ``maximize``, ``use_muon`` and
+    ``skipped_steps``, the number of steps skipped for non-finite gradients: a 0-d int64
+    tensor on the device of the group's parameters (``int(group["skipped_steps"])`` reads
+    it; checkpoints store it as an int). State per parameter: ``momentum_buffer`` (Muon
+    path) or ``step`` (a 0-d float tensor on the parameter's device), ``exp_avg``,
+    ``exp_avg_sq`` (AdamW path). ``copy.deepcopy`` and ``pickle`` keep every setting,
+    ``nonfinite`` included.
+
+    **Compiling.** ``torch.compile(opt.step, fullgraph=True)`` traces the step without a
+    graph break: compiled, the finiteness check stays on the device as a flag, every
+    parameter, buffer and step counter is updated through ``torch.where`` on it, and the
+    flag is added to ``skipped_steps``, so nothing waits for the device and a skipped step
+    still changes nothing (no warning is emitted from a compiled step: read the counter).
+    Pass the learning rate as a tensor (``lr=torch.tensor(1e-3)``), as for ``torch.optim``:
+    a float that a scheduler changes every step is a new constant for the compiler each
+    time and soon exhausts its recompile limit. ``nonfinite="raise"`` needs the flag on the
+    host and is refused when compiling. Eager, the step reads the flag once (a single
+    device-to-host copy, as ``torch.amp.GradScaler`` does) and skips all work on a bad step.
 
     ``state_dict()`` writes ``method`` and ``scale`` as plain dicts, for example
     ``{"type": "SVDPolar", "rtol": None}``, so a checkpoint holds only tensors, numbers,
@@ -370,7 +409,7 @@ class Muon(torch.optim.Optimizer):
     def __init__(
         self,
         params: Iterable[torch.Tensor] | Iterable[dict[str, Any]],
-        lr: float = 1e-3,
+        lr: float | torch.Tensor = 1e-3,
         *,
         momentum: float = 0.95,
         nesterov: bool = True,
@@ -380,9 +419,19 @@ class Muon(torch.optim.Optimizer):
         split: int = 1,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
+        maximize: bool = False,
+        foreach: bool | None = None,
         nonfinite: Literal["skip", "raise"] = "skip",
     ) -> None:
+        if foreach:
+            raise InputError(
+                "Muon: foreach=True is not available; Muon has one implementation, a loop over the "
+                "parameters, since the matrix sign is computed per matrix. Leave foreach=None (or False)."
+            )
+        if foreach is not None and not isinstance(foreach, bool):
+            raise InputError(f"Muon: foreach must be None, False or True; got {foreach!r}.")
         self.nonfinite = nonfinite_policy(nonfinite, "Muon")
+        self._warned_nonfinite = False
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -393,13 +442,30 @@ class Muon(torch.optim.Optimizer):
             "split": split,
             "betas": betas,
             "eps": eps,
+            "maximize": maximize,
             "use_muon": None,
             "skipped_steps": 0,
         }
         _check_hyperparameters(defaults, "Muon")
         super().__init__(params, defaults)
-        self.register_state_dict_post_hook(_plain_groups)
-        self.register_load_state_dict_pre_hook(_rebuilt_groups)
+        self._register_checkpoint_hooks()
+
+    def _register_checkpoint_hooks(self) -> None:
+        """The hooks that write and read plain checkpoints, each once (``load_state_dict`` calls
+        ``__setstate__``, and ``pickle`` drops hooks)."""
+        if _plain_groups not in self._optimizer_state_dict_post_hooks.values():
+            self.register_state_dict_post_hook(_plain_groups)
+            self.register_load_state_dict_pre_hook(_rebuilt_groups)
+            self.register_load_state_dict_post_hook(_counters_on_device)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What ``copy.deepcopy`` and ``pickle`` keep: torch's state plus the ``nonfinite`` setting."""
+        return {**super().__getstate__(), "nonfinite": self.nonfinite, "_warned_nonfinite": self._warned_nonfinite}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a pickled optimizer, with the checkpoint hooks that ``__getstate__`` cannot carry."""
+        super().__setstate__(state)
+        self._register_checkpoint_hooks()
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group after checking its hyperparameters and shapes (see the class)."""
@@ -407,6 +473,7 @@ class Muon(torch.optim.Optimizer):
         group = self.param_groups[-1]
         index = len(self.param_groups) - 1
         _check_hyperparameters(group, f"param_groups[{index}]")
+        group["lr"] = _scalar_lr(group["lr"])
         for i, p in enumerate(group["params"]):
             if p.is_complex():
                 raise InputError(
@@ -421,6 +488,7 @@ class Muon(torch.optim.Optimizer):
                 )
             if _uses_muon(group, p):
                 _check_split(group["split"], p.shape, f"param_groups[{index}]['params'][{i}]")
+        group["skipped_steps"] = _counter(group["skipped_steps"], group["params"])
 
     @overload
     def step(self, closure: None = None) -> None: ...
@@ -439,20 +507,44 @@ class Muon(torch.optim.Optimizer):
         for _, p in active:
             if p.grad.is_sparse:
                 raise InputError("Muon does not support sparse gradients; use torch.optim.SparseAdam for them.")
-        if active and not bool(torch.stack([torch.isfinite(p.grad).all() for _, p in active]).all()):
+        if not active:
+            return loss
+        device = active[0][1].grad.device
+        finite = torch.stack([torch.isfinite(p.grad).all().to(device) for _, p in active]).all()
+        keep: torch.Tensor | None = None
+        if torch.compiler.is_compiling():
+            if self.nonfinite == "raise":
+                raise InputError(
+                    "Muon(nonfinite='raise') reads the gradients' finiteness on the host, which a compiled "
+                    "step cannot do; pass nonfinite='skip' (the default) and read param_groups[i]['skipped_steps']."
+                )
+            # On the device: every update below is selected by `keep`, and the counter adds ~keep.
+            keep = finite
+            for g in self.param_groups:
+                g["skipped_steps"].add_((~finite).to(g["skipped_steps"].device, torch.int64))
+        elif not bool(finite):
             if self.nonfinite == "raise":
                 raise InputError(_nonfinite_message(self.param_groups))
             for g in self.param_groups:
-                g["skipped_steps"] += 1
+                g["skipped_steps"].add_(1)
+            if not self._warned_nonfinite:
+                self._warned_nonfinite = True
+                warnings.warn(
+                    "Muon skipped a step whose gradients hold inf or nan (no parameter or buffer changed); "
+                    "further skips are counted in param_groups[i]['skipped_steps'] without a warning.",
+                    RuntimeWarning,
+                    stacklevel=_caller_level(),
+                )
             return loss
         for group, p in active:
-            lr, wd = group["lr"], group["weight_decay"]
+            lr, wd = _device_or_host(group["lr"]), group["weight_decay"]
+            grad = -p.grad if group["maximize"] else p.grad
             state = self.state[p]
             if _uses_muon(group, p):
                 if "momentum_buffer" not in state:
                     state["momentum_buffer"] = torch.zeros_like(p, memory_format=torch.preserve_format)
                 update, buf = muon_update(
-                    p.grad,
+                    grad,
                     state["momentum_buffer"],
                     momentum=group["momentum"],
                     nesterov=group["nesterov"],
@@ -460,18 +552,27 @@ class Muon(torch.optim.Optimizer):
                     scale=group["scale"],
                     split=group["split"],
                 )
-                state["momentum_buffer"] = buf
+                _commit(state["momentum_buffer"], buf, keep)
             else:
                 if "step" not in state:
-                    state["step"] = 0
+                    state["step"] = torch.zeros((), dtype=_step_dtype(), device=p.device)
                     state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
                     state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                state["step"] += 1
-                update, state["exp_avg"], state["exp_avg_sq"] = adamw_update(
-                    p.grad, state["exp_avg"], state["exp_avg_sq"], state["step"], betas=group["betas"], eps=group["eps"]
+                elif not isinstance(state["step"], torch.Tensor):  # a checkpoint that counted in an int
+                    state["step"] = torch.tensor(float(state["step"]), dtype=_step_dtype(), device=p.device)
+                count = state["step"] + 1
+                update, exp_avg, exp_avg_sq = adamw_update(
+                    grad,
+                    state["exp_avg"],
+                    state["exp_avg_sq"],
+                    _device_or_host(count),
+                    betas=group["betas"],
+                    eps=group["eps"],
                 )
-            p.mul_(1.0 - lr * wd)
-            p.add_(update.to(p.dtype), alpha=-lr)
+                _commit(state["step"], count, keep)
+                _commit(state["exp_avg"], exp_avg, keep)
+                _commit(state["exp_avg_sq"], exp_avg_sq, keep)
+            _apply(p, update.to(p.dtype), lr, wd, keep)
         return loss
 
 
@@ -573,7 +674,7 @@ def muon_param_groups(
 
 
 def _plain_groups(optimizer: torch.optim.Optimizer, state_dict: dict[str, Any]) -> dict[str, Any]:
-    """State-dict post-hook: ``method`` and ``scale`` of every group as plain dicts."""
+    """State-dict post-hook: ``method`` and ``scale`` of every group as plain dicts, the counter as an int."""
     groups = []
     for i, group in enumerate(state_dict["param_groups"]):
         where = f"param_groups[{i}]"
@@ -582,9 +683,79 @@ def _plain_groups(optimizer: torch.optim.Optimizer, state_dict: dict[str, Any]) 
                 **group,
                 "method": to_plain(group["method"], library_kinds(MsignMethod), f"{where}['method']"),
                 "scale": to_plain(group["scale"], _SCALES, f"{where}['scale']"),
+                "skipped_steps": int(group["skipped_steps"]),
             }
         )
     return {**state_dict, "param_groups": groups}
+
+
+def _counters_on_device(optimizer: torch.optim.Optimizer) -> None:
+    """Load-state-dict post-hook: each group's ``skipped_steps`` as a device counter again."""
+    for group in optimizer.param_groups:
+        group["skipped_steps"] = _counter(group["skipped_steps"], group["params"])
+
+
+def _counter(value: object, params: Sequence[torch.Tensor]) -> torch.Tensor:
+    """``value`` (an int or a tensor) as a 0-d int64 tensor on the device of the first parameter.
+
+    The count lives on the device so that a compiled step can add to it without waiting for
+    the device; ``int(group["skipped_steps"])`` reads it.
+    """
+    device = params[0].device if params else None
+    if isinstance(value, torch.Tensor):
+        return value.detach().to(device=device, dtype=torch.int64).reshape(())
+    return torch.tensor(int(value), dtype=torch.int64, device=device)  # type: ignore[call-overload]
+
+
+def _scalar_lr(lr: float | torch.Tensor) -> float | torch.Tensor:
+    """A one-element tensor learning rate as a 0-d tensor (as ``torch.optim`` keeps it); a float as it is."""
+    return lr.detach().reshape(()) if isinstance(lr, torch.Tensor) else lr
+
+
+def _device_or_host(value: float | torch.Tensor) -> float | torch.Tensor:
+    """A 0-d CPU tensor as a Python float in eager mode, else as it is (``torch.optim``'s ``_get_value``).
+
+    Eager, a float gives the same arithmetic as a plain float hyperparameter and reading a
+    CPU tensor costs nothing; compiled, or on an accelerator, the value stays a tensor, so
+    the step neither waits for the device nor recompiles when the value changes.
+    """
+    if isinstance(value, torch.Tensor) and value.device.type == "cpu" and not torch.compiler.is_compiling():
+        return value.item()
+    return value
+
+
+def _step_dtype() -> torch.dtype:
+    """The dtype of AdamW's step counter: float32, or float64 under a float64 default (as ``torch.optim``)."""
+    return torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
+
+
+def _commit(target: torch.Tensor, value: torch.Tensor, keep: torch.Tensor | None) -> None:
+    """``target <- value`` in place, or, with a device flag ``keep``, ``target <- where(keep, value, target)``."""
+    target.copy_(value if keep is None else torch.where(keep, value, target))
+
+
+def _apply(
+    p: torch.Tensor, update: torch.Tensor, lr: float | torch.Tensor, wd: float, keep: torch.Tensor | None
+) -> None:
+    """``p <- (1 - lr * wd) p - lr * update``, in place, kept only where ``keep`` holds (if given)."""
+    if keep is None and not isinstance(lr, torch.Tensor):
+        p.mul_(1.0 - lr * wd)
+        p.add_(update, alpha=-lr)
+        return
+    new = p.mul(1.0 - lr * wd)
+    new = new.sub_(update * lr) if isinstance(lr, torch.Tensor) else new.add_(update, alpha=-lr)
+    _commit(p, new, keep)
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside this module and torch: the user's ``step()`` call."""
+    level, frame = 1, sys._getframe(1)
+    while frame.f_back is not None and (
+        frame.f_code.co_filename == __file__ or frame.f_code.co_filename.startswith(_TORCH_DIR)
+    ):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def _rebuilt_groups(optimizer: torch.optim.Optimizer, state_dict: dict[str, Any]) -> dict[str, Any]:
@@ -598,6 +769,8 @@ def _rebuilt_groups(optimizer: torch.optim.Optimizer, state_dict: dict[str, Any]
     groups = []
     for i, group in enumerate(saved):
         where = f"state_dict['param_groups'][{i}]"
+        if isinstance(group, dict):
+            group = {**_LATER_KEYS, **group}
         missing = [k for k in optimizer.defaults if not (isinstance(group, dict) and k in group)]
         if missing:
             raise InputError(
@@ -610,6 +783,7 @@ def _rebuilt_groups(optimizer: torch.optim.Optimizer, state_dict: dict[str, Any]
             "scale": from_plain(group["scale"], _SCALES, f"{where}['scale']"),
         }
         _check_hyperparameters(rebuilt, where)
+        rebuilt["lr"] = _scalar_lr(rebuilt["lr"])
         groups.append(rebuilt)
     return {**state_dict, "param_groups": groups}
 
@@ -633,8 +807,16 @@ def _in_range(x: object, low: float, high: float, *, open_low: bool = False, ope
 def _check_hyperparameters(group: Mapping[str, Any], where: str) -> None:
     lr, mu, wd, eps, betas = group["lr"], group["momentum"], group["weight_decay"], group["eps"], group["betas"]
     hint = "Pass a float; booleans are refused."
-    if not _in_range(lr, 0.0, math.inf, open_high=True):
-        raise InputError(f"{where}: lr must be a finite float >= 0; got {lr!r}. {hint}")
+    if isinstance(lr, torch.Tensor):
+        if lr.numel() != 1 or not lr.is_floating_point():
+            raise InputError(
+                f"{where}: a tensor lr must hold one floating value; got shape {tuple(lr.shape)} and dtype "
+                f"{lr.dtype}. Pass torch.tensor(0.01) or a float."
+            )
+        if not _in_range(float(lr), 0.0, math.inf, open_high=True):
+            raise InputError(f"{where}: lr must be finite and >= 0; got {lr!r}.")
+    elif not _in_range(lr, 0.0, math.inf, open_high=True):
+        raise InputError(f"{where}: lr must be a finite float >= 0 or a one-element tensor; got {lr!r}. {hint}")
     if not _in_range(mu, 0.0, 1.0, open_high=True):
         raise InputError(f"{where}: momentum must be a float in [0, 1); got {mu!r}. {hint}")
     if not _in_range(wd, 0.0, math.inf, open_high=True):
@@ -649,6 +831,8 @@ def _check_hyperparameters(group: Mapping[str, Any], where: str) -> None:
         raise InputError(f"{where}: betas must be two floats in [0, 1); got {betas!r}. {hint}")
     if not isinstance(group["nesterov"], bool):
         raise InputError(f"{where}: nesterov must be a bool; got {group['nesterov']!r}.")
+    if not isinstance(group["maximize"], bool):
+        raise InputError(f"{where}: maximize must be a bool; got {group['maximize']!r}.")
     if not isinstance(group["method"], MsignMethod):
         raise InputError(
             f"{where}: method must be an MsignMethod such as NewtonSchulz(...) or SVDPolar(); got {group['method']!r}."
