@@ -20,6 +20,7 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -107,11 +108,6 @@ class NativeSystem:
     n_events: int
 
 
-def _rhs_body(rhs: CompiledFunction) -> list[str]:
-    lines, values = scalar_lines(rhs.expressions, rhs.inputs, rhs.time, prefix="_")
-    return [*lines, *(f"out[{i}] = {v}" for i, v in enumerate(values))]
-
-
 def why_not_native(rhs: object, events: Sequence[Event], d: int) -> str | None:
     """Why the compiled integrator cannot run this system (``None`` when it can)."""
     if not numba_installed():
@@ -122,12 +118,6 @@ def why_not_native(rhs: object, events: Sequence[Event], d: int) -> str | None:
         if not isinstance(ev.function, ScalarCode):
             return f"event {ev.name!r} is a Python function (crossing(...) events compile)"
     return None
-
-
-def _scalar_code(event: Event, slot: int) -> str:
-    function = event.function
-    assert isinstance(function, ScalarCode)
-    return function.scalar_code(slot)
 
 
 def native_system(rhs: CompiledFunction, events: Sequence[Event]) -> NativeSystem:
@@ -141,16 +131,27 @@ def native_system(rhs: CompiledFunction, events: Sequence[Event]) -> NativeSyste
     import numba
 
     try:
-        f = _load("rhs", _rhs_body(rhs))
-        g = _load("events", [_scalar_code(ev, k) for k, ev in enumerate(events)]) if events else None
+        f = _compiled_rhs(rhs)
+        g = _compiled_events(tuple(ev.function for ev in events))
     except numba.core.errors.NumbaError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"numba could not compile this system ({first}); use backend=NumPyBackend().") from None
-    if g is None:
+    return NativeSystem(f, g, len(events))
+
+
+@lru_cache(maxsize=256)
+def _compiled_rhs(rhs: CompiledFunction) -> Any:
+    lines, values = scalar_lines(rhs.expressions, rhs.inputs, rhs.time, prefix="_")
+    return _load("rhs", [*lines, *(f"out[{i}] = {v}" for i, v in enumerate(values))])
+
+
+@lru_cache(maxsize=256)
+def _compiled_events(functions: tuple[ScalarCode, ...]) -> Any:
+    if not functions:
         from extremal.numerics._native_kernel import no_events
 
-        g = no_events
-    return NativeSystem(f, g, len(events))
+        return no_events
+    return _load("events", [f.scalar_code(k) for k, f in enumerate(functions)])
 
 
 def solve(

@@ -53,12 +53,14 @@ def no_events(t: float, y: np.ndarray, out: np.ndarray) -> None:  # pragma: no c
 
 @_jit
 def _stage_state(y, K, a, s, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
-    """``out = y + sum_{j<s} a[s, j] K[j]`` with ``K[j] = h k_j``."""
+    """``out = y + sum_{j<s} a[s, j] K[j]`` with ``K[j] = h k_j``, one stage at a time (vectorised over ``i``)."""
     for i in range(y.size):
-        acc = y[i]
-        for j in range(s):
-            acc += a[s, j] * K[j, i]
-        out[i] = acc
+        out[i] = y[i]
+    for j in range(s):
+        coefficient = a[s, j]
+        if coefficient != 0.0:
+            for i in range(y.size):
+                out[i] += coefficient * K[j, i]
 
 
 @_jit
@@ -83,25 +85,34 @@ def rk_step(rhs, t, y, f, h, a, c, n_stages, K, y_new, f_new, work):  # type: ig
 
 
 @_jit
-def _error_norm(K, y, y_new, error, error_low, rtol, atol):  # type: ignore[no-untyped-def]  # pragma: no cover
+def _combination(weights, K, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """``out = sum_j weights[j] K[j]``."""
+    for i in range(out.size):
+        out[i] = 0.0
+    for j in range(weights.size):
+        w = weights[j]
+        if w != 0.0:
+            for i in range(out.size):
+                out[i] += w * K[j, i]
+
+
+@_jit
+def _error_norm(K, y, y_new, error, error_low, rtol, atol, e, low):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Weighted RMS error of the step (Hairer's DOP853 norm when ``error_low`` is not empty)."""
     d = y.size
     two = error_low.size > 0
+    _combination(error, K, e)
+    if two:
+        _combination(error_low, K, low)
     e_sq = 0.0
     low_sq = 0.0
     for i in range(d):
         scale = rtol * max(abs(y[i]), abs(y_new[i])) + atol
-        e = 0.0
-        for j in range(error.size):
-            e += error[j] * K[j, i]
-        e /= scale
-        e_sq += e * e
+        ei = e[i] / scale
+        e_sq += ei * ei
         if two:
-            low = 0.0
-            for j in range(error_low.size):
-                low += error_low[j] * K[j, i]
-            low /= scale
-            low_sq += low * low
+            li = low[i] / scale
+            low_sq += li * li
     if not two:
         return math.sqrt(e_sq / d)
     low_sq = low_sq * 0.01 + e_sq
@@ -158,11 +169,9 @@ def _dense(y, K, dense, theta, weights, out):  # type: ignore[no-untyped-def]  #
             w += dense[s, p] * power
             power *= theta
         weights[s] = w
+    _combination(weights, K, out)
     for i in range(y.size):
-        acc = 0.0
-        for s in range(dense.shape[0]):
-            acc += weights[s] * K[s, i]
-        out[i] = y[i] + acc
+        out[i] += y[i]
 
 
 @_jit
@@ -268,7 +277,7 @@ def _solve_one(  # type: ignore[no-untyped-def]  # pragma: no cover
         rk_step(rhs, t, y, f, hs, a, c, n_stages, K, y_new, f_new, work)
         calls += n_stages
         if adaptive:
-            err = _error_norm(K, y, y_new, error, error_low, rtol, atol)
+            err = _error_norm(K, y, y_new, error, error_low, rtol, atol, work, y_at)
             if math.isnan(err):
                 err = math.inf
             finite = math.isfinite(err)
