@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -327,8 +328,15 @@ def test_parameter_free_logistic_regression_on_digits() -> None:
 
     w = torch.zeros(64, 10, dtype=torch.float64, requires_grad=True)
     b = torch.zeros(10, dtype=torch.float64, requires_grad=True)
-    lbfgs = torch.optim.LBFGS([w, b], lr=1, max_iter=500, tolerance_grad=1e-12,
-                              tolerance_change=0, history_size=50, line_search_fn="strong_wolfe")
+    lbfgs = torch.optim.LBFGS(
+        [w, b],
+        lr=1,
+        max_iter=500,
+        tolerance_grad=1e-12,
+        tolerance_change=0,
+        history_size=50,
+        line_search_fn="strong_wolfe",
+    )
 
     def closure():
         lbfgs.zero_grad()
@@ -374,3 +382,93 @@ def test_recommended_parameter_free_setting_trains_an_mlp() -> None:
         assert loss < 0.05, (seed, loss)
         assert sched.skipped == 0
         assert 0.0 < sched.current_radius < 100.0
+
+
+@pytest.mark.parametrize("warmup_first", [True, False])
+def test_a_second_scheduler_is_refused_not_ignored(warmup_first: bool) -> None:
+    w = torch.nn.Parameter(torch.tensor([2.0, 1.0], dtype=torch.float64))
+    opt = torch.optim.SGD([w], lr=1.0)
+    if warmup_first:
+        warmup = torch.optim.lr_scheduler.LinearLR(opt, start_factor=0.1, total_iters=5)
+        sched = GradNormLR(opt, AdaGradNorm(), radius=1.0)
+    else:
+        sched = GradNormLR(opt, AdaGradNorm(), radius=1.0)
+        warmup = torch.optim.lr_scheduler.LinearLR(opt, start_factor=0.1, total_iters=5)
+    before = w.detach().clone()
+    with pytest.raises(InputError, match=r"param_groups\[0\]\['lr'\].*another scheduler"):
+        for _ in range(3):
+            opt.zero_grad()
+            quadratic(w).backward()
+            opt.step()
+            sched.step()
+            warmup.step()
+    # Refused at the first step that follows the other scheduler's change, before that step moves w.
+    assert len(sched.norms) == (1 if warmup_first else 0)
+    assert torch.equal(w.detach(), before) is (not warmup_first)
+
+
+def test_initial_lr_scales_the_rates_for_a_warm_up() -> None:
+    w = torch.nn.Parameter(torch.tensor([2.0, 1.0], dtype=torch.float64))
+    opt = torch.optim.SGD([w], lr=1.0)
+    sched = GradNormLR(opt, AdaGradNorm(), radius=1.0)
+    for t in range(4):
+        opt.param_groups[0]["initial_lr"] = min(1.0, (t + 1) / 4)
+        opt.zero_grad()
+        quadratic(w).backward()
+        opt.step()
+        sched.step()
+        assert opt.param_groups[0]["lr"] == pytest.approx(min(1.0, (t + 1) / 4) * AdaGradNorm().rate(sched.norms, 1.0))
+
+
+def test_one_grad_norm_lr_per_optimizer() -> None:
+    w = torch.nn.Parameter(torch.tensor([2.0, 1.0], dtype=torch.float64))
+    opt = torch.optim.SGD([w], lr=1.0)
+    first = GradNormLR(opt, AdaGradNorm())
+    with pytest.raises(InputError, match="already has a GradNormLR attached"):
+        GradNormLR(opt, InverseSquare(), radius=1.0)
+    assert len(opt._optimizer_step_pre_hooks) == 1
+    first.remove()
+    assert len(opt._optimizer_step_pre_hooks) == 0
+    second = GradNormLR(opt, InverseSquare(), radius=1.0)
+    train(opt, second, w, 3)
+    assert len(opt._optimizer_step_pre_hooks) == 1 and first.norms.size == 0 and second.norms.size == 3
+
+
+def test_a_skipped_step_warns_once_at_the_callers_line() -> None:
+    w = torch.nn.Parameter(torch.tensor([2.0, 1.0], dtype=torch.float64))
+    opt = torch.optim.SGD([w], lr=1.0)
+    sched = GradNormLR(opt, AdaGradNorm())
+    for expected in (1, 2):
+        w.grad = torch.tensor([float("nan"), 1.0], dtype=torch.float64)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            opt.step()
+        assert [(w.category, w.filename) for w in caught] == ([(RuntimeWarning, __file__)] if expected == 1 else [])
+        assert sched.skipped == expected
+    assert torch.equal(w.detach(), torch.tensor([2.0, 1.0], dtype=torch.float64))
+
+
+def test_large_model_keeps_a_bfloat16_initial_point_and_a_close_radius() -> None:
+    """Past the first phase, θ_1 is kept in bfloat16 and the distance is measured every 8 steps."""
+    gen = torch.Generator().manual_seed(0)
+    n = (1 << 20) + 3
+    target = torch.randn(n, generator=gen)
+    w = torch.nn.Parameter(torch.randn(n, generator=gen))
+    w1 = w.detach().clone()
+    opt = torch.optim.SGD([w], lr=0.5, momentum=0.5)
+    sched = GradNormLR(opt, AdaGradNorm())
+    exact = []
+    for _ in range(40):
+        exact.append(float(torch.linalg.vector_norm((w.detach() - w1).double())))
+        opt.zero_grad()
+        (0.5 * (w - target).pow(2).sum()).backward()
+        opt.step()
+        sched.step()
+    state = sched.state_dict()
+    assert [t.dtype for t in state["_initial"]] == [torch.bfloat16]
+    assert state["_initial_gap"] > 0.0
+    # The distance grows at every step here; the estimate is the exact distance at the last
+    # measured step (32, a multiple of 8), off by less than the rounding gap of θ_1 (0.2 % of it).
+    assert state["_initial_gap"] < 2e-3 * exact[32]
+    assert abs(sched.current_radius - exact[32]) <= state["_initial_gap"]
+    assert exact[32] < max(exact)

@@ -35,7 +35,8 @@ Keys written to every ``optimizer.param_groups[i]`` before each step:
     :math:`\bar r_t = \max(r_\epsilon, \max_{k\le t}\|θ_k - θ_1\|)` with
     :math:`r_\epsilon = \texttt{reps\_rel}\,(1 + \|θ_1\|)`.
 ``"lr"``
-    ``initial_lr · η_t``; the optimizer's own ``lr`` acts as a multiplier (use 1.0).
+    ``initial_lr · η_t``; the optimizer's own ``lr`` acts as a multiplier (use 1.0), kept in
+    ``initial_lr``, which may be changed between steps to scale the rates.
 
 References
 ----------
@@ -51,6 +52,7 @@ References
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -62,6 +64,7 @@ from extremal.errors import InputError
 from extremal.optim._checkpoint import from_plain, to_plain
 from extremal.optim._schedule_formulas import AdaGradNorm, InverseSquare, LastIterate, RefinedCausal
 from extremal.optim._validate import is_real, nonfinite_policy
+from extremal.optim._warnings import warn_at_caller
 
 if TYPE_CHECKING:
     import torch
@@ -76,9 +79,7 @@ _RULES = (AdaGradNorm, InverseSquare, LastIterate, RefinedCausal)
 class GradNormRule(Protocol):
     """A causal rule: the rate of step ``t = len(norms)`` from ``G_1..G_t`` and ``R``."""
 
-    def rate(
-        self, norms: ArrayLike, radius: float = 1.0, weights: ArrayLike | None = None
-    ) -> float:
+    def rate(self, norms: ArrayLike, radius: float = 1.0, weights: ArrayLike | None = None) -> float:
         """The rate of the current step; ``weights`` scale each step's term in the sums."""
         ...
 
@@ -122,22 +123,29 @@ def global_grad_norm(params: Iterable[Any]) -> float:
     return _total_norm([p.grad for p in params if p.grad is not None])
 
 
+def _wide(dtype: Any) -> Any:
+    """The dtype in which the norms of ``dtype`` tensors are accumulated: float64 for float64, else float32."""
+    return torch.float64 if dtype == torch.float64 else torch.float32
+
+
+def _in_safe_range(n: float, dtype: Any) -> bool:
+    """Whether a norm ``n`` accumulated in ``dtype`` neither overflowed nor lost precision to subnormal squares."""
+    info = torch.finfo(dtype)
+    return math.isnan(n) or math.sqrt(info.tiny) * 2.0**20 < n < math.sqrt(info.max) / 2.0**20
+
+
 def _total_norm(tensors: list[Any]) -> float:
     """The 2-norm of ``tensors`` taken as one vector, free of overflow and underflow."""
     if not tensors:
         return 0.0
     with torch.no_grad():
         tensors = [t.detach() for t in tensors]
-        wides = [torch.float64 if t.dtype == torch.float64 else torch.float32 for t in tensors]
         fast = torch.stack(
-            [torch.linalg.vector_norm(t, dtype=w).to(torch.float64) for t, w in zip(tensors, wides, strict=True)]
+            [torch.linalg.vector_norm(t, dtype=_wide(t.dtype)).to(torch.float64) for t in tensors]
         ).tolist()
         norms = []
-        for t, w, n in zip(tensors, wides, fast, strict=True):
-            info = torch.finfo(w)
-            # Inside (sqrt(tiny) * 2^20, sqrt(max) / 2^20) the sum of squares neither overflowed
-            # nor lost precision to subnormal squares; nan means a nan entry.
-            if n == 0.0 or math.isnan(n) or math.sqrt(info.tiny) * 2.0**20 < n < math.sqrt(info.max) / 2.0**20:
+        for t, n in zip(tensors, fast, strict=True):
+            if n == 0.0 or _in_safe_range(n, _wide(t.dtype)):
                 if n == 0.0 and bool(t.any()):
                     n = _rescaled_norm(t)
                 norms.append(n)
@@ -158,13 +166,35 @@ def _rescaled_norm(t: Any) -> float:
     return inner / half / rest
 
 
-def _distance(params: list[Any], initial: list[Any]) -> float:
+# Elements per piece of the distance computation: the difference of one piece lives in a
+# small buffer that stays in cache, where a whole-tensor difference would allocate (and, on
+# the CPU, page in) a temporary the size of the model at every step.
+_PIECE = 1 << 18
+
+
+def _pieces(params: list[Any], reference: list[Any]) -> Any:
+    """Yield ``(diff, dtype)``: ``θ - θ_ref`` piece by piece, in the accumulation dtype of ``θ``."""
+    for p, r in zip(params, reference, strict=True):
+        flat_p, flat_r = p.detach().reshape(-1), r.reshape(-1)
+        wide = _wide(p.dtype)
+        buf = torch.empty(min(flat_p.numel(), _PIECE), dtype=wide, device=p.device)
+        for start in range(0, flat_p.numel(), _PIECE):
+            part = buf[: min(_PIECE, flat_p.numel() - start)]
+            part.copy_(flat_p[start : start + _PIECE]).sub_(flat_r[start : start + _PIECE])
+            yield part, wide
+
+
+def _reference_distance(params: list[Any], reference: list[Any]) -> float:
+    """``||θ - θ_ref||`` over all tensors, free of overflow and underflow, without a full-size temporary."""
     with torch.no_grad():
-        return _total_norm([p.detach() - p0 for p, p0 in zip(params, initial, strict=True)])
-
-
-def _norm(tensors: list[Any]) -> float:
-    return _total_norm(tensors)
+        fast = [torch.linalg.vector_norm(part, dtype=wide) for part, wide in _pieces(params, reference)]
+        if not fast:
+            return 0.0
+        values = torch.stack([f.to(torch.float64) for f in fast]).tolist()
+        if all(n == 0.0 or _in_safe_range(n, torch.float32) for n in values):
+            return math.hypot(*values)
+        # Rare: a piece whose squares overflow or underflow is measured again after rescaling.
+        return math.hypot(*[_rescaled_norm(part.clone()) for part, _ in _pieces(params, reference)])
 
 
 def _nonfinite(step: int, value: float) -> InputError:
@@ -236,7 +266,7 @@ class GradNormRecorder:
             self.skipped += 1
             return
         self._norms.append(g)
-        self._distances.append(_distance(_params(optimizer), self._initial))
+        self._distances.append(_reference_distance(_params(optimizer), self._initial))
 
     @property
     def norms(self) -> NDArray[np.float64]:
@@ -251,7 +281,7 @@ class GradNormRecorder:
     @property
     def max_distance(self) -> float:
         """The largest distance from the initial point seen so far, current point included."""
-        now = _distance(_params(self.optimizer), self._initial)
+        now = _reference_distance(_params(self.optimizer), self._initial)
         return max([now, *self._distances])
 
     def remove(self) -> None:
@@ -273,6 +303,18 @@ class GradNormRecorder:
         self._distances = [float(x) for x in state_dict["distances"]]
         self.skipped = int(state_dict["skipped"])
         self._initial = [p.clone() for p in state_dict["initial"]]
+
+
+# The GradNormLR attached to each optimizer (one at most), held weakly on both sides.
+_ATTACHED: weakref.WeakKeyDictionary[Any, weakref.ref[Any]] = weakref.WeakKeyDictionary()
+
+
+# Once the radius estimate exceeds _SWITCH times the larger of r_eps and the distance by which
+# rounding θ_1 to bfloat16 moves it, θ_1 is kept in bfloat16; from then on a model of at
+# least _LARGE elements measures the distance at every _EVERY-th step only.
+_SWITCH = 64.0
+_LARGE = 1 << 20
+_EVERY = 8
 
 
 class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
@@ -334,8 +376,10 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
         (default) drops the gradients (``grad = None``), so the optimizer leaves parameters
         and its state untouched, records nothing and counts the step in :attr:`skipped`;
         ``"raise"`` raises :class:`~extremal.errors.InputError` from ``optimizer.step()``
-        before the step is taken. A step whose gradients are all zero is not recorded either
-        and keeps the previous rates.
+        before the step is taken. The first skipped step emits a ``RuntimeWarning`` that
+        points at the ``optimizer.step()`` call. A step whose gradients are all zero is not
+        recorded either and keeps the previous rates. With ``maximize=True`` on the
+        optimizer nothing changes: the norm does not depend on the sign.
     last_epoch : int
         As for every ``LRScheduler``.
 
@@ -343,11 +387,36 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
     ------
     InputError
         If ``rule`` has no ``rate`` method, ``radius`` or ``reps_rel`` is not a positive
-        finite float (booleans are refused), or ``nonfinite`` is neither ``"skip"`` nor
-        ``"raise"``.
+        finite float (booleans are refused), ``nonfinite`` is neither ``"skip"`` nor
+        ``"raise"``, or ``optimizer`` already has a GradNormLR attached. From
+        ``optimizer.step()``, if another scheduler changed ``lr`` (see Notes).
 
     Notes
     -----
+    **One scheduler per optimizer.** GradNormLR sets the whole learning rate, so it does
+    not compose with other schedulers on the same optimizer: if anything else changes a
+    group's ``lr`` between two steps (a ``LinearLR`` warm-up, ``ChainedScheduler``), the
+    next ``optimizer.step()`` raises :class:`~extremal.errors.InputError` before the step
+    is taken, rather than silently overwriting that change. To scale the rates over time
+    (a warm-up, a decay), change ``param_groups[i]["initial_lr"]`` between steps: the rate
+    is ``initial_lr * rule.rate(...)``, so such factors multiply. A second GradNormLR on the
+    same optimizer is refused until :meth:`remove` detaches the first, so an optimizer never
+    carries two hooks.
+
+    **Cost of the parameter-free mode.** The distance :math:`\|θ_t - θ_1\|` is computed
+    piece by piece (no temporary the size of the model). In the first phase, while
+    :math:`\bar r` grows 64-fold from :math:`r_\epsilon`, it is measured exactly against
+    a copy of :math:`θ_1` at every step; after it, :math:`θ_1` is kept in bfloat16 (so
+    ``state_dict()`` holds half of a float32 model, not a copy of it), the distance is
+    corrected for that rounding and is within :math:`\bar r/64` of exact, and models of
+    at least :math:`2^{20}` elements measure it at every 8th step only. All of this is
+    deterministic, so a resumed run continues bit for bit.
+
+    The pre-hook reads ``G_t`` on the host and evaluates the rule with NumPy, so
+    ``torch.compile(optimizer.step, fullgraph=True)`` cannot trace a step with a GradNormLR
+    attached; compile the model and leave the step eager (or compile it without
+    ``fullgraph``, which runs the hook outside the graph).
+
     ``G_t`` comes from :func:`global_grad_norm`, which neither overflows nor underflows, and
     the rules work in log space, so a finite gradient is never skipped for its size: a
     gradient scaled by ``c > 0`` gives the norms scaled by ``c`` and, with a given
@@ -393,20 +462,36 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
             )
         if not (is_real(reps_rel) and 0 < reps_rel < math.inf):
             raise InputError(f"reps_rel must be a positive finite float (not a boolean); got {reps_rel!r}.")
+        attached = _ATTACHED.get(optimizer)
+        if attached is not None and attached() is not None:
+            raise InputError(
+                "optimizer already has a GradNormLR attached; a second one would set lr from its own "
+                "record and override the first. Call remove() on the first (or delete it) before attaching "
+                "another, or use one GradNormLR."
+            )
         self.rule = rule
         self.radius = None if radius is None else float(radius)
         self.reps_rel = float(reps_rel)
         self.nonfinite = nonfinite_policy(nonfinite, "GradNormLR")
         self.skipped = 0
+        self._warned_nonfinite = False
         self._norms: list[float] = []
         self._radii: list[float] = []
         params = _params(optimizer)
+        # θ_1 as it is, and how far rounding it to bfloat16 would move it; see _measure_radius.
         self._initial = [p.detach().clone() for p in params] if radius is None else []
-        self._radius_estimate = (
-            self.reps_rel * (1.0 + _norm(params)) if radius is None else float(radius)
+        self._rounding_gap = (
+            _reference_distance(params, [p.to(torch.bfloat16) for p in self._initial]) if radius is None else 0.0
         )
+        self._initial_gap = 0.0
+        self._reduced = False
+        self._elements = sum(p.numel() for p in params)
+        self._radius_estimate = self.reps_rel * (1.0 + _total_norm(params)) if radius is None else float(radius)
+        self._first_radius = self._radius_estimate
         super().__init__(optimizer, last_epoch)
+        self._set_lrs = [group["lr"] for group in optimizer.param_groups]
         self._handle = optimizer.register_step_pre_hook(self._before_step)
+        _ATTACHED[optimizer] = weakref.ref(self)
 
     @property
     def norms(self) -> NDArray[np.float64]:
@@ -423,19 +508,28 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
         return [group["lr"] for group in self.optimizer.param_groups]
 
     def _before_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        self._check_lrs_unchanged(optimizer)
         params = _params(optimizer)
         g = global_grad_norm(params)
         if not math.isfinite(g):
             if self.nonfinite == "raise":
                 raise _nonfinite(len(self._norms) + 1, g)
             self.skipped += 1
+            if not self._warned_nonfinite:
+                self._warned_nonfinite = True
+                warn_at_caller(
+                    f"GradNormLR skipped step {len(self._norms) + 1}: the gradient norm is {g}, so the gradients "
+                    "were dropped and nothing changed; further skips are counted in GradNormLR.skipped "
+                    "without a warning.",
+                    RuntimeWarning,
+                )
             for p in params:
                 p.grad = None
             return
         if g == 0.0:
             return
         if self.radius is None:
-            self._radius_estimate = max(self._radius_estimate, _distance(params, self._initial))
+            self._measure_radius(params)
         self._norms.append(g)
         self._radii.append(self._radius_estimate)
         radii = np.asarray(self._radii, dtype=np.float64)
@@ -444,15 +538,57 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
             group["lr"] = group["initial_lr"] * rate
             group["grad_norm"] = g
             group["radius"] = self._radius_estimate
+        self._set_lrs = [group["lr"] for group in optimizer.param_groups]
+
+    def _measure_radius(self, params: list[Any]) -> None:
+        r"""Raise the estimate :math:`\bar r` to the distance of ``params`` from :math:`θ_1`.
+
+        In the first phase, while :math:`\bar r` grows from :math:`r_\epsilon` to
+        :data:`_SWITCH` times :math:`\max(r_\epsilon, \text{gap})`, where ``gap`` is the
+        distance by which rounding :math:`θ_1` to bfloat16 moves it, the distance is
+        measured from :math:`θ_1` itself at every step. After it, :math:`θ_1` is kept in
+        bfloat16 only (half of a float32 model, in memory and in ``state_dict()``) and the
+        distance is :math:`\sqrt{\|θ - \mathrm{bf16}(θ_1)\|^2 - \text{gap}^2}`: exact when
+        the rounding error is orthogonal to the displacement, never off by more than
+        ``gap`` (at most :math:`\bar r/64`). A model of at least :data:`_LARGE` elements,
+        where one pass over the parameters is a noticeable part of a step, then measures
+        it at every :data:`_EVERY`-th step only, so :math:`\bar r` lags by at most
+        that many steps.
+        """
+        if self._reduced and self._elements >= _LARGE and len(self._norms) % _EVERY:
+            return
+        squared = _reference_distance(params, self._initial) ** 2 - self._initial_gap**2
+        self._radius_estimate = max(self._radius_estimate, math.sqrt(max(squared, 0.0)))
+        if not self._reduced and self._radius_estimate >= _SWITCH * max(self._rounding_gap, self._first_radius):
+            self._initial = [p.to(torch.bfloat16) for p in self._initial]
+            self._initial_gap = self._rounding_gap
+            self._reduced = True
+
+    def _check_lrs_unchanged(self, optimizer: Any) -> None:
+        """:class:`InputError` if something other than this scheduler changed a group's ``lr``."""
+        for i, (group, mine) in enumerate(zip(optimizer.param_groups, self._set_lrs, strict=False)):
+            if group["lr"] is not mine and bool(group["lr"] != mine):
+                raise InputError(
+                    f"param_groups[{i}]['lr'] is {group['lr']!r}, but GradNormLR last set it to {mine!r}: another "
+                    "scheduler (or code) changed it, and GradNormLR would overwrite that change. GradNormLR sets "
+                    "the whole learning rate; do not attach a second scheduler to the same optimizer. To scale "
+                    "its rates over time (a warm-up), change param_groups[i]['initial_lr'] between steps: the "
+                    "rate is initial_lr * rule.rate(...). After loading the optimizer's state, load the "
+                    "scheduler's state too."
+                )
 
     def remove(self) -> None:
-        """Detach the pre-hook; the optimizer keeps its last learning rates."""
+        """Detach the pre-hook; the optimizer keeps its last learning rates, and another
+        :class:`GradNormLR` may then be attached to it."""
         self._handle.remove()
+        if _ATTACHED.get(self.optimizer) is not None and _ATTACHED[self.optimizer]() is self:
+            del _ATTACHED[self.optimizer]
 
     def state_dict(self) -> dict[str, Any]:
         """Scheduler state: the rule, the norms, the radius estimate, the initial point, counters.
 
-        Every value is plain (tensors, numbers, booleans, ``None``, lists), so
+        In the parameter-free mode it holds :math:`θ_1`, in bfloat16 once the first phase
+        is over (see the class notes). Every value is plain (tensors, numbers, booleans, ``None``, lists), so
         ``torch.load(f)`` reads the checkpoint with its default ``weights_only=True``. The
         rule is written as a dict such as ``{"type": "LastIterate", "total_steps": 1000}``
         when it is one of :class:`AdaGradNorm`, :class:`InverseSquare`,
@@ -468,7 +604,7 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
         >>> GradNormLR(opt, LastIterate(total_steps=100), radius=2.0).state_dict()["rule"]
         {'type': 'LastIterate', 'total_steps': 100}
         """
-        skip = ("optimizer", "_handle", "rule")
+        skip = ("optimizer", "_handle", "rule", "_set_lrs", "_warned_nonfinite")
         state = {k: v for k, v in self.__dict__.items() if k not in skip}
         state["rule"] = to_plain(self.rule, _RULES, "GradNormLR.rule") if type(self.rule) in _RULES else None
         return state
@@ -483,6 +619,10 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
         """
         state = {k: v for k, v in state_dict.items() if k not in ("optimizer", "_handle")}
         rule = state.pop("rule", None)
+        state.setdefault("_reduced", False)  # a state that kept θ_1 itself measures from it exactly
+        state.setdefault("_initial_gap", 0.0)
+        state.setdefault("_rounding_gap", math.inf)
+        self._set_lrs = list(state_dict.get("_last_lr", self._set_lrs))
         if rule is not None:
             self.rule = from_plain(rule, _RULES, "state_dict['rule']")
         state["_norms"] = [float(x) for x in state["_norms"]]

@@ -45,9 +45,6 @@ J. Su, "Why do we prefer isotropy? An understanding through steepest descent", 2
 from __future__ import annotations
 
 import math
-import os
-import sys
-import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -57,6 +54,7 @@ from extremal.errors import InputError
 from extremal.optim._checkpoint import from_plain, library_kinds, to_plain
 from extremal.optim._msign import MsignMethod, NewtonSchulz, msign
 from extremal.optim._validate import is_real, nonfinite_policy
+from extremal.optim._warnings import warn_at_caller
 
 if TYPE_CHECKING:
     import torch
@@ -122,8 +120,6 @@ _NEWTON_SCHULZ = NewtonSchulz()
 
 # Group keys added after checkpoints were first written, with the value an older checkpoint meant.
 _LATER_KEYS: dict[str, Any] = {"maximize": False}
-
-_TORCH_DIR = os.path.dirname(torch.__file__)
 
 
 def muon_update(
@@ -529,11 +525,10 @@ class Muon(torch.optim.Optimizer):
                 g["skipped_steps"].add_(1)
             if not self._warned_nonfinite:
                 self._warned_nonfinite = True
-                warnings.warn(
+                warn_at_caller(
                     "Muon skipped a step whose gradients hold inf or nan (no parameter or buffer changed); "
                     "further skips are counted in param_groups[i]['skipped_steps'] without a warning.",
                     RuntimeWarning,
-                    stacklevel=_caller_level(),
                 )
             return loss
         for group, p in active:
@@ -745,17 +740,6 @@ def _apply(
     new = p.mul(1.0 - lr * wd)
     new = new.sub_(update * lr) if isinstance(lr, torch.Tensor) else new.add_(update, alpha=-lr)
     _commit(p, new, keep)
-
-
-def _caller_level() -> int:
-    """The ``stacklevel`` of the first frame outside this module and torch: the user's ``step()`` call."""
-    level, frame = 1, sys._getframe(1)
-    while frame.f_back is not None and (
-        frame.f_code.co_filename == __file__ or frame.f_code.co_filename.startswith(_TORCH_DIR)
-    ):
-        frame = frame.f_back
-        level += 1
-    return level
 
 
 def _rebuilt_groups(optimizer: torch.optim.Optimizer, state_dict: dict[str, Any]) -> dict[str, Any]:
