@@ -617,3 +617,84 @@ def test_tensor_learning_rate_equals_the_float_one_and_checkpoints_plainly() -> 
         Muon(model.parameters(), lr=torch.tensor([0.1, 0.2]))
     with pytest.raises(InputError, match="lr must be finite"):
         Muon(model.parameters(), lr=torch.tensor(-1.0))
+
+
+class TiedLM(torch.nn.Module):
+    """Embedding reused as the output projection in forward; the feed-forward output is the last Linear."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = torch.nn.Embedding(11, 8)
+        self.up = torch.nn.Linear(8, 16)
+        self.down = torch.nn.Linear(16, 8)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.embed(x)
+        h = h + self.down(torch.relu(self.up(h)))
+        return h @ self.embed.weight.T
+
+
+class HeadFirst(torch.nn.Module):
+    """A classifier whose head is defined before its body."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.head = torch.nn.Linear(32, 10)
+        self.body = torch.nn.Sequential(torch.nn.Linear(8, 32), torch.nn.ReLU(), torch.nn.Linear(32, 32))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(torch.relu(self.body(x)))
+
+
+class Untraceable(HeadFirst):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.sum() > 0:  # data-dependent control flow: torch.fx cannot trace it
+            x = -x
+        return super().forward(x)
+
+
+def routes(groups: list[dict[str, Any]]) -> dict[str, tuple[bool, str]]:
+    return {n: (g["use_muon"], r) for g in groups for n, r in zip(g["param_names"], g["routes"], strict=True)}
+
+
+def test_tied_embedding_is_the_head_and_the_feed_forward_weights_take_muon() -> None:
+    model = TiedLM()
+    found = routes(muon_param_groups(model))
+    assert found == {
+        "embed.weight": (False, "embedding"),
+        "up.weight": (True, "matrix"),
+        "up.bias": (False, "vector"),
+        "down.weight": (True, "matrix"),
+        "down.bias": (False, "vector"),
+    }
+    # A Linear head that shares the embedding's weight (as Hugging Face ties it) adds no other head.
+    lm = TinyLM()
+    lm.out.weight = lm.embed.weight
+    found = routes(muon_param_groups(lm))
+    assert found["embed.weight"] == (False, "embedding") and "out.weight" not in found
+    assert found["hidden.weight"] == (True, "matrix") and found["out.bias"] == (False, "vector")
+
+
+def test_head_defined_before_the_body_is_found() -> None:
+    model = HeadFirst()
+    groups = muon_param_groups(model)
+    assert routes(groups) == {
+        "head.weight": (False, "output head (traced)"),
+        "head.bias": (False, "vector"),
+        "body.0.weight": (True, "matrix"),
+        "body.0.bias": (False, "vector"),
+        "body.2.weight": (True, "matrix"),
+        "body.2.bias": (False, "vector"),
+    }
+    opt = Muon(groups)
+    assert opt.state_dict()["param_groups"][0]["param_names"] == ["body.0.weight", "body.2.weight"]
+
+
+def test_untraceable_model_falls_back_and_says_so_and_head_overrides() -> None:
+    model = Untraceable()
+    # Without a trace, and with no embedding, the last Linear in module order is taken (here wrongly),
+    # and the route says how it was chosen; head= fixes it.
+    assert routes(muon_param_groups(model))["body.2.weight"] == (False, "output head (last Linear)")
+    fixed = routes(muon_param_groups(model, head=[model.head]))
+    assert fixed["head.weight"] == (False, "output head (given)")
+    assert fixed["body.2.weight"] == (True, "matrix")
