@@ -13,10 +13,15 @@ from hypothesis import strategies as st  # noqa: E402
 
 from extremal.errors import InputError  # noqa: E402
 from extremal.optim import (  # noqa: E402
+    Frobenius,
     Isotropy,
     IsotropyMonitor,
+    MaxNorm,
+    Muon,
+    Spectral,
     feature_step,
     isotropy,
+    muon_param_groups,
     output_change,
     whiten,
 )
@@ -134,3 +139,44 @@ def test_monitor_bad_input() -> None:
 def test_bad_input(X: torch.Tensor, G: torch.Tensor | None, match: str) -> None:
     with pytest.raises(InputError, match=match):
         isotropy(X, G)
+
+
+@pytest.mark.parametrize(("b", "d", "seed"), [(8, 3, 0), (12, 5, 1)])
+def test_cosine_of_any_optimizer_compares_its_output_change_with_its_feature_step(b: int, d: int, seed: int) -> None:
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.randn(b, d, generator=gen, dtype=torch.float64)
+    G = torch.randn(b, 3, generator=gen, dtype=torch.float64)
+    for norm in (Frobenius(), Spectral(), MaxNorm()):
+        change, steepest = output_change(X, G, 0.1, norm), feature_step(G, 0.1, norm)
+        expected = float((change * steepest).sum() / (change.norm() * steepest.norm()))
+        assert isotropy(X, G, norm).cosine == pytest.approx(expected, abs=1e-12)
+    # Muon's output change is its feature-space step exactly for orthogonal inputs (whitened, b = d).
+    Q, _ = torch.linalg.qr(torch.randn(b, b, generator=gen, dtype=torch.float64))
+    assert isotropy(Q, G, Spectral()).cosine == pytest.approx(1.0, abs=1e-12)
+    assert isotropy(X, G, Spectral()).cosine < 0.999
+
+
+def test_monitor_reports_the_update_of_the_optimizer_in_use() -> None:
+    torch.manual_seed(2)
+    model = Net()
+    x = torch.randn(10, 16) * torch.linspace(0.1, 3.0, 16)
+    opt = Muon(muon_param_groups(model, head=[model.second]))
+    with IsotropyMonitor(model, optimizer=opt) as monitor:
+        h = model.first(x)
+        h.retain_grad()
+        y = model.second(model.act(h))
+        y.pow(2).sum().backward()
+        stats = monitor.stats()
+    # first: Muon path (msign of X^T G); second: the AdamW path, taken as sign descent.
+    assert stats["first"] == isotropy(x, h.grad, Spectral(opt.defaults["method"]))
+    assert stats["second"] == isotropy(model.act(h).detach(), (2 * y).detach(), MaxNorm())
+    assert stats["first"].cosine != isotropy(x, h.grad).cosine
+    sgd = IsotropyMonitor(model, optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
+    assert sgd._norms == {"first": Frobenius(), "second": Frobenius()}
+    sgd.remove()
+    with pytest.raises(InputError, match="pass norm="):
+        IsotropyMonitor(model, optimizer=torch.optim.Adagrad(model.parameters()))
+    with pytest.raises(InputError, match="not in any param group"):
+        IsotropyMonitor(model, optimizer=torch.optim.SGD(model.first.parameters(), lr=0.1))
+    with pytest.raises(InputError, match="not both"):
+        IsotropyMonitor(model, optimizer=opt, norm=Spectral())

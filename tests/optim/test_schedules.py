@@ -226,3 +226,15 @@ def test_euler_lagrange_gives_the_refined_schedule() -> None:
 def test_errors(call, match: str) -> None:
     with pytest.raises(InputError, match=match):
         call()
+
+
+def test_last_iterate_rate_can_increase_so_its_bound_needs_checking() -> None:
+    """LastIterate's docstring: the rate rises when the norms fall, outside (leq:last-1)'s assumption."""
+    from extremal.optim import LastIterate, last_iterate_bound_any_schedule, last_iterate_bound_non_increasing
+
+    g = 1.0 + 0.5 * np.random.default_rng(0).random(50)
+    rates = LastIterate(50).rates(g)
+    assert np.any(np.diff(rates) > 0)
+    with pytest.raises(InputError, match="non-increasing"):
+        last_iterate_bound_non_increasing(rates, g, 1.0)
+    assert np.isfinite(last_iterate_bound_any_schedule(rates, g, 1.0))

@@ -10,13 +10,18 @@ reports
 - the effective rank :math:`\exp H(p)`, :math:`p_i = \sigma_i/\sum_j\sigma_j` (Roy and
   Vetterli 2007), between 1 and :math:`k`, equal to :math:`k` exactly when all
   :math:`\sigma_i` are equal;
-- given :math:`G=\partial\mathcal L/\partial Y`, the cosine between SGD's output change
-  :math:`-\eta XX^\top G` and the feature-space steepest direction :math:`-G`,
+- given :math:`G=\partial\mathcal L/\partial Y`, the cosine between the output change
+  :math:`\Delta Y = -\eta X D(X^\top G)` of the optimizer in use, whose step map is
+  :math:`D` (``norm.update``: :math:`D(M) = M` for SGD, ``msign`` for Muon, ``sign`` for
+  signSGD), and the steepest step of the same norm taken in feature space,
+  :math:`-\eta D(G)` (:func:`~extremal.optim.feature_step`),
 
-.. math:: \cos = \frac{\langle XX^\top G,\, G\rangle}{\lVert XX^\top G\rVert_F\,\lVert G\rVert_F},
+.. math:: \cos = \frac{\langle X D(X^\top G),\, D(G)\rangle}{\lVert X D(X^\top G)\rVert_F\,\lVert D(G)\rVert_F},
 
-which is 1 when :math:`XX^\top\propto I` (Su 2026). :class:`IsotropyMonitor` records
-:math:`X` and :math:`G` of ``torch.nn.Linear`` layers with hooks and reports all three.
+which for SGD is 1 when :math:`XX^\top\propto I`, and for Muon when the inputs are
+whitened, :math:`X^\top X = I`, and span the output gradients, :math:`G = XX^\top G`
+(Su 2026). :class:`IsotropyMonitor` records :math:`X` and :math:`G` of ``torch.nn.Linear``
+layers with hooks and reports all three, for the optimizer that trains the model.
 
 References
 ----------
@@ -35,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from extremal._optional import require
 from extremal.errors import InputError
+from extremal.optim._steepest import Frobenius, MaxNorm, Norm, Spectral, checked_norm
 
 if TYPE_CHECKING:
     import torch
@@ -42,6 +48,8 @@ else:
     torch = require("torch", extra="torch")
 
 __all__ = ["Isotropy", "IsotropyMonitor", "isotropy"]
+
+_FROBENIUS = Frobenius()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +65,8 @@ class Isotropy:
     effective_rank : float
         Roy–Vetterli effective rank, in ``[1, min(b, d)]`` (0 for ``X = 0``).
     cosine : float or None
-        Cosine between :math:`-XX^\top G` and :math:`-G`; ``None`` without ``G``.
+        Cosine between :math:`\Delta Y = -\eta X D(X^\top G)` and the feature-space step
+        :math:`-\eta D(G)`; ``None`` without ``G``.
     """
 
     samples: int
@@ -67,12 +76,12 @@ class Isotropy:
     cosine: float | None = None
 
 
-def isotropy(X: torch.Tensor, grad_y: torch.Tensor | None = None) -> Isotropy:
-    r"""Condition number, effective rank and SGD/steepest cosine for layer inputs ``X``.
+def isotropy(X: torch.Tensor, grad_y: torch.Tensor | None = None, norm: Norm = _FROBENIUS) -> Isotropy:
+    r"""Condition number, effective rank and the optimizer's ΔY/steepest cosine for layer inputs ``X``.
 
     .. math:: \kappa = \frac{\sigma_1^2}{\sigma_k^2},\quad
        r_{\text{eff}} = \exp\Big(-\sum_i p_i\log p_i\Big),\ p_i = \frac{\sigma_i}{\sum_j\sigma_j},\quad
-       \cos = \frac{\langle XX^\top G, G\rangle}{\lVert XX^\top G\rVert\,\lVert G\rVert}
+       \cos = \frac{\langle X D(X^\top G), D(G)\rangle}{\lVert X D(X^\top G)\rVert\,\lVert D(G)\rVert}
 
     Computed in float64.
 
@@ -82,6 +91,11 @@ def isotropy(X: torch.Tensor, grad_y: torch.Tensor | None = None) -> Isotropy:
         Layer inputs, shape ``(b, d)``.
     grad_y : torch.Tensor or None
         :math:`G = \partial\mathcal L/\partial Y`, shape ``(b, d_out)``.
+    norm : Norm
+        The norm whose steepest descent the optimizer takes; its ``update`` is :math:`D`:
+        :class:`~extremal.optim.Frobenius` (default) for SGD,
+        :class:`~extremal.optim.Spectral` for Muon, :class:`~extremal.optim.MaxNorm` for
+        signSGD.
 
     Returns
     -------
@@ -100,6 +114,16 @@ def isotropy(X: torch.Tensor, grad_y: torch.Tensor | None = None) -> Isotropy:
     (1.0, 3.0, 1.0)
     >>> isotropy(torch.diag(torch.tensor([1.0, 10.0]))).condition_number
     100.0
+
+    Muon's ΔY (``norm=Spectral()``) is its feature-space step :math:`-\eta\,\mathrm{msign}(G)`
+    when the inputs are whitened, and drifts from it when they are not:
+
+    >>> from extremal.optim import Spectral
+    >>> G = torch.tensor([[2.0, 0.0], [1.0, 1.0]])
+    >>> round(isotropy(torch.eye(2), G, Spectral()).cosine, 4)
+    1.0
+    >>> round(isotropy(torch.diag(torch.tensor([1.0, 3.0])), G, Spectral()).cosine, 4)
+    0.8731
     """
     if not isinstance(X, torch.Tensor) or X.ndim != 2 or not X.is_floating_point() or X.numel() == 0:
         shape = tuple(X.shape) if isinstance(X, torch.Tensor) else type(X).__name__
@@ -122,9 +146,10 @@ def isotropy(X: torch.Tensor, grad_y: torch.Tensor | None = None) -> Isotropy:
             shape = tuple(grad_y.shape) if isinstance(grad_y, torch.Tensor) else type(grad_y).__name__
             raise InputError(f"grad_y must have shape (b, d_out) with b = {X.shape[0]}; got {shape}.")
         G = grad_y.detach().to(torch.float64)
-        sgd = Xd @ (Xd.mT @ G)
-        denom = float(torch.linalg.vector_norm(sgd) * torch.linalg.vector_norm(G))
-        cosine = min(1.0, max(-1.0, float((sgd * G).sum()) / denom)) if denom > 0.0 else 0.0
+        step_map = checked_norm(norm).update
+        change, steepest = Xd @ step_map(Xd.mT @ G), step_map(G)
+        denom = float(torch.linalg.vector_norm(change) * torch.linalg.vector_norm(steepest))
+        cosine = min(1.0, max(-1.0, float((change * steepest).sum()) / denom)) if denom > 0.0 else 0.0
     return Isotropy(int(X.shape[0]), int(X.shape[1]), condition, effective_rank, cosine)
 
 
@@ -143,6 +168,17 @@ class IsotropyMonitor:
     layers : iterable of (name, torch.nn.Linear) pairs or None
         The layers to watch; ``None`` watches every ``torch.nn.Linear`` in
         ``model.named_modules()``.
+    optimizer : torch.optim.Optimizer or None
+        The optimizer that trains ``model``; the cosine of each layer is then that of its
+        update: :class:`~extremal.optim.Spectral` (``msign``) for a weight on the Muon path of
+        :class:`~extremal.optim.Muon` or under ``torch.optim.Muon``,
+        :class:`~extremal.optim.Frobenius` under ``torch.optim.SGD``, and
+        :class:`~extremal.optim.MaxNorm` (sign descent, the limit of Adam's update) on
+        Muon's AdamW path and under ``torch.optim.Adam``/``AdamW``. ``None`` (default) takes
+        SGD's update, or ``norm``.
+    norm : Norm or None
+        The norm whose steepest descent the optimizer takes, for every layer (see
+        :func:`isotropy`); give ``optimizer`` or ``norm``, not both.
 
     Examples
     --------
@@ -156,9 +192,31 @@ class IsotropyMonitor:
     ['0', '2']
     >>> 0.0 < stats["0"].cosine <= 1.0
     True
+
+    Under Muon the cosine is that of Muon's update:
+
+    >>> from extremal.optim import Muon
+    >>> with IsotropyMonitor(model, optimizer=Muon(model.parameters())) as monitor:
+    ...     model(torch.randn(32, 3)).sum().backward()
+    ...     muon_stats = monitor.stats()
+    >>> muon_stats["0"].cosine != stats["0"].cosine
+    True
+
+    Raises
+    ------
+    InputError
+        If a layer is not a ``torch.nn.Linear``, ``optimizer`` is of a kind whose update is
+        not known (pass ``norm``), or does not train a watched layer's weight.
     """
 
-    def __init__(self, model: torch.nn.Module, layers: Iterable[tuple[str, torch.nn.Linear]] | None = None) -> None:
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        layers: Iterable[tuple[str, torch.nn.Linear]] | None = None,
+        *,
+        optimizer: torch.optim.Optimizer | None = None,
+        norm: Norm | None = None,
+    ) -> None:
         if not isinstance(model, torch.nn.Module):
             raise InputError(f"model must be a torch.nn.Module; got {type(model).__name__}.")
         chosen = (
@@ -173,6 +231,12 @@ class IsotropyMonitor:
                 )
         if not chosen:
             raise InputError("model has no torch.nn.Linear layer to watch; pass layers=[(name, linear), ...].")
+        if optimizer is not None and norm is not None:
+            raise InputError("pass optimizer= or norm=, not both: the optimizer determines the norm of each layer.")
+        self._norms = {
+            name: _norm_of(optimizer, name, module.weight) if optimizer is not None else (norm or _FROBENIUS)
+            for name, module in chosen
+        }
         self._inputs: dict[str, torch.Tensor] = {}
         self._grads: dict[str, torch.Tensor] = {}
         self._handles = [module.register_forward_hook(self._hook(name)) for name, module in chosen]
@@ -204,7 +268,7 @@ class IsotropyMonitor:
         """
         if not self._inputs:
             raise InputError("no forward pass recorded yet; run the model on a batch before calling stats().")
-        return {name: isotropy(x, self._grads.get(name)) for name, x in self._inputs.items()}
+        return {name: isotropy(x, self._grads.get(name), self._norms[name]) for name, x in self._inputs.items()}
 
     def remove(self) -> None:
         """Remove the hooks; recorded tensors stay available to :meth:`stats`."""
@@ -219,3 +283,28 @@ class IsotropyMonitor:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.remove()
+
+
+def _norm_of(optimizer: torch.optim.Optimizer, layer: str, weight: torch.Tensor) -> Norm:
+    """The norm whose steepest descent ``optimizer`` takes on ``weight`` (see :class:`IsotropyMonitor`)."""
+    from extremal.optim._muon import Muon, _uses_muon
+
+    group = next((g for g in optimizer.param_groups if any(p is weight for p in g["params"])), None)
+    if group is None:
+        raise InputError(
+            f"layer {layer!r}: its weight is not in any param group of the optimizer "
+            f"({type(optimizer).__name__}); pass the optimizer that trains the model, or norm=."
+        )
+    if isinstance(optimizer, Muon):
+        return Spectral(group["method"]) if _uses_muon(group, weight) else MaxNorm()
+    muon = getattr(torch.optim, "Muon", None)
+    if muon is not None and isinstance(optimizer, muon):
+        return Spectral()
+    if isinstance(optimizer, torch.optim.SGD):
+        return _FROBENIUS
+    if isinstance(optimizer, torch.optim.Adam | torch.optim.AdamW):
+        return MaxNorm()
+    raise InputError(
+        f"IsotropyMonitor does not know the update of {type(optimizer).__name__}; pass norm= with the norm whose "
+        "steepest descent it takes (Frobenius() for SGD, Spectral() for Muon, MaxNorm() for sign descent)."
+    )

@@ -122,7 +122,9 @@ class SVDPolar(MsignMethod):
     r"""Exact matrix sign from the thin SVD: ``U sign(Σ) V^T``.
 
     Singular values at most ``rtol · σ_max`` count as zero, so rank-deficient and zero
-    matrices give the pseudo-inverse form ``U_r V_r^T`` (and ``0`` for ``M = 0``).
+    matrices give the pseudo-inverse form ``U_r V_r^T`` (and ``0`` for ``M = 0``). A wide
+    matrix is computed as the transpose of its tall twin, ``msign(M^T)^T``, whose SVD is
+    cheaper; the two orientations give the same bits.
 
     Parameters
     ----------
@@ -147,6 +149,10 @@ class SVDPolar(MsignMethod):
 
     def polar(self, M: torch.Tensor) -> torch.Tensor:
         """``U sign(Σ) V^T`` of each matrix of ``M``; see :class:`MsignMethod`."""
+        if M.shape[-2] < M.shape[-1]:
+            # msign(M) = msign(M^T)^T, and the SVD of the tall orientation is the cheaper one
+            # (LAPACK's gesdd on a 1024 x 4096 matrix takes 2.5-3 times as long as on its transpose).
+            return self.polar(M.mT).mT
         scaled, finite = _unit_max(M)
         work = scaled if M.dtype in (torch.float32, torch.float64) else scaled.float()
         ok = finite[..., None, None]
@@ -369,6 +375,3 @@ def _unit_max(M: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     half = torch.div(e, 2, rounding_mode="floor")
     scaled = M * _pow2(half, wide).to(M.dtype) * _pow2(e - half, wide).to(M.dtype)
     return scaled, finite[..., 0, 0]
-
-
-

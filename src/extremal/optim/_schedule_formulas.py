@@ -278,6 +278,14 @@ class LastIterate:
     horizon ``T``, not ``t``, under the square root; the bound is then at most
     :math:`\tfrac R2\sqrt{\tilde V_T/T}\,(3 + \ln T)`. Cost per :meth:`rate`: ``O(t)``.
 
+    The bound (leq:last-1), and so this guarantee, assumes that the rate never increases,
+    :math:`η_1 \ge η_2 \ge \dots \ge η_T`. The causal rate does not ensure it:
+    :math:`\tilde V_t` weights recent norms more, so it falls when the norms fall, and with
+    noisy norms the rate goes up as well as down. Check a run with
+    :func:`~extremal.optim.last_iterate_bound_non_increasing`, which refuses rates that
+    increase, or bound it with :func:`~extremal.optim.last_iterate_bound_any_schedule`,
+    which holds for any schedule.
+
     Parameters
     ----------
     total_steps : int
