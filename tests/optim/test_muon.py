@@ -654,7 +654,7 @@ class Untraceable(HeadFirst):
 
 
 def routes(groups: list[dict[str, Any]]) -> dict[str, tuple[bool, str]]:
-    return {n: (g["use_muon"], r) for g in groups for n, r in zip(g["param_names"], g["routes"], strict=True)}
+    return {n: (g["use_muon"], r) for g in groups for n, r in zip(g["names"], g["routes"], strict=True)}
 
 
 def test_tied_embedding_is_the_head_and_the_feed_forward_weights_take_muon() -> None:
@@ -687,7 +687,7 @@ def test_head_defined_before_the_body_is_found() -> None:
         "body.2.bias": (False, "vector"),
     }
     opt = Muon(groups)
-    assert opt.state_dict()["param_groups"][0]["param_names"] == ["body.0.weight", "body.2.weight"]
+    assert opt.state_dict()["param_groups"][0]["names"] == ["body.0.weight", "body.2.weight"]
 
 
 def test_untraceable_model_falls_back_and_says_so_and_head_overrides() -> None:
@@ -698,3 +698,11 @@ def test_untraceable_model_falls_back_and_says_so_and_head_overrides() -> None:
     fixed = routes(muon_param_groups(model, head=[model.head]))
     assert fixed["head.weight"] == (False, "output head (given)")
     assert fixed["body.2.weight"] == (True, "matrix")
+
+
+def test_groups_take_unnamed_groups_beside_them() -> None:
+    model = HeadFirst()
+    extra = torch.nn.Parameter(torch.zeros(3, 3))
+    opt = Muon([*muon_param_groups(model), {"params": [extra]}])
+    torch.optim.AdamW([muon_param_groups(model)[-1], {"params": [extra]}])
+    assert opt.param_groups[-1]["use_muon"] is None and "names" not in opt.param_groups[-1]

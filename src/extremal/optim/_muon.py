@@ -619,9 +619,9 @@ def muon_param_groups(
     list of dict
         ``[{"params": [...], "use_muon": True, "split": 1, ...}, ...,
         {"params": [...], "use_muon": False, ...}]`` for :class:`Muon`; an empty group is
-        left out. Each group also holds ``"param_names"`` (the names from
-        ``model.named_parameters()``, the key ``torch.optim`` uses for named parameters,
-        kept in ``state_dict()``) and ``"routes"``, why each parameter is in that group:
+        left out. Each group also holds ``"names"`` (from ``model.named_parameters()``; not
+        torch's ``"names"``, which would forbid adding unnamed groups later) and
+        ``"routes"``, why each parameter is in that group (both kept in ``state_dict()``):
         ``"matrix"``, ``"vector"``, ``"embedding"`` or ``"output head (...)"`` with how the
         head was found (``traced``, ``given``, ``tied to an embedding``, ``vocabulary
         size``, ``last Linear``).
@@ -637,7 +637,7 @@ def muon_param_groups(
     >>> import torch
     >>> model = torch.nn.Sequential(torch.nn.Embedding(10, 4), torch.nn.Linear(4, 4), torch.nn.Linear(4, 10))
     >>> for g in muon_param_groups(model):
-    ...     print(g["use_muon"], list(zip(g["param_names"], g["routes"])))
+    ...     print(g["use_muon"], list(zip(g["names"], g["routes"])))
     True [('1.weight', 'matrix')]
     False [('0.weight', 'embedding'), ('1.bias', 'vector'), ('2.weight', 'output head (traced)'), ('2.bias', 'vector')]
     >>> gru = torch.nn.GRU(4, 8)
@@ -669,7 +669,7 @@ def muon_param_groups(
         _check_split(k, weight.shape, "muon_param_groups")
         blocks[id(weight)] = k
     muon_groups: dict[int, dict[str, list[Any]]] = {}
-    adamw: dict[str, list[Any]] = {"params": [], "param_names": [], "routes": []}
+    adamw: dict[str, list[Any]] = {"params": [], "names": [], "routes": []}
     for name, p in model.named_parameters():
         if p.ndim < 2 or p.numel() == 0:
             target, route = adamw, "vector"
@@ -679,10 +679,10 @@ def muon_param_groups(
             target, route = adamw, f"output head ({how})"
         else:
             k = blocks.get(id(p), 1)
-            target = muon_groups.setdefault(k, {"params": [], "param_names": [], "routes": []})
+            target = muon_groups.setdefault(k, {"params": [], "names": [], "routes": []})
             route = "matrix" if k == 1 else f"matrix, {k} blocks"
         target["params"].append(p)
-        target["param_names"].append(name)
+        target["names"].append(name)
         target["routes"].append(route)
     groups: list[dict[str, Any]] = [
         {**lists, "use_muon": True, "split": k, **(muon_options or {})} for k, lists in sorted(muon_groups.items())
