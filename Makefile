@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet torch==2.13.0 -e '.[plot,torch,fast,dev]'  # the local CPU wheel; the extra takes any torch>=2.6
+	$(BIN)/pip install --quiet torch==2.13.0 -e '.[plot,torch,fast,distributed,dev]'  # the local CPU wheel; the extra takes any torch>=2.6
 	touch $(STAMP)
 
 demo: $(STAMP)

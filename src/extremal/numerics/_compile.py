@@ -332,6 +332,16 @@ class CompiledFunction:
         result: NDArray[np.float64] = self._function(t, y, out, scale)
         return result
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its expressions and compiled again where it is loaded (process pools, Dask workers)."""
+        return (_recompile, (self.inputs, self.expressions, self.time, self.backend))
+
+
+def _recompile(
+    inputs: tuple[sp.Symbol, ...], expressions: tuple[sp.Expr, ...], time: sp.Symbol, backend: Backend
+) -> CompiledFunction:
+    return compile_function(inputs, expressions, time, backend=backend)
+
 
 def _half_angle(expr: sp.Expr) -> sp.Expr:
     while expr.has(sp.sin, sp.cos):

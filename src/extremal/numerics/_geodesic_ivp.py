@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError, IntegrationError, SingularMetricError
 from extremal.numerics._checks import batch_rows, check_size, flag, samples
+from extremal.numerics._chunked import Executor, Progress
 from extremal.numerics._compile import Backend, CompiledFunction, NumbaBackend, check_backend, with_backend
 from extremal.numerics._events import Event
 from extremal.numerics._geodesic_system import GeodesicSystem, geodesic_system
@@ -212,6 +213,8 @@ def geodesics(
     events: Sequence[Event] = (),
     strict: bool = False,
     backend: Backend | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
 ) -> GeodesicBatch:
     r"""Integrate N geodesics :math:`\ddot x^k = -\Gamma^k_{ij}\dot x^i\dot x^j` at once (the exponential map).
 
@@ -231,11 +234,17 @@ def geodesics(
         Terminal events on the state ``y = (x, v)`` of shape (2n, k).
     strict : bool
         Raise instead of flagging failed geodesics in ``status``.
-    backend : Backend
-        How the geodesic equations run (see :func:`compile_function`); default ``NumPyBackend()``.
-        ``NumbaBackend()`` (extra ``fast``) is several times faster for batches of thousands,
-        after about a second of compilation; it needs a symbolic metric (or a metric function
-        that traces symbolically).
+    backend : Backend or None
+        Where the step loop runs (see :func:`integrate`). The default chooses the compiled
+        integrator (extra ``fast``: every geodesic integrated in compiled code, on all cores)
+        for a symbolic metric or one that traces symbolically, with :func:`crossing` events, and
+        the whole-array NumPy loop otherwise; ``NumbaBackend(threads=k)`` or ``NumPyBackend()``
+        choose explicitly.
+    executor : executor or None
+        Run the batch in chunks on this executor's workers, e.g. ``dask.distributed.Client(...)``
+        for a cluster (see :func:`integrate`); the result equals the one-process result.
+    progress : callable or None
+        ``progress(done, total)`` as chunks of geodesics finish.
 
     Returns
     -------
@@ -306,7 +315,7 @@ def geodesics(
     if good.size:
         sol = integrate(
             rhs, y_final[good], (sampled[0], sampled[-1]), method, t_eval=sampled, events=events,
-            boundaries=chart_boundary_events(system), backend=backend,
+            boundaries=chart_boundary_events(system), backend=backend, executor=executor, progress=progress,
         )
         y[good], y_final[good], s_final[good] = sol.y, sol.y_final, sol.t_final
         status[good], event[good], n_steps[good] = sol.status, sol.event, sol.n_steps

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -172,18 +173,13 @@ def solve(
     threads: int | None,
 ) -> dict[str, Any]:
     """Run the compiled integrator over the rows of ``y0``; the outputs as a dict of arrays."""
-    import numba
-
     from extremal.numerics import _native_kernel as kernel
 
     n, d = y0.shape
     m = t_eval.shape[1]
-    available: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
-    workers = available if threads is None else min(threads, available)
-    ints = np.zeros(6, dtype=np.int64)
+    ints = np.zeros(5, dtype=np.int64)
     ints[kernel.N_STAGES], ints[kernel.ADAPTIVE], ints[kernel.MAX_STEPS] = tableau.n_stages, adaptive, max_steps
     ints[kernel.N_EVENTS], ints[kernel.N_USER_EVENTS] = system.n_events, n_user_events
-    ints[kernel.CHUNK] = max(1, min(64, n // (16 * workers)))
     reals = np.zeros(4)
     reals[kernel.RTOL], reals[kernel.ATOL], reals[kernel.DT] = rtol, atol, dt
     reals[kernel.EXPONENT] = -1.0 / (tableau.error_order + 1)
@@ -198,19 +194,31 @@ def solve(
         "n_rejected": np.zeros(n, dtype=np.int64),
         "n_rhs": np.zeros(n, dtype=np.int64),
     }
-    previous = numba.get_num_threads()
-    numba.set_num_threads(workers)
-    try:
-        kernel.solve_batch(  # type: ignore[call-arg]
-            system.rhs, system.events, *map(_array, (y0, t0, t1, t_eval, tableau.a, tableau.c, tableau.error)),
-            error_low, _array(tableau.dense), ints, reals, _array(directions),
-            out["y"], out["t_final"], out["y_final"], out["status"], out["event"], out["n_steps"],
-            out["n_rejected"], out["n_rhs"],
-        )
-    finally:
-        numba.set_num_threads(previous)
+    inputs = (*map(_array, (y0, t0, t1, t_eval, tableau.a, tableau.c, tableau.error)), error_low,
+              _array(tableau.dense), ints, reals, _array(directions))
+    outputs = (out["y"], out["t_final"], out["y_final"], out["status"], out["event"], out["n_steps"],
+               out["n_rejected"], out["n_rhs"])
+
+    def rows(lo: int, hi: int) -> None:
+        kernel.solve_rows(system.rhs, system.events, lo, hi, *inputs, *outputs)  # type: ignore[call-arg]
+
+    workers = min(threads or os.cpu_count() or 1, max(1, n // 2))
+    if workers == 1:
+        rows(0, n)
+        return out
+    size = max(1, min(256, n // (8 * workers)))
+    starts = range(0, n, size)
+    list(_pool(workers).map(lambda lo: rows(lo, min(n, lo + size)), starts))
     return out
 
+
+@lru_cache(maxsize=8)
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """A pool of ``workers`` threads, kept for the next call (the kernel releases the GIL)."""
+    return ThreadPoolExecutor(workers, thread_name_prefix="extremal")
+
+
+os.register_at_fork(after_in_child=_pool.cache_clear)  # a forked child has none of the parent's threads
 
 
 def _array(x: NDArray[np.float64]) -> NDArray[np.float64]:

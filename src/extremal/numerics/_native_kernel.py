@@ -2,9 +2,10 @@ r"""The whole integration of a trajectory in compiled code, and the batch over a
 
 Each trajectory runs start to finish in one compiled loop: the Runge–Kutta step
 (:func:`rk_step`), the weighted error norm, the step-size controller, dense output, events
-located on the interpolant, ``t_eval`` sampling and the final status. The batch is split into
-chunks handed out to numba's threads (``prange``), and each trajectory only ever reads its own
-row, so the result does not depend on the number of threads, bit for bit.
+located on the interpolant, ``t_eval`` sampling and the final status. :func:`solve_rows` runs
+a range of rows without holding the GIL, so ranges run at once on Python threads (no OpenMP
+runtime: safe under ``fork`` and from several threads), and each trajectory only ever reads
+its own row, so the result does not depend on the number of threads, bit for bit.
 
 The right-hand side and the event functions come in as first-class compiled functions
 ``f(t, y, out)`` (:data:`STATE_FUNCTION`), so this module is compiled once and cached on disk,
@@ -26,7 +27,7 @@ from numba import types
 
 from extremal.numerics._status import Status
 
-__all__ = ["STATE_FUNCTION", "no_events", "rk_step", "solve_batch"]
+__all__ = ["STATE_FUNCTION", "no_events", "rk_step", "solve_rows"]
 
 STATE_FUNCTION = types.void(types.float64, types.float64[::1], types.float64[::1])
 """Signature of a compiled right-hand side or event function ``f(t, y, out)``: writes ``out`` from ``t, y``."""
@@ -40,7 +41,7 @@ _SUCCESS, _EVENT, _MAX_STEPS = int(Status.SUCCESS), int(Status.EVENT), int(Statu
 _STEP_TOO_SMALL, _NONFINITE, _OUTSIDE = int(Status.STEP_TOO_SMALL), int(Status.NONFINITE), int(Status.OUTSIDE_CHART)
 
 # Layout of the integer and real settings passed to solve_batch.
-N_STAGES, ADAPTIVE, MAX_STEPS, N_EVENTS, N_USER_EVENTS, CHUNK = range(6)
+N_STAGES, ADAPTIVE, MAX_STEPS, N_EVENTS, N_USER_EVENTS = range(5)
 RTOL, ATOL, DT, EXPONENT = range(4)
 
 _jit = numba.njit(cache=True, error_model="numpy", nogil=True)
@@ -371,8 +372,8 @@ def _solve_one(  # type: ignore[no-untyped-def]  # pragma: no cover
             return
 
 
-_BATCH_SIGNATURE = types.void(
-    _FUNCTION, _FUNCTION,
+_ROWS_SIGNATURE = types.void(
+    _FUNCTION, _FUNCTION, types.int64, types.int64,
     types.float64[:, ::1], types.float64[::1], types.float64[::1], types.float64[:, ::1],
     types.float64[:, ::1], types.float64[::1], types.float64[::1], types.float64[::1], types.float64[:, ::1],
     types.int64[::1], types.float64[::1], types.float64[::1],
@@ -381,38 +382,28 @@ _BATCH_SIGNATURE = types.void(
 )
 
 
-@numba.njit(_BATCH_SIGNATURE, cache=True, parallel=True, error_model="numpy", nogil=True)
-def solve_batch(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
-    rhs, events, y0, t0, t1, t_eval, a, c, error, error_low, dense, ints, reals, directions,
+@numba.njit(_ROWS_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+def solve_rows(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    rhs, events, lo, hi, y0, t0, t1, t_eval, a, c, error, error_low, dense, ints, reals, directions,
     y_out, t_final, y_final, status, event, n_steps, n_rejected, n_rhs,
 ):
-    """Integrate every row of ``y0``, in chunks of ``ints[CHUNK]`` rows spread over the threads.
+    """Integrate rows ``lo`` to ``hi - 1`` of ``y0``, writing their outputs in place (without the GIL).
 
     ``a``, ``c``, ``error``, ``error_low`` (empty for one estimator) and ``dense`` are the
     tableau; ``ints`` and ``reals`` the settings laid out by the constants of this module;
-    ``directions`` the directions of the user's events. The outputs are written in place;
-    ``y_out`` must be NaN where no sample is reached.
+    ``directions`` the directions of the user's events. ``y_out`` must be NaN where no sample
+    is reached. Calls on disjoint row ranges may run at once on several threads.
     """
-    n, d = y0.shape
+    d = y0.shape[1]
     n_all = a.shape[0]
-    n_events = ints[N_EVENTS]
-    chunk = ints[CHUNK]
-    n_chunks = (n + chunk - 1) // chunk
-    for k in numba.prange(n_chunks):
-        y = np.empty(d)
-        f = np.empty(d)
-        K = np.empty((n_all, d))
-        y_new = np.empty(d)
-        f_new = np.empty(d)
-        work = np.empty(d)
-        y_at = np.empty(d)
-        weights = np.empty(n_all)
-        g_prev = np.empty(max(n_events, 1))
-        g_new = np.empty(max(n_events, 1))
-        g_work = np.empty(max(n_events, 1))
-        for row in range(k * chunk, min(n, (k + 1) * chunk)):
-            _solve_one(
-                row, rhs, events, y0, t0, t1, t_eval, a, c, error, error_low, dense, ints, reals, directions,
-                y_out, t_final, y_final, status, event, n_steps, n_rejected, n_rhs,
-                y, f, K, y_new, f_new, work, weights, g_prev, g_new, g_work, y_at,
-            )
+    n_events = max(ints[N_EVENTS], 1)
+    y, f, y_new, f_new, work, y_at = np.empty(d), np.empty(d), np.empty(d), np.empty(d), np.empty(d), np.empty(d)
+    K = np.empty((n_all, d))
+    weights = np.empty(n_all)
+    g_prev, g_new, g_work = np.empty(n_events), np.empty(n_events), np.empty(n_events)
+    for row in range(lo, hi):
+        _solve_one(
+            row, rhs, events, y0, t0, t1, t_eval, a, c, error, error_low, dense, ints, reals, directions,
+            y_out, t_final, y_final, status, event, n_steps, n_rejected, n_rhs,
+            y, f, K, y_new, f_new, work, weights, g_prev, g_new, g_work, y_at,
+        )

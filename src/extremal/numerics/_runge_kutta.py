@@ -23,6 +23,15 @@ from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError, IntegrationError
 from extremal.numerics._checks import check_size, flag, real_array, sequence_of
+from extremal.numerics._chunked import (
+    Executor,
+    Progress,
+    check_executor,
+    check_progress,
+    concatenate,
+    in_chunks,
+    row_chunks,
+)
 from extremal.numerics._compile import (
     Backend,
     CompiledFunction,
@@ -375,6 +384,8 @@ def integrate(
     boundaries: Sequence[Event] = (),
     strict: bool = False,
     backend: Backend | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
 ) -> ODESolution:
     r"""Integrate :math:`\dot y = f(t, y)` for a batch of initial states at once.
 
@@ -416,6 +427,13 @@ def integrate(
         all cores) and says why when it cannot run; ``NumPyBackend()`` asks for the NumPy loop.
         Both give the same steps and results to round-off; the compiled one gives the same bits
         on any number of threads.
+    executor : executor or None
+        Run the batch in chunks of rows on this executor's workers: anything with
+        ``submit(fn, *args)``, e.g. ``dask.distributed.Client(...)`` for a cluster or
+        ``concurrent.futures.ProcessPoolExecutor()``. The chunks do not depend on the executor, and
+        with the compiled integrator the result equals the one-process result bit for bit.
+    progress : callable or None
+        ``progress(done, total)`` is called as chunks of rows finish (e.g. to drive a progress bar).
 
     Returns
     -------
@@ -463,11 +481,21 @@ def integrate(
     n_user = len(sequence_of("events", events, Event, example))
     events = (*sequence_of("events", events, Event, example), *sequence_of("boundaries", boundaries, Event, example))
     _check_crossings(events, d)
-    native = _native_system(rhs, events, d, backend)
-    if native is not None:
-        solution = _compiled_loop(native, method, Y0, t0, t1, te, events, n_user, backend)
+    check_executor(executor)
+    check_progress(progress)
+    if executor is not None or progress is not None:
+        parts = in_chunks(
+            _integrate_rows, row_chunks(n, progress is not None),
+            lambda r: (rhs, Y0[r], t0[r], t1[r], te[r], method, events[:n_user], events[n_user:], backend),
+            executor, progress,
+        )
+        solution = concatenate(parts, ODESolution)
     else:
-        solution = _whole_array_loop(rhs, method, Y0, t0, t1, te, events, n_user)
+        native = _native_system(rhs, events, d, backend)
+        if native is not None:
+            solution = _compiled_loop(native, method, Y0, t0, t1, te, events, n_user, backend)
+        else:
+            solution = _whole_array_loop(rhs, method, Y0, t0, t1, te, events, n_user)
     if strict and not np.all(solution.success):
         first = int(np.flatnonzero(~solution.success)[0])
         status = solution.status
@@ -478,6 +506,14 @@ def integrate(
             "strict=False to keep the others."
         )
     return solution
+
+
+def _integrate_rows(
+    rhs: RHS, y0: NDArray[np.float64], t0: NDArray[np.float64], t1: NDArray[np.float64], t_eval: NDArray[np.float64],
+    method: Method, events: tuple[Event, ...], boundaries: tuple[Event, ...], backend: Backend | None,
+) -> ODESolution:
+    """One chunk of rows of a batch (the task sent to an executor)."""
+    return integrate(rhs, y0, (t0, t1), method, t_eval=t_eval, events=events, boundaries=boundaries, backend=backend)
 
 
 def _check_crossings(events: tuple[Event, ...], d: int) -> None:

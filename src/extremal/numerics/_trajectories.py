@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from extremal.errors import InputError
 from extremal.numerics._checks import batch_rows, check_size, samples
+from extremal.numerics._chunked import Executor, Progress
 from extremal.numerics._compile import (
     Backend,
     CompiledFunction,
@@ -113,6 +114,8 @@ def trajectories(
     events: Sequence[Event] = (),
     strict: bool = False,
     backend: Backend | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
 ) -> TrajectoryBatch:
     r"""Integrate the Euler–Lagrange equations of ``lagrangian`` for N initial conditions.
 
@@ -132,9 +135,13 @@ def trajectories(
         Terminal events on the state ``(q, qdot)`` of shape (2n, k).
     strict : bool
         Raise :class:`IntegrationError` if a trajectory failed.
-    backend : Backend
-        How the equations of motion run (see :func:`compile_function`); default ``NumPyBackend()``,
-        ``NumbaBackend()`` for large batches.
+    backend : Backend or None
+        Where the step loop runs (see :func:`integrate`): by default the compiled integrator when
+        numba is installed and the events are :func:`crossing` events, else the NumPy loop.
+    executor : executor or None
+        Run the batch in chunks on this executor's workers, e.g. ``dask.distributed.Client(...)``.
+    progress : callable or None
+        ``progress(done, total)`` as chunks of trajectories finish.
 
     Returns
     -------
@@ -183,7 +190,8 @@ def trajectories(
     check_size("trajectories", rows=N, samples=times.size, components=2 * n)
     method = DormandPrince853(rtol=1e-10, atol=1e-12) if method is None else method
     sol = integrate(
-        rhs, y0, (times[0], times[-1]), method, t_eval=times, events=events, strict=strict, backend=backend
+        rhs, y0, (times[0], times[-1]), method, t_eval=times, events=events, strict=strict, backend=backend,
+        executor=executor, progress=progress,
     )
     H_along = H_drift = None
     if H is not None:
