@@ -21,6 +21,7 @@ from extremal.cli._exit import (
 )
 from extremal.cli._files import output
 from extremal.cli._numbers import file_help, interval, nonnegative_int, positive_float, positive_int, rows
+from extremal.cli._progress import progress_bar
 
 if TYPE_CHECKING:
     from extremal.numerics import GeodesicBatch
@@ -68,9 +69,11 @@ def run(args: argparse.Namespace) -> int:
     metric = Metric.from_line_element(args.line_element, args.coords)
     x0 = rows(args.x0, getattr(args, "x0_file", None), "x0")
     v0 = rows(args.v0, getattr(args, "v0_file", None), "v0")
-    batch = geodesics(
-        metric, x0, v0, interval(args.s, "s", args.samples), method=DormandPrince853(rtol=args.rtol, atol=args.rtol)
-    )
+    with progress_bar("geodesics", not args.no_progress) as progress:
+        batch = geodesics(
+            metric, x0, v0, interval(args.s, "s", args.samples),
+            method=DormandPrince853(rtol=args.rtol, atol=args.rtol), progress=progress,
+        )
     ok = batch.success
     if target.is_data:
         closing = finish_data(ok, target, lambda: _arrays(batch), _TABLE)
@@ -124,6 +127,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--x0-file", metavar="FILE", help=file_help("initial points", "x0"))
     p.add_argument("--v0-file", metavar="FILE", help=file_help("initial velocities", "v0"))
     p.add_argument("--s", default="1", help="END or START:END of the affine parameter (default 1)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (there is none off a terminal)")
     p.add_argument("--samples", type=positive_int, default=200, help="points along each geodesic (default 200)")
     p.add_argument("--rtol", type=positive_float, default=1e-10,
                    help="tolerance of the DOP853 integrator (default 1e-10)")

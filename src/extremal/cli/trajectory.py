@@ -21,6 +21,7 @@ from extremal.cli._exit import (
 )
 from extremal.cli._files import output
 from extremal.cli._numbers import file_help, interval, positive_float, positive_int, rows
+from extremal.cli._progress import progress_bar
 
 if TYPE_CHECKING:
     from extremal.numerics import TrajectoryBatch
@@ -66,11 +67,12 @@ def run(args: argparse.Namespace) -> int:
     target = output(args.out, "trajectory.png", data=True)
     lagrangian = Lagrangian.parse(args.lagrangian, args.coords, args.time)
     times = interval(args.t, "t", args.samples)
-    batch = trajectories(
-        lagrangian, rows(args.q0, getattr(args, "q0_file", None), "q0"),
-        rows(args.v0, getattr(args, "v0_file", None), "v0"), times,
-        method=DormandPrince853(rtol=args.rtol, atol=args.rtol),
-    )
+    with progress_bar("trajectories", not args.no_progress) as progress:
+        batch = trajectories(
+            lagrangian, rows(args.q0, getattr(args, "q0_file", None), "q0"),
+            rows(args.v0, getattr(args, "v0_file", None), "v0"), times,
+            method=DormandPrince853(rtol=args.rtol, atol=args.rtol), progress=progress,
+        )
     ok = batch.success
     if target.is_data:
         closing = finish_data(ok, target, lambda: _arrays(batch), _TABLE)
@@ -126,6 +128,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--q0-file", metavar="FILE", help=file_help("initial coordinates", "q0"))
     p.add_argument("--v0-file", metavar="FILE", help=file_help("initial velocities", "v0"))
     p.add_argument("--t", default="10", help="END or START:END of the time (default 10)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (there is none off a terminal)")
     p.add_argument("--samples", type=positive_int, default=400, help="output times (default 400)")
     p.add_argument("--rtol", type=positive_float, default=1e-10,
                    help="tolerance of the DOP853 integrator (default 1e-10)")
