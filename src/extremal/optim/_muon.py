@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from extremal._optional import require
 from extremal.errors import InputError
 from extremal.optim._checkpoint import from_plain, library_kinds, to_plain
+from extremal.optim._distributed import Piece, share
 from extremal.optim._msign import MsignMethod, NewtonSchulz, msign
 from extremal.optim._validate import is_real, nonfinite_policy
 from extremal.optim._warnings import warn_at_caller
@@ -206,14 +207,29 @@ def muon_update(
             "Use adamw_update for vectors."
         )
     _check_split(split, grad.shape, "muon_update")
+    mixed, buf = _momentum(grad, momentum_buffer, momentum, nesterov)
+    return _direction(mixed, method, scale, split), buf
+
+
+def _momentum(
+    grad: torch.Tensor, momentum_buffer: torch.Tensor, momentum: float, nesterov: bool
+) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""The matrix to orthogonalise, :math:`\tilde B`, and the new buffer :math:`B'` (elementwise, any layout)."""
     # Convex combinations written as two products: lerp forms grad - buffer, which overflows
     # for finite entries of opposite signs near the largest float.
     buf = momentum_buffer.mul(momentum).add_(grad, alpha=1.0 - momentum)
     mixed = grad.mul(1.0 - momentum).add_(buf, alpha=momentum) if nesterov else buf
+    return mixed, buf
+
+
+def _direction(
+    mixed: torch.Tensor, method: MsignMethod, scale: MatchAdamWRMS | AspectRatioScale, split: int
+) -> torch.Tensor:
+    r""":math:`s(m/k, n)\,\operatorname{msign}` of each of the ``split`` row blocks of the whole matrix ``mixed``."""
     rows = mixed.shape[0] // split
     blocks = mixed.reshape(rows, -1) if split == 1 else mixed.reshape(split, rows, -1)
     direction = msign(blocks, method) * scale.factor(rows, blocks.shape[-1])
-    return direction.reshape(grad.shape), buf
+    return direction.reshape(mixed.shape)
 
 
 def _check_split(split: object, shape: Sequence[int], where: str) -> None:
@@ -321,6 +337,13 @@ class Muon(torch.optim.Optimizer):
         implementation, a loop over the parameters (the matrix sign is computed per matrix),
         so ``None`` and ``False`` select it and ``True`` raises
         :class:`~extremal.errors.InputError`.
+    distributed : bool or torch.distributed.ProcessGroup
+        Share the matrix signs among the ranks of a data-parallel job, so that each rank
+        computes about ``1/world_size`` of the Newton–Schulz work (see Notes). ``False``
+        (default): every rank computes every matrix sign. ``True``: plain tensors (DDP) are
+        shared among the ranks of the default process group, ``DTensor`` parameters (FSDP2)
+        among the ranks of their device mesh. A ``ProcessGroup``: plain tensors are shared
+        among its ranks. Needs ``torch.distributed.init_process_group()`` first.
     nonfinite : {"skip", "raise"}
         What to do when any gradient holds ``inf`` or ``nan``: ``"skip"`` leaves every
         parameter and buffer untouched, counts the step in ``skipped_steps`` and, the first
@@ -373,6 +396,27 @@ class Muon(torch.optim.Optimizer):
     ``torch.nn.parallel.DistributedDataParallel`` every rank applies the same update, equal
     bit for bit to a single process that averages the same per-rank gradients.
 
+    **Many devices.** With ``distributed=True`` each matrix has one owner: the Muon-path
+    matrices are sorted by size, largest first, and dealt out round-robin to the ranks (as
+    the distributed Muon of modded-nanogpt does); each rank computes the matrix signs of
+    its own matrices only, and the directions are gathered so that every rank applies all
+    of them. Momentum buffers, the AdamW path and ``state_dict()`` are as without the
+    option (every rank keeps the whole state of its parameters, or of its shards), so a
+    checkpoint resumes on any number of ranks. Under DDP (plain tensors, gradients already
+    averaged) an ``all_gather`` per round of ``world_size`` matrices hands each direction
+    to every rank. Under FSDP2 (``torch.distributed.fsdp.fully_shard``: ``DTensor``
+    parameters sharded along dimension 0 on a 1-D mesh) an ``all_to_all`` brings each
+    matrix's shards to its owner and another sends each rank its rows of the direction; a
+    replicated ``DTensor`` is treated like a plain tensor, and other layouts (a 2-D mesh,
+    a shard along another dimension) are refused. The collectives of one round overlap
+    the computation of the next. Directions are moved bit for bit, so the parameters equal
+    those of a single process that averages the same gradients, bit for bit (with
+    ``SVDPolar``, a float32 ``NewtonSchulz`` or the default bfloat16 one alike, on the
+    same kernels). Every rank must call ``step()`` with gradients for the same parameters,
+    as DDP and FSDP2 ensure; the gradients must already be averaged over the ranks (a rank
+    that steps on its own gradient would apply other ranks' directions). The step is
+    eager only: ``distributed`` and ``torch.compile`` are refused together.
+
     Examples
     --------
     >>> import torch
@@ -417,6 +461,7 @@ class Muon(torch.optim.Optimizer):
         eps: float = 1e-8,
         maximize: bool = False,
         foreach: bool | None = None,
+        distributed: bool | Any = False,
         nonfinite: Literal["skip", "raise"] = "skip",
     ) -> None:
         if foreach:
@@ -427,6 +472,7 @@ class Muon(torch.optim.Optimizer):
         if foreach is not None and not isinstance(foreach, bool):
             raise InputError(f"Muon: foreach must be None, False or True; got {foreach!r}.")
         self.nonfinite = nonfinite_policy(nonfinite, "Muon")
+        self.distributed = _distributed_setting(distributed)
         self._warned_nonfinite = False
         defaults = {
             "lr": lr,
@@ -456,7 +502,12 @@ class Muon(torch.optim.Optimizer):
 
     def __getstate__(self) -> dict[str, Any]:
         """What ``copy.deepcopy`` and ``pickle`` keep: torch's state plus the ``nonfinite`` setting."""
-        return {**super().__getstate__(), "nonfinite": self.nonfinite, "_warned_nonfinite": self._warned_nonfinite}
+        return {
+            **super().__getstate__(),
+            "nonfinite": self.nonfinite,
+            "distributed": self.distributed,
+            "_warned_nonfinite": self._warned_nonfinite,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Restore a pickled optimizer, with the checkpoint hooks that ``__getstate__`` cannot carry."""
@@ -484,6 +535,8 @@ class Muon(torch.optim.Optimizer):
                 )
             if _uses_muon(group, p):
                 _check_split(group["split"], p.shape, f"param_groups[{index}]['params'][{i}]")
+                if self.distributed is not False:
+                    _layout(p, f"param_groups[{index}]['params'][{i}]")
         group["skipped_steps"] = _counter(group["skipped_steps"], group["params"])
 
     @overload
@@ -509,6 +562,11 @@ class Muon(torch.optim.Optimizer):
         finite = torch.stack([torch.isfinite(p.grad).all().to(device) for _, p in active]).all()
         keep: torch.Tensor | None = None
         if torch.compiler.is_compiling():
+            if self.distributed is not False:
+                raise InputError(
+                    "Muon(distributed=...) shares the matrix signs with eager collectives, which a compiled "
+                    "step cannot trace; compile the model only, or pass distributed=False."
+                )
             if self.nonfinite == "raise":
                 raise InputError(
                     "Muon(nonfinite='raise') reads the gradients' finiteness on the host, which a compiled "
@@ -531,6 +589,7 @@ class Muon(torch.optim.Optimizer):
                     RuntimeWarning,
                 )
             return loss
+        shared: list[tuple[dict[str, Any], torch.Tensor, torch.Tensor]] = []
         for group, p in active:
             lr, wd = _device_or_host(group["lr"]), group["weight_decay"]
             grad = -p.grad if group["maximize"] else p.grad
@@ -538,6 +597,12 @@ class Muon(torch.optim.Optimizer):
             if _uses_muon(group, p):
                 if "momentum_buffer" not in state:
                     state["momentum_buffer"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                if self.distributed is not False:
+                    held = _local(state["momentum_buffer"])
+                    mixed, buf = _momentum(_local(grad), held, group["momentum"], group["nesterov"])
+                    held.copy_(buf)
+                    shared.append((group, p, mixed))
+                    continue
                 update, buf = muon_update(
                     grad,
                     state["momentum_buffer"],
@@ -568,7 +633,33 @@ class Muon(torch.optim.Optimizer):
                 _commit(state["exp_avg"], exp_avg, keep)
                 _commit(state["exp_avg_sq"], exp_avg_sq, keep)
             _apply(p, update.to(p.dtype), lr, wd, keep)
+        if shared:
+            self._step_shared(shared)
         return loss
+
+    def _step_shared(self, shared: Sequence[tuple[dict[str, Any], torch.Tensor, torch.Tensor]]) -> None:
+        """Apply the Muon steps of ``(group, param, mixed)``, each matrix sign computed by one rank only.
+
+        ``mixed`` is the matrix to orthogonalise as this rank holds it (all of it, or its rows
+        of a sharded ``DTensor``). Matrices that share a process group, a layout, a dtype and
+        a device are shared in one call of :func:`~extremal.optim._distributed.share`; the
+        calls come in the order of first appearance, the same on every rank.
+        """
+        kinds: dict[tuple[Any, bool, torch.dtype, torch.device], list[int]] = {}
+        for k, (_, p, mixed) in enumerate(shared):
+            comm, sharded = _layout(p, "a parameter", self.distributed)
+            kinds.setdefault((comm, sharded, mixed.dtype, mixed.device), []).append(k)
+        for (comm, sharded, _, _), members in kinds.items():
+            pieces = [Piece(shared[k][2], shared[k][1].shape, sharded) for k in members]
+
+            def direction(i: int, full: torch.Tensor, members: list[int] = members) -> torch.Tensor:
+                group = shared[members[i]][0]
+                return _direction(full, group["method"], group["scale"], group["split"])
+
+            for k, update in zip(members, share(pieces, direction, comm), strict=True):
+                group, p, _ = shared[k]
+                lr = _device_or_host(group["lr"])
+                _apply(_local(p), update.to(p.dtype), lr, group["weight_decay"], None)
 
 
 def muon_param_groups(
@@ -823,6 +914,48 @@ def _apply(
     new = p.mul(1.0 - lr * wd)
     new = new.sub_(update * lr) if isinstance(lr, torch.Tensor) else new.add_(update, alpha=-lr)
     _commit(p, new, keep)
+
+
+def _distributed_setting(value: object) -> bool | Any:
+    """``distributed`` checked: ``False``, ``True`` or a ``ProcessGroup``, and torch.distributed ready for it."""
+    if value is False:
+        return False
+    dist = torch.distributed
+    if not (value is True or (dist.is_available() and isinstance(value, dist.ProcessGroup))):
+        raise InputError(f"Muon: distributed must be False, True or a torch.distributed.ProcessGroup; got {value!r}.")
+    if not (dist.is_available() and dist.is_initialized()):
+        raise InputError(
+            "Muon(distributed=...) needs torch.distributed initialised first: call "
+            "torch.distributed.init_process_group() (torchrun sets its environment) before building the optimizer."
+        )
+    return value
+
+
+def _local(t: torch.Tensor) -> torch.Tensor:
+    """The part of ``t`` this rank holds: a ``DTensor``'s local tensor (same storage), else ``t``."""
+    to_local = getattr(t, "to_local", None)
+    return to_local() if callable(to_local) else t
+
+
+def _layout(p: torch.Tensor, where: str, distributed: bool | Any = True) -> tuple[Any, bool]:
+    """The process group that shares ``p``'s matrix sign and whether ``p`` is row-sharded.
+
+    Plain tensors use ``distributed`` (``True``: the default group, ``None`` to torch);
+    a ``DTensor`` uses its 1-D mesh's group and is sharded with placement ``Shard(0)``.
+    """
+    mesh = getattr(p, "device_mesh", None)
+    if mesh is None:
+        return (None if distributed is True else distributed), False
+    from torch.distributed.tensor import Replicate, Shard
+
+    placements = tuple(p.placements)  # type: ignore[attr-defined]
+    if mesh.ndim == 1 and placements in ((Shard(0),), (Replicate(),)):
+        return mesh.get_group(), placements == (Shard(0),)
+    raise InputError(
+        f"Muon(distributed=...): {where} is a DTensor with placements {placements} on a {mesh.ndim}-D mesh; "
+        "the matrix signs can be shared for a 1-D mesh with Shard(0) (torch.distributed.fsdp.fully_shard's "
+        "layout) or Replicate() only. Pass distributed=False to let every rank compute every matrix sign."
+    )
 
 
 def _rebuilt_groups(optimizer: torch.optim.Optimizer, state_dict: dict[str, Any]) -> dict[str, Any]:
