@@ -25,7 +25,7 @@ def names(figures):
 
 
 @pytest.fixture
-def three_tiny(monkeypatch):
+def three_tiny(monkeypatch):  # every picture, drawn as a tiny figure
     figures = tuple((name, tiny) for name, _ in demo._FIGURES)
     monkeypatch.setattr(demo, "_FIGURES", figures)
     return figures
@@ -65,3 +65,16 @@ def test_a_failing_picture_changes_nothing(tmp_path, monkeypatch, exists):
     else:
         assert not out.exists()
     assert os.listdir(tmp_path) == (["figs"] if exists else [])
+
+
+def test_without_torch_the_training_pictures_are_left_out_and_left_alone(tmp_path, three_tiny, monkeypatch):
+    monkeypatch.setattr(demo, "ml_available", lambda: False)
+    (tmp_path / "isotropy.png").write_bytes(b"old")
+    paths = demo_figures(tmp_path)
+    assert [p.name for p in paths] == [name for name in names(three_tiny) if name not in demo._NEED_TORCH]
+    assert (tmp_path / "isotropy.png").read_bytes() == b"old"
+    assert not (tmp_path / "learning_rates.png").exists()
+
+
+def test_the_training_pictures_are_named_in_the_figure_list():
+    assert set(names(demo._FIGURES)) >= demo._NEED_TORCH

@@ -1,5 +1,6 @@
 """Plots and demo pictures are written; bad arguments are reported."""
 
+import importlib.util
 import pathlib
 
 import numpy as np
@@ -11,7 +12,14 @@ from extremal.symbolic import Metric
 
 pytest.importorskip("matplotlib")
 
-from extremal.plot import demo_figures, plot_chart, plot_drift, plot_embedded, plot_newton_jacobi
+from extremal.plot import (
+    demo_figures,
+    plot_chart,
+    plot_drift,
+    plot_embedded,
+    plot_newton_jacobi,
+    plot_schedule,
+)
 
 SPHERE = Metric.from_line_element("dth**2 + sin(th)**2*dph**2", "th ph")
 
@@ -22,7 +30,9 @@ def ball(u):
 
 def test_demo_figures_are_pngs(tmp_path):
     paths = demo_figures(tmp_path / "demo")
-    assert [p.name for p in paths] == ["geodesics_sphere.png", "newton_vs_jacobi.png", "conservation_drift.png"]
+    physics = ["geodesics_sphere.png", "newton_vs_jacobi.png", "conservation_drift.png"]
+    ml = ["isotropy.png", "learning_rates.png"] if importlib.util.find_spec("torch") else []
+    assert [p.name for p in paths] == physics + ml
     for p in paths:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -62,3 +72,28 @@ def test_path_and_trajectory_plots(tmp_path):
     fig.savefig(tmp_path / "t.png")
     with pytest.raises(InputError, match="axes"):
         plot_path(geodesic_between(SPHERE, [1.0, 0.0], [2.0, 1.0]), axes=(0, 5))
+
+
+def test_schedule_plot_draws_norms_and_every_schedule(tmp_path):
+    g = np.array([4.0, 2.0, 1.0, 1.0])
+    fig = plot_schedule(g, {"a": [0.1, 0.2, 0.3, 0.0], "b": np.ones(4)})
+    left, right = fig.axes
+    assert [line.get_label() for line in right.get_lines()] == ["a", "b"]
+    np.testing.assert_array_equal(left.get_lines()[0].get_ydata(), g)
+    fig.savefig(tmp_path / "s.png")
+    single = plot_schedule(g, [0.1, 0.2, 0.3, 0.0])
+    assert [line.get_label() for line in single.axes[1].get_lines()] == ["η_t"]
+
+
+@pytest.mark.parametrize(
+    ("norms", "rates", "match"),
+    [
+        ([1.0, 2.0], [1.0], "needs one per step"),
+        ([], [], "non-empty"),
+        ([[1.0]], [1.0], "1-D"),
+        ([1.0], {"x": "abc"}, "numbers"),
+    ],
+)
+def test_schedule_plot_refuses_mismatched_curves(norms, rates, match):
+    with pytest.raises(InputError, match=match):
+        plot_schedule(norms, rates)

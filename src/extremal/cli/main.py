@@ -169,30 +169,49 @@ def _jacobi(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _demo(args: argparse.Namespace) -> dict[str, Any]:
+def _demo(args: argparse.Namespace) -> int:
+    """Print every worked example beside its equation, then write the pictures.
+
+    Returns 0 when every check agrees with its article, else 2 after one error line that
+    names the steps that differ.
+    """
+    import json
+
     from extremal.cli.render import render
-    from extremal.demo import demo_steps
+    from extremal.demo import demo_steps, ml_available
     from extremal.plot import demo_figures
 
     figures = None if args.figures == "none" else pathlib.Path(args.figures)
     if not args.figures.strip() or (figures is not None and figures.exists() and not figures.is_dir()):
         raise InputError(f"--figures takes a folder, or 'none' to skip the pictures; got {args.figures!r}.")
+    torch = ml_available()
     current = None
+    differ = []
     for step in demo_steps():
         if step.article != current:
             current = step.article
             print(f"\n=== {step.article} ===")
         verdict = {True: "  [matches the article]", False: "  [DIFFERS from the article]", None: ""}[step.matches]
         print(f"\n[{step.equation}] {step.title}{verdict}")
-        print(render(step.result, args.format))
+        if isinstance(step.result, str):
+            print(json.dumps(step.result, ensure_ascii=False) if args.format == "json" else step.result)
+        else:
+            print(render(step.result, args.format))
+        if step.matches is False:
+            differ.append(f"{step.article.url} {step.equation}")
+    if not torch:
+        print("\nno isotropy or training steps: torch is not installed (pip install 'extremal[torch]')")
     if figures is not None and importlib.util.find_spec("matplotlib") is None:
         print("\nno pictures: matplotlib is not installed (pip install 'extremal[plot]')")
         figures = None
     if figures is not None:
-        print(f"\n=== pictures (numerical geodesics and trajectories) in {figures}/ ===")
+        print(f"\n=== pictures (numerical geodesics and trajectories, msign and training) in {figures}/ ===")
         for path in demo_figures(figures):
             print(f"wrote {path}")
-    return {}
+    if differ:
+        _error(f"{len(differ)} demo step(s) differ from the article: {'; '.join(differ)}. Please report it.")
+        return _exit.ERROR
+    return _exit.OK
 
 
 _METRIC_HELP = {  # the names of extremal.examples.METRICS (tests/cli/test_main.py checks), described
@@ -366,14 +385,21 @@ def build_parser() -> argparse.ArgumentParser:
     trajectory.add_parser(sub)
     newton_jacobi.add_parser(sub)
 
-    p = sub.add_parser("demo", help="walk through the worked examples of the source articles")
+    p = sub.add_parser(
+        "demo", help="walk through the worked examples of the source articles",
+        description="Reproduce the worked examples of the five source articles (coordinate changes, geodesics, "
+        "mechanics made geometric, isotropy and steepest descent, learning rates from gradient norms), each "
+        "printed beside the article's equation and checked; exit code 2 if any check differs. The isotropy "
+        "and training steps need torch and are left out, with a note, without it.",
+    )
     p.add_argument(
         "--figures", default="demo-figures",
         help="folder for the pictures ('none' to skip; default demo-figures). The demo writes only "
-        "geodesics_sphere.png, newton_vs_jacobi.png and conservation_drift.png there, replacing earlier copies "
-        "of these three all at once after every picture is made; other files are left alone",
+        "geodesics_sphere.png, newton_vs_jacobi.png, conservation_drift.png and, with torch, isotropy.png and "
+        "learning_rates.png there, replacing earlier copies all at once after every picture is made; other "
+        "files are left alone",
     )
-    p.set_defaults(handler=_demo)
+    p.set_defaults(func=_demo)
 
     for p in sub.choices.values():
         _add_global_options(p, in_subcommand=True, with_format=True)

@@ -1,4 +1,4 @@
-"""Plots of geodesics and trajectories (needs the ``plot`` extra; matplotlib is imported lazily)."""
+"""Plots of geodesics, trajectories and learning-rate schedules (the ``plot`` extra; matplotlib imported lazily)."""
 
 from extremal.plot._demo import (
     demo_figures as demo_figures,
@@ -18,6 +18,9 @@ from extremal.plot._geodesics import (
 from extremal.plot._geodesics import (
     plot_path as plot_path,
 )
+from extremal.plot._schedules import (
+    plot_schedule as plot_schedule,
+)
 from extremal.plot._trajectories import (
     plot_trajectories as plot_trajectories,
 )
@@ -29,5 +32,6 @@ __all__ = [
     "plot_embedded",
     "plot_newton_jacobi",
     "plot_path",
+    "plot_schedule",
     "plot_trajectories",
 ]
