@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from extremal import __version__
 from extremal._limits import Expired, Limits, limits
-from extremal.cli import _exit, geodesic, newton_jacobi, shortest_path, trajectory
+from extremal.cli import _exit, bound, geodesic, newton_jacobi, schedule, shortest_path, trajectory
 from extremal.cli._argv import FORMATS, Parser, normalize_argv, one_line
 from extremal.cli._numbers import positive_int, timeout_seconds
 from extremal.errors import ExtremalError, InputError
@@ -384,6 +384,8 @@ def build_parser() -> argparse.ArgumentParser:
     shortest_path.add_parser(sub)
     trajectory.add_parser(sub)
     newton_jacobi.add_parser(sub)
+    schedule.add_parser(sub)
+    bound.add_parser(sub)
 
     p = sub.add_parser(
         "demo", help="walk through the worked examples of the source articles",

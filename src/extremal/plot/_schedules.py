@@ -61,7 +61,7 @@ def plot_schedule(
     curves = dict(rates) if isinstance(rates, Mapping) else {"η_t": rates}
     checked = {label: _curve(values, f"rates[{label!r}]", g.size) for label, values in curves.items()}
     if ax is None:
-        fig = pyplot().figure(figsize=(6.0, 3.6))
+        fig = pyplot().figure(figsize=(6.0, 3.6), layout="constrained")
         ax = fig.add_subplot()
     fig = ax.figure
     steps = np.arange(1, g.size + 1)
