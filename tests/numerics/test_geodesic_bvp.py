@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
+from scipy.integrate import solve_bvp
 
 from extremal.errors import InputError, IntegrationError
-from extremal.numerics import Collocation, PathEnergy, Status, geodesic_between, geodesic_system
+from extremal.numerics import Collocation, PathEnergy, Shooting, Status, geodesic_between, geodesic_system
 from extremal.numerics._collocation import collocate
 from extremal.symbolic import Metric
 
@@ -71,14 +72,14 @@ def test_wrong_shape():
         geodesic_between(SPHERE, [1.0, 0.0, 0.0], [1.0, 1.0])
 
 
-def test_collocation_solves_easy_pairs_and_shooting_takes_the_rest():
+def test_shooting_solves_easy_pairs_and_the_fallbacks_agree():
     a, b = np.array([[1.0, 0.0], [0.5, 0.3]]), np.array([[2.0, 2.5], [2.2, -1.0]])
     p = geodesic_between(SPHERE, a, b)
-    assert p.collocated.all() and np.all(p.status == Status.SUCCESS)
-    shot = geodesic_between(SPHERE, a, b, collocation=Collocation(nodes=(6,), max_iterations=2))
-    assert not shot.collocated.any() and np.all(shot.status == Status.SUCCESS)
-    assert np.abs(shot.length - p.length).max() < 1e-10
-    assert np.abs(shot.x - p.x).max() < 1e-9
+    assert not p.collocated.any() and np.all(p.status == Status.SUCCESS)
+    coll = geodesic_between(SPHERE, a, b, shooting=Shooting(max_iterations=1))
+    assert np.all(coll.status == Status.SUCCESS)
+    assert np.abs(coll.length - p.length).max() < 1e-10
+    assert np.abs(coll.x - p.x).max() < 1e-9
 
 
 def test_collocation_path_samples_lie_on_the_great_circle():
@@ -103,8 +104,112 @@ def test_continuation_reaches_a_high_semicircle_that_newton_from_the_chord_misse
     for nodes in (40, 80):
         assert not collocate(system, a[None], b[None], Collocation(), nodes)[1][0]
     p = geodesic_between(HALF_PLANE, a, b, samples=21)
-    assert p.collocated[0] and p.status[0] == Status.SUCCESS
+    assert p.status[0] == Status.SUCCESS
     assert abs(p.length[0] - exact) < 1e-10
     centre = (b @ b - a @ a) / (2 * (b[0] - a[0]))
     radius = np.hypot(a[0] - centre, a[1])
     assert np.abs(np.hypot(p.x[0, :, 0] - centre, p.x[0, :, 1]) - radius).max() < 1e-10
+
+
+def _unit(x):
+    x = np.atleast_2d(x)
+    return np.c_[np.sin(x[:, 0]) * np.cos(x[:, 1]), np.sin(x[:, 0]) * np.sin(x[:, 1]), np.cos(x[:, 0])]
+
+
+def _near_antipode(a, delta, angle=0.7):
+    """The point at angle ``delta`` from the antipode of ``a``, its longitude continued along the short arc."""
+    u = _unit(a)[0]
+    e1 = np.array([np.cos(a[0]) * np.cos(a[1]), np.cos(a[0]) * np.sin(a[1]), -np.sin(a[0])])
+    q = np.cos(delta) * -u + np.sin(delta) * (np.cos(angle) * e1 + np.sin(angle) * np.cross(-u, e1))
+    w = np.linspace(0, 1, 201)[:, None]
+    arc = np.arccos(np.clip(u @ q, -1, 1))
+    points = (np.sin((1 - w) * arc) * u + np.sin(w * arc) * q) / np.sin(arc)
+    ph = np.unwrap(np.arctan2(points[:, 1], points[:, 0]))
+    return np.array([np.arccos(q[2]), a[1] + ph[-1] - ph[0]])
+
+
+HARD_SPHERE = [
+    (np.array([1.0, 0.3]), _near_antipode(np.array([1.0, 0.3]), 1e-3)),
+    (np.array([1.0, 0.3]), _near_antipode(np.array([1.0, 0.3]), 1e-2)),
+    (np.array([0.02, 0.0]), np.array([0.03, 2.5])),
+    (np.array([0.05, 0.0]), np.array([2.9, 2.0])),
+    (np.array([0.3, -1.5]), np.array([2.8, 1.5])),
+    (np.array([0.15, 0.0]), np.array([2.95, 2.6])),
+]
+
+
+def test_hard_sphere_pairs_match_the_great_circle():
+    a = np.array([p[0] for p in HARD_SPHERE])
+    b = np.array([p[1] for p in HARD_SPHERE])
+    exact = np.arccos(np.clip(np.einsum("ij,ij->i", _unit(a), _unit(b)), -1, 1))
+    assert abs(exact[0] - (np.pi - 1e-3)) < 1e-12 and abs(exact[1] - (np.pi - 1e-2)) < 1e-12
+    p = geodesic_between(SPHERE, a, b)
+    assert p.status.tolist() == [Status.SUCCESS] * len(a)
+    assert np.abs(p.length - exact).max() < 1e-10
+    assert np.isnan(p.conjugate_s).all()
+
+
+def test_far_half_plane_pairs_match_arccosh():
+    a = np.array([[-5.0, 0.1], [-20.0, 1.0], [-3.0, 0.05]])
+    b = np.array([[5.0, 0.1], [20.0, 0.5], [4.0, 0.2]])
+    exact = np.arccosh(1 + ((a - b) ** 2).sum(axis=1) / (2 * a[:, 1] * b[:, 1]))
+    p = geodesic_between(HALF_PLANE, a, b)
+    assert np.all(p.status == Status.SUCCESS)
+    assert np.abs(p.length - exact).max() < 1e-9
+
+
+ELLIPSOID = Metric.from_embedding(["sin(th)*cos(ph)", "3*sin(th)*sin(ph)/2", "2*cos(th)"], "th ph")
+TORUS = Metric.from_embedding(["(2 + cos(w))*cos(u)", "(2 + cos(w))*sin(u)", "sin(w)"], "u w")
+
+
+def _solve_bvp_length(metric, a, b):
+    """Reference: SciPy's collocation from the chord, its length by the speed at s = 0."""
+    system = geodesic_system(metric)
+    s = np.linspace(0.0, 1.0, 21)
+    guess = np.concatenate([a[:, None] + s * (b - a)[:, None], np.repeat((b - a)[:, None], s.size, 1)])
+    sol = solve_bvp(system.rhs, lambda ya, yb: np.concatenate([ya[:2] - a, yb[:2] - b]), s, guess, tol=1e-10,
+                    max_nodes=100_000)
+    assert sol.success
+    return float(np.sqrt(system.norm(a[:, None], sol.y[2:, :1])[0]))
+
+
+@pytest.mark.parametrize(("metric", "a", "b"), [
+    (ELLIPSOID, [1.0, -1.0], [2.0, 2.0]),
+    (TORUS, [0.0, 0.3], [2.0, 2.8]),
+    (TORUS, [-1.0, -2.0], [1.5, 2.5]),
+])
+def test_ellipsoid_and_torus_agree_with_solve_bvp(metric, a, b):
+    a, b = np.array(a), np.array(b)
+    p = geodesic_between(metric, a, b)
+    assert p.status[0] == Status.SUCCESS
+    assert abs(p.length[0] - _solve_bvp_length(metric, a, b)) < 1e-7
+
+
+def test_the_long_way_round_the_sphere_passes_a_conjugate_point():
+    p = geodesic_between(SPHERE, [np.pi / 2, 0.0], [np.pi / 2, 1.5 * np.pi])
+    assert p.status[0] == Status.CONJUGATE and not p.success[0]
+    assert abs(p.length[0] - 1.5 * np.pi) < 1e-10
+    assert abs(p.conjugate_s[0] - 2 / 3) < 1e-3
+    # In this chart the longitude cannot wrap, so a near-antipodal pair posed the long way is reported so.
+    a = np.array([1.0, 0.3])
+    b = _near_antipode(a, 1e-2)
+    q = geodesic_between(SPHERE, a, b + np.array([0.0, 2 * np.pi]))
+    assert q.status[0] == Status.CONJUGATE and abs(q.length[0] - (np.pi + 1e-2)) < 1e-9
+
+
+def test_torus_outer_equator_past_its_conjugate_point_is_flagged_and_the_inner_one_is_not():
+    # On the outer equator K = 1/3, so the first conjugate point is pi*sqrt(3) away: s* = pi*sqrt(3)/(3*2.5).
+    outer = geodesic_between(TORUS, [0.0, 0.0], [2.5, 0.0])
+    assert outer.status[0] == Status.CONJUGATE
+    assert abs(outer.length[0] - 7.5) < 1e-10
+    assert abs(outer.conjugate_s[0] - np.pi * np.sqrt(3) / 7.5) < 1e-3
+    inner = geodesic_between(TORUS, [0.0, np.pi], [2.5, np.pi])
+    assert inner.status[0] == Status.SUCCESS and np.isnan(inner.conjugate_s[0])
+    assert abs(inner.length[0] - 2.5) < 1e-10
+
+
+def test_shooting_options_are_checked():
+    with pytest.raises(InputError, match="segments"):
+        Shooting(segments=1)
+    with pytest.raises(InputError, match="max_iterations"):
+        Shooting(max_iterations=0)

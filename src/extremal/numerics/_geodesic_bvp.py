@@ -1,20 +1,24 @@
 r"""Boundary-value geodesics (the logarithm map): the geodesic from :math:`x_a` to :math:`x_b`.
 
-Chebyshev collocation (:mod:`extremal.numerics`) is tried first: Newton on the
-node values of the whole path, certified by its trailing coefficients. Pairs it does not
-resolve go to shooting, which solves :math:`F(v) = \exp_{x_a}(v) - x_b = 0` by damped Newton iterations, all pairs
-of the batch at once; the Jacobian :math:`\partial\exp_{x_a}(v)/\partial v` comes from central
-differences of the exponential map (the 2n perturbed geodesics are integrated in the same
-batch). When Newton fails, the discrete path energy
+Shooting comes first: damped Newton on :math:`F(v) = \exp_{x_a}(v) - x_b` for all pairs of the
+batch at once, the derivative :math:`\partial\exp_{x_a}(v)/\partial v` integrated with each
+geodesic (its variational equations, compiled with it), and continuation in the end point for
+pairs whose Newton iterations do not contract (:mod:`extremal.numerics._shooting`). Pairs it
+does not resolve, or resolves only by a geodesic through a conjugate point, go to multiple
+shooting from the chord, then to Chebyshev collocation (Newton on the node values of the whole
+path, :mod:`extremal.numerics._collocation`). When all fail, the discrete path energy
 
 .. math:: E[x_0, \dots, x_M] = M \sum_{k=0}^{M-1} g_{ij}\big(\tfrac{x_k + x_{k+1}}{2}\big)\,
           \Delta x_k^i \Delta x_k^j, \qquad \Delta x_k = x_{k+1} - x_k,
 
 is minimised with L-BFGS over the interior points (a discretisation of
 :math:`\tfrac12\int g(\dot x,\dot x)\,ds`, whose minimisers are geodesics), and its path
-seeds a second round of shooting, unless it ran into a degenerate point of the chart.
-A small singular value of the converged Jacobian means the end points are (nearly)
-conjugate along the geodesic; that is reported, not hidden.
+seeds a last round of shooting, unless it ran into a degenerate point of the chart.
+
+Every converged geodesic is checked for conjugate points: :math:`\det Y(s)`, with
+:math:`Y = \partial x(s)/\partial v` the Jacobi fields, is sampled along it; a sign change in
+:math:`(0, 1]`, or a nearly singular :math:`Y(1)`, gives ``Status.CONJUGATE``: for a Riemannian
+metric such a geodesic is not the shortest path between its end points (Jacobi's theorem).
 """
 
 from __future__ import annotations
@@ -34,11 +38,11 @@ from extremal.numerics._collocation import (
     interpolation_matrix,
     length_and_velocity,
 )
-from extremal.numerics._geodesic_ivp import chart_boundary_events, chart_defects
+from extremal.numerics._geodesic_ivp import chart_defects
 from extremal.numerics._geodesic_system import GeodesicSystem, geodesic_system
 from extremal.numerics._methods import DormandPrince54, DormandPrince853, FixedStep, Method
 from extremal.numerics._metric_function import MetricFunction
-from extremal.numerics._runge_kutta import integrate
+from extremal.numerics._shooting import ShootingResult, along, conjugate_points, multiple_shoot, shoot
 from extremal.numerics._status import HasStatus, Status, status_counts
 from extremal.symbolic._metric import Metric
 
@@ -47,33 +51,38 @@ __all__ = ["GeodesicPath", "PathEnergy", "Shooting", "geodesic_between"]
 Array = NDArray[np.float64]
 
 _SHOOTING_METHOD = DormandPrince853(rtol=1e-13, atol=1e-13)
-# Newton stops for a pair whose residual fell by less than this factor over the last iterations.
-_STALL_WINDOW, _STALL_FACTOR = 5, 0.9
 # Pairs collocated together: their Newton matrices, (m n)^2 values each, stay below this many values.
 _COLLOCATION_VALUES = 2**22
+# Samples of det Y(s) along each converged geodesic, looking for conjugate points.
+_CONJUGATE_SAMPLES = 129
+# Multiple shooting: integrations per pair, and the residual it hands to single shooting.
+_MULTIPLE_ITERATIONS, _MULTIPLE_TOL = 60, 1e-8
 
 
 @dataclass(frozen=True, slots=True)
 class Shooting:
-    """Newton's method on the exponential map.
+    """Newton's method on the exponential map, with continuation in the end point.
 
     Parameters
     ----------
     tol : float
         Converged when :math:`|\\exp_{x_a}(v) - x_b| \\le \\mathrm{tol}\\,(1 + |x_b|)`.
     max_iterations : int
-        Newton iterations (each with up to 8 step halvings); a pair stops earlier once its residual
-        has fallen by less than 10 % over 5 iterations.
+        Integrations per pair (each one Newton iterate, with its Jacobian), over all targets of
+        the continuation.
     method : DormandPrince54, DormandPrince853 or FixedStep
-        Integrator for the exponential map.
+        Integrator for the exponential map and its variational equations.
     conjugate_tol : float
         End points count as conjugate when the smallest singular value of the Jacobian,
         relative to the largest, is below this.
+    segments : int
+        Pieces of the geodesic in multiple shooting (at least 2), tried for pairs that single
+        shooting does not resolve.
 
     Raises
     ------
     InputError
-        For a tolerance outside (0, 1), a count below 1 or a method of the wrong type.
+        For a tolerance outside (0, 1), a count below 1 (``segments`` below 2) or a method of the wrong type.
 
     Examples
     --------
@@ -82,14 +91,16 @@ class Shooting:
     """
 
     tol: float = 1e-11
-    max_iterations: int = 40
+    max_iterations: int = 150
     method: Method = _SHOOTING_METHOD
     conjugate_tol: float = 1e-6
+    segments: int = 4
 
     def __post_init__(self) -> None:
         positive("tol", self.tol, "A typical value is 1e-11.", at_most=0.5)
-        count("max_iterations", self.max_iterations, "A typical value is 40.")
+        count("max_iterations", self.max_iterations, "A typical value is 150.")
         positive("conjugate_tol", self.conjugate_tol, "A typical value is 1e-6.", at_most=0.5)
+        count("segments", self.segments, "A typical value is 4.", minimum=2)
         if not isinstance(self.method, DormandPrince54 | DormandPrince853 | FixedStep):
             raise InputError(
                 f"method must be DormandPrince54(...), DormandPrince853(...) or FixedStep(...); got {self.method!r}."
@@ -144,12 +155,19 @@ class GeodesicPath(HasStatus):
         :math:`|\\exp_{x_a}(v_0) - x_b|` after shooting; after collocation, the largest
         residual of the collocation equations relative to :math:`|\\ddot x|`.
     status : ndarray, shape (N,)
-        ``SUCCESS``, ``CONJUGATE`` (converged, end points nearly conjugate),
-        ``NOT_CONVERGED`` or ``OUTSIDE_CHART``.
+        ``SUCCESS``; ``CONJUGATE`` when the geodesic converged but passes a point conjugate to
+        :math:`x_a` (see ``conjugate_s``) or ends nearly at one, so that (for a Riemannian metric)
+        it is not the shortest path between its end points; ``NOT_CONVERGED``, ``OUTSIDE_CHART``
+        or ``NONFINITE``.
     fallback_used : ndarray of bool, shape (N,)
         Whether the path-energy fallback was needed.
     collocated : ndarray of bool, shape (N,)
         Whether collocation solved the pair (else shooting did, or nothing did).
+    conjugate_s : ndarray, shape (N,)
+        The first :math:`s \\in (0, 1]` where :math:`\\det \\partial x(s)/\\partial v_0` changed
+        sign: a point conjugate to :math:`x_a` (NaN where none was found, and for unsolved pairs).
+        Sampled at 128 points, so two conjugate points closer than 1/128 apart cancel, and one of
+        even multiplicity (possible from dimension 3 on) is not seen.
     """
 
     coords: tuple[str, ...]
@@ -161,83 +179,29 @@ class GeodesicPath(HasStatus):
     status: NDArray[np.int8]
     fallback_used: NDArray[np.bool_]
     collocated: NDArray[np.bool_]
+    conjugate_s: Array
 
 
-def _endpoints(system: GeodesicSystem, x_a: Array, v: Array, method: Method) -> tuple[Array, NDArray[np.bool_]]:
-    y0 = np.concatenate([x_a, v], axis=1)
-    sol = integrate(system.rhs, y0, (0.0, 1.0), method, boundaries=chart_boundary_events(system))
-    return sol.y_final[:, : system.dim], sol.status == Status.SUCCESS
+def _conjugate_points(system: GeodesicSystem, x_a: Array, v: Array, method: Method) -> Array:
+    """The first conjugate point along each geodesic ``exp(s v)`` (NaN where none)."""
+    if x_a.shape[0] == 0:
+        return np.zeros(0)
+    grid = np.linspace(0.0, 1.0, _CONJUGATE_SAMPLES)
+    return conjugate_points(grid, along(system, x_a, v, method, grid)[1])
 
 
-def _residual_and_jacobian(
-    system: GeodesicSystem, x_a: Array, x_b: Array, v: Array, method: Method
-) -> tuple[Array, Array, NDArray[np.bool_]]:
-    k, n = v.shape
-    h = 1e-6 * np.maximum(1.0, np.abs(v))
-    shifts = np.zeros((2 * n + 1, k, n))
-    for i in range(n):
-        shifts[1 + i, :, i] = h[:, i]
-        shifts[1 + n + i, :, i] = -h[:, i]
-    V = (v[None] + shifts).reshape(-1, n)
-    X = np.broadcast_to(x_a, (2 * n + 1, k, n)).reshape(-1, n)
-    flat_ends, flat_ok = _endpoints(system, X, V, method)
-    ends = flat_ends.reshape(2 * n + 1, k, n)
-    ok = np.all(flat_ok.reshape(2 * n + 1, k), axis=0)
-    J = np.moveaxis((ends[1 : 1 + n] - ends[1 + n :]) / (2 * h.T[:, :, None]), 0, -1)
-    return ends[0] - x_b, J, ok
-
-
-def _shoot(
-    system: GeodesicSystem, x_a: Array, x_b: Array, v: Array, opts: Shooting
-) -> tuple[Array, Array, Array, NDArray[np.bool_]]:
-    """Damped Newton for every row; returns v, residual norm, Jacobian and convergence flags."""
-    v = v.copy()
-    scale = opts.tol * (1.0 + np.linalg.norm(x_b, axis=1))
-    F, J, ok = _residual_and_jacobian(system, x_a, x_b, v, opts.method)
-    norm = np.where(ok, np.linalg.norm(F, axis=1), np.inf)
-    active = ok & (norm > scale)
-    history = [norm.copy()]
-    for _ in range(opts.max_iterations):
-        if len(history) > _STALL_WINDOW:
-            active &= norm < _STALL_FACTOR * history[-_STALL_WINDOW - 1]
-        history.append(norm.copy())
-        rows = np.flatnonzero(active)
-        if rows.size == 0:
-            break
-        Jr = J[rows]
-        with np.errstate(all="ignore"):
-            step = -_solve(Jr, F[rows])
-        alpha = np.ones(rows.size)
-        improved = np.zeros(rows.size, dtype=bool)
-        for _ in range(8):
-            trial = np.where(improved[:, None], v[rows], v[rows] + alpha[:, None] * step)
-            todo = ~improved
-            ends, good = _endpoints(system, x_a[rows][todo], trial[todo], opts.method)
-            trial_norm = np.full(rows.size, np.inf)
-            trial_norm[todo] = np.where(good, np.linalg.norm(ends - x_b[rows][todo], axis=1), np.inf)
-            better = todo & (trial_norm < norm[rows])
-            v[rows[better]] = trial[better]
-            improved |= better
-            alpha = np.where(improved, alpha, alpha / 2)
-            if improved.all():
-                break
-        stuck = rows[~improved]
-        active[stuck] = False
-        moved = rows[improved]
-        if moved.size:
-            F_m, J_m, ok_m = _residual_and_jacobian(system, x_a[moved], x_b[moved], v[moved], opts.method)
-            F[moved], J[moved] = F_m, J_m
-            norm[moved] = np.where(ok_m, np.linalg.norm(F_m, axis=1), np.inf)
-            active[moved] = ok_m & (norm[moved] > scale[moved])
-    return v, norm, J, norm <= scale
-
-
-def _solve(J: Array, F: Array) -> Array:
-    """Least-squares Newton step per row (robust where ``J`` is nearly singular)."""
-    U, sv, Vt = np.linalg.svd(J)
-    cutoff = 1e-12 * sv[:, :1]
-    inv = np.where(sv > cutoff, 1.0 / np.where(sv > cutoff, sv, 1.0), 0.0)
-    return np.einsum("kji,kj,klj,kl->ki", Vt, inv, U, F)
+def _retake(
+    system: GeodesicSystem, method: Method, x_a: Array, rows: NDArray[np.int64], result: ShootingResult, v: Array,
+    residual: Array, converged: NDArray[np.bool_], conjugate: Array,
+) -> None:
+    """Replace the solutions of ``rows`` by ``result`` where it converged to a geodesic with no conjugate point
+    and the old one did not converge or had one (in place)."""
+    found = np.full(rows.size, np.nan)
+    ok = result.converged
+    found[ok] = _conjugate_points(system, x_a[ok], result.v[ok], method)
+    better = ok & np.isnan(found) & (~converged[rows] | np.isfinite(conjugate[rows]))
+    r = rows[better]
+    v[r], residual[r], converged[r], conjugate[r] = result.v[better], result.residual[better], True, np.nan
 
 
 def _path_energy(system: GeodesicSystem, x_a: Array, x_b: Array, opts: PathEnergy) -> Array:
@@ -353,66 +317,91 @@ def geodesic_between(
     status[outside] = np.where(nonfinite[outside], Status.NONFINITE, Status.OUTSIDE_CHART)
     v = B - A
     residual = np.full(N, np.inf)
-    J = np.full((N, n, n), np.nan)
     converged = np.zeros(N, dtype=bool)
     fallback_used = np.zeros(N, dtype=bool)
     collocated = np.zeros(N, dtype=bool)
     s = np.linspace(0.0, 1.0, samples)
     paths = np.full((N, samples, n), np.nan)
     length = np.full(N, np.nan)
+
+    def run(rows: NDArray[np.int64], guess: Array | None) -> ShootingResult:
+        return shoot(system, A[rows], B[rows], guess, tol=shooting.tol, max_iterations=shooting.max_iterations,
+                     method=shooting.method)
+
+    def take(rows: NDArray[np.int64], result: ShootingResult, replace: NDArray[np.bool_]) -> None:
+        """Keep the new solutions of ``rows`` where ``replace``."""
+        r = rows[replace]
+        v[r], residual[r], converged[r] = result.v[replace], result.residual[replace], result.converged[replace]
+
+    inside = np.flatnonzero(~outside)
+    if inside.size:
+        take(inside, run(inside, None), np.ones(inside.size, dtype=bool))
+    # Pairs not solved, or solved only through a conjugate point: multiple shooting from the chord.
+    conjugate = np.full(N, np.nan)
+    conjugate[converged] = _conjugate_points(system, A[converged], v[converged], shooting.method)
+    # Past a conjugate point at s*, the geodesic the other way round has about the length (2 s* - 1) L
+    # (exactly so on a sphere): shoot from that guess.
+    rows = np.flatnonzero(converged & (conjugate > 0.5))
+    if rows.size:
+        _retake(system, shooting.method, A[rows], rows, run(rows, -(2.0 * conjugate[rows, None] - 1.0) * v[rows]),
+                v, residual, converged, conjugate)
+    retry = np.flatnonzero(~outside & (~converged | np.isfinite(conjugate)))
+    if retry.size:
+        guess, ok = multiple_shoot(
+            system, A[retry], B[retry], segments=shooting.segments, tol=_MULTIPLE_TOL,
+            max_iterations=_MULTIPLE_ITERATIONS, method=shooting.method,
+        )
+        rows = retry[ok]
+        if rows.size:
+            _retake(system, shooting.method, A[rows], rows, run(rows, guess[ok]), v, residual, converged, conjugate)
+    pending = np.flatnonzero(~outside & ~converged)
     attempts = [(collocate, m) for m in collocation.nodes] + [(collocate_by_continuation, collocation.nodes[0])]
     for solve, m in attempts:
-        pending = np.flatnonzero(~outside & ~collocated)
         chunk = max(1, _COLLOCATION_VALUES // (m * n) ** 2)
         for lo in range(0, pending.size, chunk):
             rows = pending[lo : lo + chunk]
-            X, ok, res, Jc = solve(system, A[rows], B[rows], collocation, m)
+            X, ok, res, _ = solve(system, A[rows], B[rows], collocation, m)
             done = rows[ok]
             length[done], v[done] = length_and_velocity(system, X[ok])
             paths[done] = interpolation_matrix(m, s) @ X[ok]
-            residual[done], J[done], collocated[done] = res[ok], Jc[ok], True
-    converged |= collocated
-    inside = np.flatnonzero(~outside & ~collocated)
-    if inside.size:
-        v[inside], residual[inside], J[inside], converged[inside] = _shoot(
-            system, A[inside], B[inside], v[inside], shooting
-        )
-    retry = np.flatnonzero(~outside & ~converged)
-    if retry.size:
-        fallback_used[retry] = True
-        path = _path_energy(system, A[retry], B[retry], fallback)
+            residual[done], collocated[done], converged[done] = res[ok], True, True
+        pending = np.flatnonzero(~outside & ~converged)
+    if pending.size:
+        fallback_used[pending] = True
+        path = _path_energy(system, A[pending], B[pending], fallback)
         M = path.shape[1] - 1
-        in_chart = ~chart_defects(system, path.reshape(-1, n)).reshape(retry.size, M + 1).any(axis=1)
-        polish = retry[in_chart]
+        in_chart = ~chart_defects(system, path.reshape(-1, n)).reshape(pending.size, M + 1).any(axis=1)
+        polish = pending[in_chart]
         if polish.size:
             p = path[in_chart]
             guess = M * (-1.5 * p[:, 0] + 2 * p[:, 1] - 0.5 * p[:, 2])
-            v2, r2, J2, c2 = _shoot(system, A[polish], B[polish], guess, shooting)
-            take = r2 < residual[polish]
-            v[polish[take]], residual[polish[take]], J[polish[take]] = v2[take], r2[take], J2[take]
-            converged[polish] = c2
+            polished = run(polish, guess)
+            take(polish, polished, polished.residual < residual[polish])
         fine = np.linspace(0.0, 1.0, samples)
         coarse = np.linspace(0.0, 1.0, M + 1)
-        paths[retry] = np.stack(
+        paths[pending] = np.stack(
             [np.stack([np.interp(fine, coarse, p[:, i]) for i in range(n)], axis=-1) for p in path]
         )
 
-    good = np.flatnonzero(converged & ~collocated)
+    good = np.flatnonzero(converged)
+    degenerate = np.zeros(N, dtype=bool)
     if good.size:
-        sol = integrate(
-            system.rhs, np.concatenate([A[good], v[good]], axis=1), (0.0, 1.0), shooting.method, t_eval=s,
-            boundaries=chart_boundary_events(system),
-        )
-        paths[good] = sol.y[..., :n]
-    with np.errstate(all="ignore"):
-        sv = np.linalg.svd(np.where(np.isfinite(J), J, 0.0), compute_uv=False)
-        degenerate = sv[:, -1] <= shooting.conjugate_tol * sv[:, 0]
-    status[converged] = np.where(degenerate[converged], Status.CONJUGATE, Status.SUCCESS)
-    near = ~converged & ~outside & degenerate & (residual <= 1e-6 * (1 + np.linalg.norm(B, axis=1)))
-    status[near] = Status.CONJUGATE
+        grid = np.union1d(s, np.linspace(0.0, 1.0, _CONJUGATE_SAMPLES))
+        x, Y, _ = along(system, A[good], v[good], shooting.method, grid)
+        conjugate[good] = conjugate_points(grid, Y)
+        shot = ~collocated[good]
+        paths[good[shot]] = x[shot][:, np.searchsorted(grid, s)]
+        with np.errstate(all="ignore"):
+            sv = np.linalg.svd(np.where(np.isfinite(Y[:, -1]), Y[:, -1], 0.0), compute_uv=False)
+        degenerate[good] = sv[:, -1] <= shooting.conjugate_tol * sv[:, 0]
+    conjugate[~converged] = np.nan
+    status[converged] = np.where(degenerate[converged] | np.isfinite(conjugate[converged]), Status.CONJUGATE,
+                                 Status.SUCCESS)
     shot = ~collocated
     length[shot] = np.sqrt(np.abs(system.norm(A[shot].T, v[shot].T)))
-    result = GeodesicPath(system.coords, v, length, s, paths, residual, status, fallback_used, collocated)
+    result = GeodesicPath(
+        system.coords, v, length, s, paths, residual, status, fallback_used, collocated, conjugate
+    )
     if strict and not np.all(result.success):
         first = int(np.flatnonzero(~result.success)[0])
         raise IntegrationError(
