@@ -74,7 +74,10 @@ def run(args: argparse.Namespace) -> int:
                              f"{norms.size} norms; the bounds need one rate per logged step.")
         rows["logged rates (--lrs)"] = lrs
     for label, function in SCHEDULES.items():
-        rows[label] = getattr(optim, function)(norms, radius)
+        try:
+            rows[label] = getattr(optim, function)(norms, radius)
+        except InputError as exc:
+            raise InputError(f"--grad-norms {args.grad_norms!r}: {exc}") from None
     values = {label: _evaluate(lrs, norms, radius) for label, lrs in rows.items()}
     if wants_json(args):
         body: dict[str, Any] = {

@@ -50,11 +50,15 @@ def _resample(norms: NDArray[np.float64], steps: int) -> NDArray[np.float64]:
     return np.sqrt(np.interp(where, np.linspace(0.0, 1.0, norms.size), norms**2))
 
 
-def _rates(rule: str, norms: NDArray[np.float64], radius: float, cap: float | None) -> NDArray[np.float64]:
+def _rates(rule: str, norms: NDArray[np.float64], radius: float, cap: float | None,
+           source: str) -> NDArray[np.float64]:
     from extremal import optim
 
     function: Callable[..., NDArray[np.float64]] = getattr(optim, RULES[rule][0])
-    return function(norms, radius, cap=cap) if rule == "refine" else function(norms, radius)
+    try:
+        return function(norms, radius, cap=cap) if rule == "refine" else function(norms, radius)
+    except InputError as exc:
+        raise InputError(f"--grad-norms {source!r}: {exc}") from None
 
 
 def _bound(rule: str, lrs: NDArray[np.float64], norms: NDArray[np.float64], radius: float) -> float:
@@ -97,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     steps = args.steps or logged.size
     norms = _resample(logged, steps)
     if args.peak_lr is not None:
-        unit = _rates(args.rule, norms, 1.0, args.cap)
+        unit = _rates(args.rule, norms, 1.0, args.cap, args.grad_norms)
         top = float(np.max(unit))
         if not np.isfinite(top) or top <= 0:
             raise InputError(f"the {args.rule} rates of these norms are {top!r} at their peak; --peak-lr cannot "
@@ -105,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         radius = args.peak_lr / top
     else:
         radius = logged_radius(log, args.radius, " or --peak-lr X, the largest rate wanted")
-    lrs = _rates(args.rule, norms, radius, args.cap)
+    lrs = _rates(args.rule, norms, radius, args.cap, args.grad_norms)
     function, equation, bound_name = RULES[args.rule]
     bound = _bound(args.rule, lrs, norms, radius)
     peak = int(np.argmax(lrs))
