@@ -15,9 +15,12 @@ sample when installed. The drift
 column is the max over the rows each tool ran; "drift, same rows" repeats extremal's on the
 rows of SciPy's sample, so the two integrators are compared on equal inputs.
 
-A second table times boundary-value geodesics (``geodesic_between``) on the unit sphere and
-the Poincaré half-plane against the great-circle and arccosh distances, in a batch and one
-pair at a time, next to SciPy's ``solve_bvp`` (tol 1e-10, same right-hand side) per pair.
+Two more tables time boundary-value geodesics (``geodesic_between``): hard pairs one at a time
+(near-antipodal and near-polar pairs and long chords on the unit sphere, an ellipsoid, a torus,
+far pairs of the Poincaré half-plane) with their status, and random pairs on the sphere and the
+half-plane in a batch and one at a time; lengths are checked against the great-circle and
+arccosh distances, else against SciPy's ``solve_bvp`` (tol 1e-10, same right-hand side, from the
+chart chord), which is timed per pair beside them. ``--bvp-only`` runs just these tables.
 Everything is single-threaded and timed in this one process: median of the repeats, after a
 warm-up. Run ``python benchmarks/bench_geodesics.py [--quick]``.
 """
@@ -259,7 +262,92 @@ def run_solve_bvp(metric: Metric, a: np.ndarray, b: np.ndarray, exact: np.ndarra
             "failed": float(failed)}
 
 
+ELLIPSOID = Metric.from_embedding(["sin(th)*cos(ph)", "3*sin(th)*sin(ph)/2", "2*cos(th)"], "th ph")
+TORUS = Metric.from_embedding(["(2 + cos(w))*cos(u)", "(2 + cos(w))*sin(u)", "sin(w)"], "u w")
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    x = np.atleast_2d(x)
+    return np.c_[np.sin(x[:, 0]) * np.cos(x[:, 1]), np.sin(x[:, 0]) * np.sin(x[:, 1]), np.cos(x[:, 0])]
+
+
+def near_antipode(a: np.ndarray, delta: float, angle: float = 0.7) -> np.ndarray:
+    """The point at angle ``delta`` from the antipode of ``a``, its longitude continued along the short arc."""
+    u = _unit(a)[0]
+    e1 = np.array([np.cos(a[0]) * np.cos(a[1]), np.cos(a[0]) * np.sin(a[1]), -np.sin(a[0])])
+    q = np.cos(delta) * -u + np.sin(delta) * (np.cos(angle) * e1 + np.sin(angle) * np.cross(-u, e1))
+    w = np.linspace(0, 1, 201)[:, None]
+    arc = np.arccos(np.clip(u @ q, -1, 1))
+    points = (np.sin((1 - w) * arc) * u + np.sin(w * arc) * q) / np.sin(arc)
+    ph = np.unwrap(np.arctan2(points[:, 1], points[:, 0]))
+    return np.array([np.arccos(q[2]), a[1] + ph[-1] - ph[0]])
+
+
+def hard_cases() -> list[tuple[str, Metric, np.ndarray, np.ndarray, float]]:
+    """Hard pairs; the distance in closed form where there is one (NaN: compared with solve_bvp)."""
+    a = np.array([1.0, 0.3])
+    sphere = [
+        ("sphere, antipode + 1e-3", a, near_antipode(a, 1e-3)),
+        ("sphere, antipode + 1e-2", a, near_antipode(a, 1e-2)),
+        ("sphere, near the pole", np.array([0.02, 0.0]), np.array([0.03, 2.5])),
+        ("sphere, pole to far side", np.array([0.05, 0.0]), np.array([2.9, 2.0])),
+        ("sphere, long chord", np.array([0.3, -1.5]), np.array([2.8, 1.5])),
+        ("sphere, long chord 2", np.array([0.15, 0.0]), np.array([2.95, 2.6])),
+    ]
+    cases = [(name, SPHERE, p, q, float(np.arccos(np.clip(_unit(p)[0] @ _unit(q)[0], -1, 1))))
+             for name, p, q in sphere]
+    cases += [(name, metric, np.array(p), np.array(q), math.nan) for name, metric, p, q in (
+        ("ellipsoid 1 : 1.5 : 2", ELLIPSOID, [1.0, -1.0], [2.0, 2.0]),
+        ("ellipsoid, far pair", ELLIPSOID, [0.5, 0.2], [2.6, 2.9]),
+        ("torus R=2, r=1", TORUS, [0.0, 0.3], [2.0, 2.8]),
+        ("torus, across the hole", TORUS, [-1.0, -2.0], [1.5, 2.5]),
+    )]
+    for name, p, q in (("half-plane, far (10 apart, y = 0.1)", [-5.0, 0.1], [5.0, 0.1]),
+                       ("half-plane, far (40 apart)", [-20.0, 1.0], [20.0, 0.5]),
+                       ("half-plane, far (7 apart, y = 0.05)", [-3.0, 0.05], [4.0, 0.2])):
+        p, q = np.array(p), np.array(q)
+        cases.append((name, HALF_PLANE, p, q, float(np.arccosh(1 + ((p - q) ** 2).sum() / (2 * p[1] * q[1])))))
+    return cases
+
+
+def solve_bvp_pair(metric: Metric, a: np.ndarray, b: np.ndarray) -> tuple[float, float, bool]:
+    """SciPy's solve_bvp from the chart chord (11 nodes, tol 1e-10): ms, length, success."""
+    system = geodesic_system(metric)
+    s = np.linspace(0.0, 1.0, 11)
+    guess = np.concatenate([a[:, None] + s * (b - a)[:, None], np.repeat((b - a)[:, None], s.size, 1)])
+    n = a.size
+
+    def bc(ya: np.ndarray, yb: np.ndarray) -> np.ndarray:
+        return np.concatenate([ya[:n] - a, yb[:n] - b])
+
+    start = time.perf_counter()
+    sol = solve_bvp(system.rhs, bc, s, guess, tol=1e-10, max_nodes=100_000)
+    seconds = time.perf_counter() - start
+    length = float(np.sqrt(abs(system.norm(a[:, None], sol.y[n:, :1])[0])))
+    return 1e3 * seconds, length, bool(sol.success)
+
+
 def bvp_table(n: int, quick: bool) -> None:
+    print("\n# boundary-value geodesics, hard pairs, one pair per call (median of repeats after a warm-up)")
+    print(f"{'case':<38} | {'extremal ms':>11} | {'status':<13} | {'length':>15} | {'error':>8} | "
+          f"{'solve_bvp ms':>12} | {'its error':>9} | {'it ok':>5}")
+    print("-" * 130)
+    repeats = 3 if quick else 7
+    for name, metric, a, b, exact in hard_cases():
+        path = geodesic_between(metric, a, b)
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            path = geodesic_between(metric, a, b)
+            times.append(time.perf_counter() - start)
+        ref_ms, ref_length, ref_ok = solve_bvp_pair(metric, a, b)
+        truth = exact if math.isfinite(exact) else ref_length
+        error = abs(float(path.length[0]) - truth)
+        ref_error = abs(ref_length - exact) if math.isfinite(exact) else math.nan
+        print(f"{name:<38} | {1e3 * statistics.median(times):>11.1f} | {Status(int(path.status[0])).name:<13} | "
+              f"{path.length[0]:>15.12f} | {error:>8.1e} | {ref_ms:>12.1f} | {ref_error:>9.1e} | {ref_ok!s:>5}")
+    print("# error: against the great-circle or arccosh distance, else against solve_bvp's length; its error: "
+          "solve_bvp against the closed form (nan: none); CONJUGATE = the geodesic found passes a conjugate point")
     print(f"\n# boundary-value geodesics: {n} random pairs per case; per-solve times in ms")
     print(f"{'case':<32} | {'batch ms/solve':>14} | {'single ms':>9} | {'max error':>9} | {'failed':>6} | "
           f"{'solve_bvp ms':>12} | {'its error':>9} | {'its fails':>9} | {'ratio (single)':>14}")
@@ -279,7 +367,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1,000 geodesics, small samples, one repeat")
     parser.add_argument("-n", type=int, default=10_000, help="batch size (default 10,000)")
+    parser.add_argument("--bvp-only", action="store_true", help="only the boundary-value tables")
     args = parser.parse_args()
+    if args.bvp_only:
+        _common.header(["numpy", "scipy", "sympy", "extremal"], ["numba"])
+        bvp_table(20 if args.quick else 100, args.quick)
+        print(_common.load_line("end"))
+        return
     n = 1_000 if args.quick else args.n
     x0, v0 = initial_data(n)
     _common.header(["numpy", "scipy", "sympy", "extremal"], ["numba", "einsteinpy"])
