@@ -16,8 +16,12 @@ time of the whole step. Setups:
 Every process runs torch on one thread, so 2 processes need 2 free cores; the load average
 is printed before and after. Each row gives the median over the timed steps and the spread
 ``(max - min) / median``; ``NS vs 1 proc`` is the rank's Newton–Schulz time over that of the
-single process (about ``1/2`` when the work is shared evenly). The step time includes the
-collectives, which on gloo over one machine cost more than they would on a GPU interconnect.
+single process (about ``1/2`` when the work is shared evenly and the two processes do not
+slow each other down), ``NS vs each all`` over that of the 2-process run in which every rank
+computes every sign (same contention for cores, so about ``1/2`` as well), and ``NS flops``
+the rank's share of the Newton–Schulz flops (``NewtonSchulz.flops``; exactly the work
+computed, whatever the load). The step time includes the collectives, which on gloo over
+one machine cost more than they would on a GPU interconnect.
 
 Run: ``python benchmarks/bench_muon_distributed.py [--quick]``.
 """
@@ -70,6 +74,7 @@ def run(rank: int, world: int, setup: str, case: list[tuple[tuple[int, int], int
     opt = Muon([{"params": ps, "split": k} for k, ps in groups.items()], lr=1e-3, distributed="shared" in setup)
     spent = [0.0]
     calls = [0]
+    work = [0]
     real = muon_module.msign
 
     def timed(M: torch.Tensor, method: Any) -> torch.Tensor:
@@ -77,6 +82,7 @@ def run(rank: int, world: int, setup: str, case: list[tuple[tuple[int, int], int
         out = real(M, method)
         spent[0] += time.perf_counter() - start
         calls[0] += 1
+        work[0] += M[..., 0, 0].numel() * method.flops(M.shape[-2], M.shape[-1])
         return out
 
     muon_module.msign = timed
@@ -87,7 +93,7 @@ def run(rank: int, world: int, setup: str, case: list[tuple[tuple[int, int], int
                 p.grad = g
             if world > 1:
                 dist.barrier()
-            spent[0], calls[0] = 0.0, 0
+            spent[0], calls[0], work[0] = 0.0, 0, 0
             start = time.perf_counter()
             opt.step()
             if k:
@@ -95,7 +101,7 @@ def run(rank: int, world: int, setup: str, case: list[tuple[tuple[int, int], int
                 ns.append(spent[0])
     finally:
         muon_module.msign = real
-    return {"ns": ns, "step": steps, "matrices": calls[0]}
+    return {"ns": ns, "step": steps, "matrices": calls[0], "flops": work[0]}
 
 
 def worker(rank: int, world: int, init_file: str, out: str, setup: str, case: list, repeats: int) -> None:
@@ -130,21 +136,28 @@ def main() -> None:
     rows = []
     for name, (d, layers) in cases.items():
         case = shapes(d, layers)
-        single = None
+        single = each_all = total = None
         for setup in SETUPS:
-            for rank, result in enumerate(measure(setup, case, repeats)):
+            results = measure(setup, case, repeats)
+            if setup == "1 process":
+                single, total = statistics.median(results[0]["ns"]), results[0]["flops"]
+            if "each all" in setup:
+                each_all = statistics.median(ns for r in results for ns in r["ns"])
+            for rank, result in enumerate(results):
                 ns, ns_spread = _common.median_spread(result["ns"])
                 step, step_spread = _common.median_spread(result["step"])
-                single = ns if single is None else single
                 rows.append([
                     name, setup, str(rank), f"{result['matrices']}/{len(case)}",
-                    f"{1e3 * ns:.1f}", f"{ns_spread:.2f}", f"{ns / single:.2f}",
+                    f"{result['flops'] / total:.2f}",
+                    f"{1e3 * ns:.1f}", f"{ns_spread:.2f}", _common.ratio(ns, single),
+                    _common.ratio(ns, each_all) if each_all is not None else "",
                     f"{1e3 * step:.1f}", f"{step_spread:.2f}",
                 ])
         print(f"# done: {name} (median step of the last setup {1e3 * statistics.median(result['step']):.0f} ms)")
     _common.table(
         "Muon.step() per rank: Newton–Schulz and whole-step time (ms)",
-        ["case", "setup", "rank", "signs", "NS ms", "spread", "NS vs 1 proc", "step ms", "spread"],
+        ["case", "setup", "rank", "signs", "NS flops", "NS ms", "spread", "NS vs 1 proc", "NS vs each all",
+         "step ms", "spread"],
         rows,
     )
     print(_common.load_line("end"))
