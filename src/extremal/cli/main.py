@@ -205,7 +205,8 @@ def _demo(args: argparse.Namespace) -> int:
         print("\nno pictures: matplotlib is not installed (pip install 'extremal[plot]')")
         figures = None
     if figures is not None:
-        print(f"\n=== pictures (numerical geodesics and trajectories, msign and training) in {figures}/ ===")
+        what = "geodesics, trajectories, msign and training" if torch else "geodesics and trajectories"
+        print(f"\n=== pictures ({what}) in {figures}/ ===")
         for path in demo_figures(figures):
             print(f"wrote {path}")
     if differ:
