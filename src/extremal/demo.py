@@ -10,6 +10,7 @@ the learning-rate article's derivation and leaves the rest out (:func:`ml_availa
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 from collections.abc import Iterator
@@ -49,7 +50,10 @@ __all__ = [
     "GEODESICS",
     "GEOMETRISED_MECHANICS",
     "ISOTROPY",
+    "JORDAN_BAND",
     "LEARNING_RATES",
+    "MINIMAX_BAND",
+    "TRAINING_STEPS",
     "Article",
     "DemoStep",
     "IsotropyCase",
@@ -529,19 +533,17 @@ def training_case() -> TrainingCase:
     return TrainingCase(recorder.norms, smoothed, radius, first_lrs, refined_lrs, first_loss, second_loss)
 
 
-class _one_thread:
+@contextlib.contextmanager
+def _one_thread() -> Iterator[None]:
     """Run torch on one thread inside the block (small tensors: threads only add overhead)."""
+    import torch
 
-    def __enter__(self) -> None:
-        import torch
-
-        self.threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-
-    def __exit__(self, *exc: object) -> None:
-        import torch
-
-        torch.set_num_threads(self.threads)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _bounds() -> Iterator[DemoStep]:
