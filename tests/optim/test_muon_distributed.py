@@ -132,13 +132,39 @@ def refused_layouts() -> list[str]:
     return [str(caught.value)]
 
 
+def settings() -> dict[str, Any]:
+    """What copies keep of ``distributed``, and what a compiled step does with it."""
+    import copy
+    import pickle
+
+    weight = torch.nn.Parameter(torch.ones(2, 2))
+    with_group = Muon([weight], distributed=dist.group.WORLD)
+    found: dict[str, Any] = {
+        "deepcopy shares the group": copy.deepcopy(with_group).distributed is dist.group.WORLD,
+        "pickle keeps True": pickle.loads(pickle.dumps(Muon([weight], distributed=True))).distributed is True,
+    }
+    with pytest.raises(TypeError, match="cannot be pickled") as caught:
+        pickle.dumps(with_group)
+    found["pickle refuses a group"] = str(caught.value)
+    weight.grad = torch.ones(2, 2)
+    real, torch.compiler.is_compiling = torch.compiler.is_compiling, lambda: True
+    try:
+        with pytest.raises(InputError, match="compiled") as caught:
+            Muon([weight], distributed=True).step()
+    finally:
+        torch.compiler.is_compiling = real
+    found["compiled step refused"] = str(caught.value)
+    return found
+
+
 def worker(rank: int, init_file: str, out_dir: str) -> None:
     torch.set_num_threads(1)
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=WORLD)
     results = {
         (mode, name): train_distributed(rank, mode, method) for name, method in METHODS.items() for mode in MODES
     }
-    torch.save({"results": results, "refused": refused_layouts()}, Path(out_dir) / f"rank{rank}.pt")
+    extra = {"refused": refused_layouts(), "settings": settings()}
+    torch.save({"results": results, **extra}, Path(out_dir) / f"rank{rank}.pt")
     dist.destroy_process_group()
 
 
@@ -206,6 +232,15 @@ def test_each_rank_computes_its_share(distributed_runs: list[dict[str, Any]], mo
 def test_layouts_that_cannot_be_shared_are_refused(distributed_runs: list[dict[str, Any]]) -> None:
     for run in distributed_runs:
         assert "placements (Shard(dim=1),)" in run["refused"][0]
+
+
+@needs_gloo
+def test_copies_keep_the_setting_and_compiling_is_refused(distributed_runs: list[dict[str, Any]]) -> None:
+    found = distributed_runs[0]["settings"]
+    assert found["deepcopy shares the group"] is True
+    assert found["pickle keeps True"] is True
+    assert "Pickle opt.state_dict() instead" in found["pickle refuses a group"]
+    assert "distributed=False" in found["compiled step refused"]
 
 
 def test_rounds_deal_largest_first() -> None:

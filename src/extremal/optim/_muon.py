@@ -366,7 +366,8 @@ class Muon(torch.optim.Optimizer):
     it; checkpoints store it as an int). State per parameter: ``momentum_buffer`` (Muon
     path) or ``step`` (a 0-d float tensor on the parameter's device), ``exp_avg``,
     ``exp_avg_sq`` (AdamW path). ``copy.deepcopy`` and ``pickle`` keep every setting,
-    ``nonfinite`` included.
+    ``nonfinite`` and ``distributed`` included (a deep copy shares a ``ProcessGroup``; an
+    optimizer holding one cannot be pickled, as the group cannot).
 
     **Compiling.** ``torch.compile(opt.step, fullgraph=True)`` traces the step without a
     graph break: compiled, the finiteness check stays on the device as a flag, every
@@ -402,7 +403,7 @@ class Muon(torch.optim.Optimizer):
     its own matrices only, and the directions are gathered so that every rank applies all
     of them. Momentum buffers, the AdamW path and ``state_dict()`` are as without the
     option (every rank keeps the whole state of its parameters, or of its shards), so a
-    checkpoint resumes on any number of ranks. Under DDP (plain tensors, gradients already
+    checkpoint is the same with and without it. Under DDP (plain tensors, gradients already
     averaged) an ``all_gather`` per round of ``world_size`` matrices hands each direction
     to every rank. Under FSDP2 (``torch.distributed.fsdp.fully_shard``: ``DTensor``
     parameters sharded along dimension 0 on a 1-D mesh) an ``all_to_all`` brings each
@@ -501,17 +502,19 @@ class Muon(torch.optim.Optimizer):
             self.register_load_state_dict_post_hook(_counters_on_device)
 
     def __getstate__(self) -> dict[str, Any]:
-        """What ``copy.deepcopy`` and ``pickle`` keep: torch's state plus the ``nonfinite`` setting."""
+        """What ``copy.deepcopy`` and ``pickle`` keep: torch's state, ``nonfinite`` and ``distributed``."""
         return {
             **super().__getstate__(),
             "nonfinite": self.nonfinite,
-            "distributed": self.distributed,
+            "distributed": self.distributed if isinstance(self.distributed, bool) else _Group(self.distributed),
             "_warned_nonfinite": self._warned_nonfinite,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Restore a pickled optimizer, with the checkpoint hooks that ``__getstate__`` cannot carry."""
         super().__setstate__(state)
+        if isinstance(self.distributed, _Group):
+            self.distributed = self.distributed.group
         self._register_checkpoint_hooks()
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
@@ -914,6 +917,24 @@ def _apply(
     new = p.mul(1.0 - lr * wd)
     new = new.sub_(update * lr) if isinstance(lr, torch.Tensor) else new.add_(update, alpha=-lr)
     _commit(p, new, keep)
+
+
+class _Group:
+    """A ``distributed`` process group inside a copied Muon: a deep copy shares it, ``pickle`` refuses it."""
+
+    __slots__ = ("group",)
+
+    def __init__(self, group: Any) -> None:
+        self.group = group
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Group:
+        return self
+
+    def __reduce__(self) -> Any:
+        raise TypeError(
+            "Muon(distributed=<ProcessGroup>) cannot be pickled: a process group exists in its own process only. "
+            "Pickle opt.state_dict() instead, or build the optimizer with distributed=True (the default group)."
+        )
 
 
 def _distributed_setting(value: object) -> bool | Any:
