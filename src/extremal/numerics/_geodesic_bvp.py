@@ -42,7 +42,14 @@ from extremal.numerics._geodesic_ivp import chart_defects
 from extremal.numerics._geodesic_system import GeodesicSystem, geodesic_system
 from extremal.numerics._methods import DormandPrince54, DormandPrince853, FixedStep, Method
 from extremal.numerics._metric_function import MetricFunction
-from extremal.numerics._shooting import ShootingResult, along, conjugate_points, multiple_shoot, shoot
+from extremal.numerics._shooting import (
+    ShootingResult,
+    along,
+    conjugate_points,
+    multiple_shoot,
+    shoot,
+    solve_pairs,
+)
 from extremal.numerics._status import HasStatus, Status, status_counts
 from extremal.symbolic._metric import Metric
 
@@ -91,14 +98,14 @@ class Shooting:
     """
 
     tol: float = 1e-11
-    max_iterations: int = 150
+    max_iterations: int = 80
     method: Method = _SHOOTING_METHOD
     conjugate_tol: float = 1e-6
     segments: int = 4
 
     def __post_init__(self) -> None:
         positive("tol", self.tol, "A typical value is 1e-11.", at_most=0.5)
-        count("max_iterations", self.max_iterations, "A typical value is 150.")
+        count("max_iterations", self.max_iterations, "A typical value is 80.")
         positive("conjugate_tol", self.conjugate_tol, "A typical value is 1e-6.", at_most=0.5)
         count("segments", self.segments, "A typical value is 4.", minimum=2)
         if not isinstance(self.method, DormandPrince54 | DormandPrince853 | FixedStep):
@@ -326,7 +333,7 @@ def geodesic_between(
 
     def run(rows: NDArray[np.int64], guess: Array | None) -> ShootingResult:
         return shoot(system, A[rows], B[rows], guess, tol=shooting.tol, max_iterations=shooting.max_iterations,
-                     method=shooting.method)
+                     method=shooting.method, continuation=guess is None)
 
     def take(rows: NDArray[np.int64], result: ShootingResult, replace: NDArray[np.bool_]) -> None:
         """Keep the new solutions of ``rows`` where ``replace``."""
@@ -335,8 +342,13 @@ def geodesic_between(
 
     inside = np.flatnonzero(~outside)
     if inside.size:
-        take(inside, run(inside, None), np.ones(inside.size, dtype=bool))
-    # Pairs not solved, or solved only through a conjugate point: multiple shooting from the chord.
+        initial = solve_pairs(
+            system, A[inside], B[inside], tol=shooting.tol, max_iterations=shooting.max_iterations,
+            method=shooting.method, segments=shooting.segments, multiple_tol=_MULTIPLE_TOL,
+            multiple_iterations=_MULTIPLE_ITERATIONS,
+        )
+        take(inside, initial, np.ones(inside.size, dtype=bool))
+    # A pair solved only by a geodesic through a conjugate point may have a shorter one.
     conjugate = np.full(N, np.nan)
     conjugate[converged] = _conjugate_points(system, A[converged], v[converged], shooting.method)
     # Past a conjugate point at s*, the geodesic the other way round has about the length (2 s* - 1) L
@@ -345,15 +357,18 @@ def geodesic_between(
     if rows.size:
         _retake(system, shooting.method, A[rows], rows, run(rows, -(2.0 * conjugate[rows, None] - 1.0) * v[rows]),
                 v, residual, converged, conjugate)
-    retry = np.flatnonzero(~outside & (~converged | np.isfinite(conjugate)))
+    # Multiple shooting stopped when single shooting solved the pair; let it run to its end.
+    retry = np.flatnonzero(converged & np.isfinite(conjugate))
     if retry.size:
-        guess, ok = multiple_shoot(
+        multiple = multiple_shoot(
             system, A[retry], B[retry], segments=shooting.segments, tol=_MULTIPLE_TOL,
             max_iterations=_MULTIPLE_ITERATIONS, method=shooting.method,
         )
+        ok = multiple.converged
         rows = retry[ok]
         if rows.size:
-            _retake(system, shooting.method, A[rows], rows, run(rows, guess[ok]), v, residual, converged, conjugate)
+            _retake(system, shooting.method, A[rows], rows, run(rows, multiple.v[ok]), v, residual, converged,
+                    conjugate)
     pending = np.flatnonzero(~outside & ~converged)
     attempts = [(collocate, m) for m in collocation.nodes] + [(collocate_by_continuation, collocation.nodes[0])]
     for solve, m in attempts:
