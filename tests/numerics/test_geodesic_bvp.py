@@ -1,5 +1,7 @@
 """Boundary-value geodesics against closed-form distances; conjugate and unsolvable pairs are reported."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from scipy.integrate import solve_bvp
@@ -7,6 +9,7 @@ from scipy.integrate import solve_bvp
 from extremal.errors import InputError, IntegrationError
 from extremal.numerics import Collocation, PathEnergy, Shooting, Status, geodesic_between, geodesic_system
 from extremal.numerics._collocation import collocate
+from extremal.numerics._shooting import flow
 from extremal.symbolic import Metric
 
 SPHERE = Metric.from_line_element("dth**2 + sin(th)**2*dph**2", "th ph")
@@ -216,3 +219,19 @@ def test_shooting_options_are_checked():
         Shooting(segments=1)
     with pytest.raises(InputError, match="max_iterations"):
         Shooting(max_iterations=0)
+
+
+def test_variational_equations_match_finite_differences_of_plain_geodesics():
+    system = geodesic_system(SPHERE)
+    plain = dataclasses.replace(system, rhs=lambda t, y: system.rhs(t, y))
+    x0, v0 = np.array([[1.0, 0.3], [0.5, 0.1]]), np.array([[0.5, 1.0], [1.0, -0.5]])
+    for full in (False, True):
+        y, M, ok = flow(system, x0, v0, np.array([1.0, 0.5]), Shooting().method, full=full)
+        y_ref, M_ref, ok_ref = flow(plain, x0, v0, np.array([1.0, 0.5]), Shooting().method, full=full)
+        assert ok.all() and ok_ref.all()
+        assert np.abs(y - y_ref).max() < 1e-12 and np.abs(M - M_ref).max() < 1e-8
+    # On the unit sphere along the equator, the normal Jacobi field is sin(s |v|) / |v|.
+    s = np.linspace(0.0, 1.0, 9)
+    _, M, _ = flow(system, np.array([[np.pi / 2, 0.0]]), np.array([[0.0, 2.0]]), 1.0, Shooting().method,
+                   full=False, s=s)
+    assert np.abs(M[0, :, 0, 0] - np.sin(2 * s) / 2).max() < 1e-10

@@ -12,8 +12,7 @@ with :math:`a(x, v) = -\Gamma(x)(v, v)`, solved by Newton's method for all pairs
 residual itself is exact). Convergence is certified by three checks: the Newton update
 vanishes, the trailing Chebyshev coefficients are at rounding level (the polynomial resolves
 the path), and :math:`g(\dot x, \dot x)` is the same at every node (a geodesic has constant
-speed). The derivative of the exponential map, for the conjugacy test, comes from the Jacobi
-equation :math:`L\,J = 0`, :math:`J(0) = 0`, :math:`\dot J(0) = e_i` on the same nodes.
+speed).
 """
 
 from __future__ import annotations
@@ -179,8 +178,8 @@ def _solve_rows(M: Array, rhs: Array) -> Array:
 
 def collocate(
     system: GeodesicSystem, x_a: Array, x_b: Array, opts: Collocation, m: int, guess: Array | None = None
-) -> tuple[Array, NDArray[np.bool_], Array, Array]:
-    """Solve on ``m`` nodes; returns node values (B, m, n), convergence, residual and ``d exp / dv`` (B, n, n)."""
+) -> tuple[Array, NDArray[np.bool_], Array]:
+    """Solve on ``m`` nodes; returns node values (B, m, n), convergence and residual."""
     grid = _grid(m)
     B, n = x_a.shape
     X = x_a[:, None, :] + grid.s[None, :, None] * (x_b - x_a)[:, None, :] if guess is None else guess.copy()
@@ -211,7 +210,7 @@ def collocate(
         scale = 1.0 + np.abs(X[rows]).max(axis=(1, 2))
         settled[rows] = ~bad & (size <= opts.tol * scale)
         active[rows[bad | settled[rows]]] = False
-    R, V, Ax, Av = _jets(system, grid, X)
+    R, V, _, _ = _jets(system, grid, X)
     scale = 1.0 + np.abs(X).max(axis=(1, 2))
     coefficients = np.einsum("ij,bjn->bin", grid.to_coefficients, X)
     tail = np.abs(coefficients[:, -3:]).max(axis=(1, 2))
@@ -226,21 +225,12 @@ def collocate(
         & (tail <= 10 * opts.tol * scale)
         & (spread <= np.sqrt(opts.tol))
     )
-    # Jacobi fields J(0) = 0, J'(0) = e_i: the boundary rows at s = 1 become derivative rows at s = 0.
-    L = _linear_operator(grid, Ax, Av)
-    L[:, m - 1] = 0.0
-    L[:, m - 1, :, :, :] = grid.D[None, 0, None, :, None] * np.eye(n)[None, :, None, :]
-    L[:, 0] = 0.0
-    L[:, 0, np.arange(n), 0, np.arange(n)] = 1.0
-    rhs = np.zeros((B, m, n, n))
-    rhs[:, m - 1] = np.eye(n)
-    fields = _solve_rows(L.reshape(B, m * n, m * n), rhs.reshape(B, m * n, n)).reshape(B, m, n, n)
-    return X, converged, residual, fields[:, -1]
+    return X, converged, residual
 
 
 def collocate_by_continuation(
     system: GeodesicSystem, x_a: Array, x_b: Array, opts: Collocation, m: int
-) -> tuple[Array, NDArray[np.bool_], Array, Array]:
+) -> tuple[Array, NDArray[np.bool_], Array]:
     r"""Like :func:`collocate`, walking the end point from ``x_a`` to ``x_b``.
 
     Solves for :math:`x_\lambda = x_a + \lambda(x_b - x_a)` with :math:`\lambda` growing
@@ -253,7 +243,7 @@ def collocate_by_continuation(
     B, n = x_a.shape
     lam, stride = np.zeros(B), np.full(B, 0.5)
     X = np.repeat(x_a[:, None, :], m, axis=1)
-    result = (np.full((B, m, n), np.nan), np.zeros(B, dtype=bool), np.full(B, np.inf), np.full((B, n, n), np.nan))
+    result = (np.full((B, m, n), np.nan), np.zeros(B, dtype=bool), np.full(B, np.inf))
     for _ in range(_CONTINUATION_SOLVES):
         rows = np.flatnonzero((lam < 1) & (stride > 1 / 64))
         if rows.size == 0:
@@ -262,11 +252,11 @@ def collocate_by_continuation(
         delta = (target - lam[rows])[:, None] * (x_b[rows] - x_a[rows])
         guess = X[rows] + grid.s[None, :, None] * delta[:, None, :]
         end = x_a[rows] + target[:, None] * (x_b[rows] - x_a[rows])
-        Xr, ok, res, J = collocate(system, x_a[rows], end, opts, m, guess)
+        Xr, ok, res = collocate(system, x_a[rows], end, opts, m, guess)
         won = rows[ok]
         X[won], lam[won], stride[rows] = Xr[ok], target[ok], np.where(ok, 2 * stride[rows], stride[rows] / 2)
         last = ok & (target == 1.0)
-        for full, part in zip(result, (Xr, ok, res, J), strict=True):
+        for full, part in zip(result, (Xr, ok, res), strict=True):
             full[rows[last]] = part[last]
     return result
 

@@ -265,9 +265,9 @@ def geodesic_between(
     x_a, x_b : array_like, shape (n,) or (N, n)
         End points.
     collocation : Collocation, optional
-        Options of the first attempt (default ``Collocation()``).
+        Options of collocation, tried for the pairs shooting does not solve (default ``Collocation()``).
     shooting : Shooting, optional
-        Newton options (default ``Shooting()``).
+        Options of single and multiple shooting, tried first (default ``Shooting()``).
     fallback : PathEnergy, optional
         Options of the path-energy fallback (default ``PathEnergy()``).
     samples : int
@@ -375,7 +375,7 @@ def geodesic_between(
         chunk = max(1, _COLLOCATION_VALUES // (m * n) ** 2)
         for lo in range(0, pending.size, chunk):
             rows = pending[lo : lo + chunk]
-            X, ok, res, _ = solve(system, A[rows], B[rows], collocation, m)
+            X, ok, res = solve(system, A[rows], B[rows], collocation, m)
             done = rows[ok]
             length[done], v[done] = length_and_velocity(system, X[ok])
             paths[done] = interpolation_matrix(m, s) @ X[ok]
