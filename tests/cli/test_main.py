@@ -111,7 +111,9 @@ def test_demo_reproduces_every_checked_equation(capsys, tmp_path):
         assert eq in out
     assert out.count("[matches the article]") >= 14
     pictures = sorted(p.name for p in tmp_path.glob("*.png"))
-    assert pictures == ["conservation_drift.png", "geodesics_sphere.png", "newton_vs_jacobi.png"]
+    assert pictures == [
+        "conservation_drift.png", "geodesics_sphere.png", "isotropy.png", "learning_rates.png", "newton_vs_jacobi.png"
+    ]
 
 
 def test_geodesic_subcommand_writes_png(capsys, tmp_path):

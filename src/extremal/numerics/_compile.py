@@ -337,9 +337,11 @@ class CompiledFunction:
         return (_recompile, (self.inputs, self.expressions, self.time, self.backend))
 
 
+@lru_cache(maxsize=64)
 def _recompile(
     inputs: tuple[sp.Symbol, ...], expressions: tuple[sp.Expr, ...], time: sp.Symbol, backend: Backend
 ) -> CompiledFunction:
+    """The unpickled function, compiled once per process for every task that sends it."""
     return compile_function(inputs, expressions, time, backend=backend)
 
 

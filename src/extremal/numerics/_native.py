@@ -48,6 +48,7 @@ from extremal.numerics._native_kernel import STATE_FUNCTION
 def {name}(t, y, out):
 """
 _LOCK = threading.Lock()
+_ROWS_PER_THREAD = 32  # fewer rows than this per thread cost more to hand out than to integrate
 _MODULES: dict[str, ModuleType] = {}
 
 
@@ -202,7 +203,7 @@ def solve(
     def rows(lo: int, hi: int) -> None:
         kernel.solve_rows(system.rhs, system.events, lo, hi, *inputs, *outputs)  # type: ignore[call-arg]
 
-    workers = min(threads or os.cpu_count() or 1, max(1, n // 2))
+    workers = 1 if n < _ROWS_PER_THREAD else min(threads or os.cpu_count() or 1, n // _ROWS_PER_THREAD)
     if workers == 1:
         rows(0, n)
         return out
