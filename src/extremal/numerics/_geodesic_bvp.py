@@ -63,7 +63,7 @@ _COLLOCATION_VALUES = 2**22
 # Samples of det Y(s) along each converged geodesic, looking for conjugate points.
 _CONJUGATE_SAMPLES = 129
 # Multiple shooting: integrations per pair, and the residual it hands to single shooting.
-_MULTIPLE_ITERATIONS, _MULTIPLE_TOL = 60, 1e-8
+_MULTIPLE_ITERATIONS, _MULTIPLE_TOL = 30, 1e-8
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,7 +48,7 @@ Array = NDArray[np.float64]
 # Newton iterations at one target before the continuation falls back to a nearer one.
 _CORRECTOR_ITERATIONS = 8
 # Multiple shooting halves a Newton step at most until it is this fraction of the full step.
-_MIN_DAMPING = 2.0**-10
+_MIN_DAMPING = 1.0 / 16.0
 # Intermediate targets of the continuation are solved to this relative residual only.
 _INTERMEDIATE_TOL = 1e-4
 # The stride of the continuation grows by _GROW after a solved target and shrinks by _SHRINK after a failure;
