@@ -65,20 +65,21 @@ def _stage_state(y, K, a, s, out):  # type: ignore[no-untyped-def]  # pragma: no
 
 
 @_jit
-def rk_step(rhs, t, y, f, h, a, c, n_stages, K, y_new, f_new, work):  # type: ignore[no-untyped-def]  # pragma: no cover
+def rk_step(rhs, t, y, f, h, a, c, n_stages, K, y_new, f_new, work, slope):  # type: ignore[no-untyped-def]  # pragma: no cover
     r"""One explicit Runge–Kutta step of size ``h`` from ``(t, y)`` with ``f = rhs(t, y)``.
 
     Fills the scaled stages ``K[s] = h k_s`` for ``s <= n_stages`` (the last is the FSAL stage
-    :math:`h f(t + h, y_{n+1})`), ``y_new`` :math:`= y + h\sum_j a_{Sj}k_j` and ``f_new``.
+    :math:`h f(t + h, y_{n+1})`), ``y_new`` :math:`= y + h\sum_j a_{Sj}k_j` and ``f_new``;
+    ``work`` and ``slope`` are scratch (the right-hand side writes into a whole array, not a row view).
     """
     d = y.size
     for i in range(d):
         K[0, i] = h * f[i]
     for s in range(1, n_stages):
         _stage_state(y, K, a, s, work)
-        rhs(t + c[s] * h, work, K[s])
+        rhs(t + c[s] * h, work, slope)
         for i in range(d):
-            K[s, i] *= h
+            K[s, i] = h * slope[i]
     _stage_state(y, K, a, n_stages, y_new)
     rhs(t + c[n_stages] * h, y_new, f_new)
     for i in range(d):
@@ -151,13 +152,13 @@ def _initial_step(rhs, t, y, f, direction, span, exponent, rtol, atol, y1, f1): 
 
 
 @_jit
-def _extra_stages(rhs, t, h, y, K, a, c, n_stages, work):  # type: ignore[no-untyped-def]  # pragma: no cover
+def _extra_stages(rhs, t, h, y, K, a, c, n_stages, work, slope):  # type: ignore[no-untyped-def]  # pragma: no cover
     """The stages only the dense output needs (DOP853's three), after the FSAL stage."""
     for s in range(n_stages + 1, a.shape[0]):
         _stage_state(y, K, a, s, work)
-        rhs(t + c[s] * h, work, K[s])
+        rhs(t + c[s] * h, work, slope)
         for i in range(y.size):
-            K[s, i] *= h
+            K[s, i] = h * slope[i]
 
 
 @_jit
@@ -233,7 +234,7 @@ def _spacing(t):  # type: ignore[no-untyped-def]  # pragma: no cover
 def _solve_one(  # type: ignore[no-untyped-def]  # pragma: no cover
     row, rhs, events, y0, t0, t1, t_eval, a, c, error, error_low, dense, ints, reals, directions,
     y_out, t_final, y_final, status, event, n_steps, n_rejected, n_rhs,
-    y, f, K, y_new, f_new, work, weights, g_prev, g_new, g_work, y_at,
+    y, f, K, y_new, f_new, work, slope, weights, g_prev, g_new, g_work, y_at,
 ):
     """Integrate trajectory ``row`` from ``t0[row]`` to ``t1[row]``, writing its outputs in place."""
     n_stages, adaptive, max_steps = ints[N_STAGES], ints[ADAPTIVE] != 0, ints[MAX_STEPS]
@@ -275,7 +276,7 @@ def _solve_one(  # type: ignore[no-untyped-def]  # pragma: no cover
         last = h >= remaining
         h_abs = remaining if last else h
         hs = direction * h_abs
-        rk_step(rhs, t, y, f, hs, a, c, n_stages, K, y_new, f_new, work)
+        rk_step(rhs, t, y, f, hs, a, c, n_stages, K, y_new, f_new, work, slope)
         calls += n_stages
         if adaptive:
             err = _error_norm(K, y, y_new, error, error_low, rtol, atol, work, y_at)
@@ -306,7 +307,7 @@ def _solve_one(  # type: ignore[no-untyped-def]  # pragma: no cover
         if m and accept and ptr < m and (t_eval[row, ptr] - t_new) * direction < 0:
             need_dense = True
         if need_dense:
-            _extra_stages(rhs, t, hs, y, K, a, c, n_stages, work)
+            _extra_stages(rhs, t, hs, y, K, a, c, n_stages, work, slope)
             calls += a.shape[0] - n_stages - 1
             if n_events and accept:
                 for k in range(n_events):
@@ -398,6 +399,7 @@ def solve_rows(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     n_all = a.shape[0]
     n_events = max(ints[N_EVENTS], 1)
     y, f, y_new, f_new, work, y_at = np.empty(d), np.empty(d), np.empty(d), np.empty(d), np.empty(d), np.empty(d)
+    slope = np.empty(d)
     K = np.empty((n_all, d))
     weights = np.empty(n_all)
     g_prev, g_new, g_work = np.empty(n_events), np.empty(n_events), np.empty(n_events)
@@ -405,5 +407,5 @@ def solve_rows(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
         _solve_one(
             row, rhs, events, y0, t0, t1, t_eval, a, c, error, error_low, dense, ints, reals, directions,
             y_out, t_final, y_final, status, event, n_steps, n_rejected, n_rhs,
-            y, f, K, y_new, f_new, work, weights, g_prev, g_new, g_work, y_at,
+            y, f, K, y_new, f_new, work, slope, weights, g_prev, g_new, g_work, y_at,
         )
