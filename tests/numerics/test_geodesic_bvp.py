@@ -7,9 +7,17 @@ import pytest
 from scipy.integrate import solve_bvp
 
 from extremal.errors import InputError, IntegrationError
-from extremal.numerics import Collocation, PathEnergy, Shooting, Status, geodesic_between, geodesic_system
+from extremal.numerics import (
+    Collocation,
+    PathEnergy,
+    Shooting,
+    Status,
+    geodesic_between,
+    geodesic_system,
+    geodesics,
+)
 from extremal.numerics._collocation import collocate
-from extremal.numerics._shooting import flow
+from extremal.numerics._shooting import along, conjugate_points, flow
 from extremal.symbolic import Metric
 
 SPHERE = Metric.from_line_element("dth**2 + sin(th)**2*dph**2", "th ph")
@@ -203,15 +211,33 @@ def test_the_long_way_round_the_sphere_passes_a_conjugate_point():
         assert abs(q.length[0] - (np.pi + 1e-2)) < 1e-9
 
 
-def test_torus_outer_equator_past_its_conjugate_point_is_flagged_and_the_inner_one_is_not():
+def test_torus_outer_equator_past_its_conjugate_point_gives_way_to_a_shorter_geodesic():
     # On the outer equator K = 1/3, so the first conjugate point is pi*sqrt(3) away: s* = pi*sqrt(3)/(3*2.5).
-    outer = geodesic_between(TORUS, [0.0, 0.0], [2.5, 0.0])
-    assert outer.status[0] == Status.CONJUGATE
-    assert abs(outer.length[0] - 7.5) < 1e-10
-    assert abs(outer.conjugate_s[0] - np.pi * np.sqrt(3) / 7.5) < 1e-3
+    system = geodesic_system(TORUS)
+    s = np.linspace(0.0, 1.0, 129)
+    _, Y, ok = along(system, np.array([[0.0, 0.0]]), np.array([[2.5, 0.0]]), Shooting().method, s)
+    assert ok[0] and abs(conjugate_points(s, Y)[0] - np.pi * np.sqrt(3) / 7.5) < 1e-3
+    # The equator (length 7.5, what a solver from the chord finds) is not returned: a shorter geodesic is.
+    p = geodesic_between(TORUS, [0.0, 0.0], [2.5, 0.0])
+    assert p.status[0] == Status.SUCCESS and np.isnan(p.conjugate_s[0])
+    assert p.length[0] < 7.5 - 0.5 and np.abs(p.x[0, :, 1]).max() > 0.5
+    end = geodesics(TORUS, [0.0, 0.0], p.v0[0], 1.0).x_final[0]
+    assert np.abs(end - [2.5, 0.0]).max() < 1e-9
+    # Ending exactly at the first conjugate point of the equator: flagged.
+    q = geodesic_between(TORUS, [0.0, 0.0], [np.pi / np.sqrt(3), 0.0])
+    assert q.status[0] == Status.CONJUGATE and abs(q.length[0] - np.pi * np.sqrt(3)) < 1e-9
+    # The inner equator (K = -1) has no conjugate points.
     inner = geodesic_between(TORUS, [0.0, np.pi], [2.5, np.pi])
     assert inner.status[0] == Status.SUCCESS and np.isnan(inner.conjugate_s[0])
     assert abs(inner.length[0] - 2.5) < 1e-10
+
+
+def test_an_ellipsoid_pair_past_a_conjugate_point_gets_the_shorter_geodesic():
+    a, b = np.array([0.5, 0.2]), np.array([2.6, 2.9])
+    chord_solution = _solve_bvp_length(ELLIPSOID, a, b)  # solve_bvp from the chord: through a conjugate point
+    p = geodesic_between(ELLIPSOID, a, b)
+    assert p.status[0] == Status.SUCCESS and np.isnan(p.conjugate_s[0])
+    assert p.length[0] < chord_solution - 0.05
 
 
 def test_shooting_options_are_checked():

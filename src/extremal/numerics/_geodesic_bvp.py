@@ -2,11 +2,14 @@ r"""Boundary-value geodesics (the logarithm map): the geodesic from :math:`x_a` 
 
 Shooting comes first: damped Newton on :math:`F(v) = \exp_{x_a}(v) - x_b` for all pairs of the
 batch at once, the derivative :math:`\partial\exp_{x_a}(v)/\partial v` integrated with each
-geodesic (its variational equations, compiled with it), and continuation in the end point for
-pairs whose Newton iterations do not contract (:mod:`extremal.numerics._shooting`). Pairs it
-does not resolve, or resolves only by a geodesic through a conjugate point, go to multiple
-shooting from the chord, then to Chebyshev collocation (Newton on the node values of the whole
-path, :mod:`extremal.numerics._collocation`). When all fail, the discrete path energy
+geodesic (its variational equations, compiled with it), with continuation in the end point for
+pairs whose Newton iterations do not contract; beside it, in the same integration calls,
+multiple shooting from the chord, which suits nearly conjugate end points
+(:mod:`extremal.numerics._shooting`). A pair solved only by a geodesic through a conjugate
+point is tried again, for a shorter geodesic without one: from the velocity the other way
+round, by multiple shooting run to its end, and from a coarse path-energy minimum started on
+a bowed chord. Pairs still unsolved go to Chebyshev collocation (Newton on the node values of
+the whole path, :mod:`extremal.numerics._collocation`). When all fail, the discrete path energy
 
 .. math:: E[x_0, \dots, x_M] = M \sum_{k=0}^{M-1} g_{ij}\big(\tfrac{x_k + x_{k+1}}{2}\big)\,
           \Delta x_k^i \Delta x_k^j, \qquad \Delta x_k = x_{k+1} - x_k,
@@ -18,7 +21,9 @@ seeds a last round of shooting, unless it ran into a degenerate point of the cha
 Every converged geodesic is checked for conjugate points: :math:`\det Y(s)`, with
 :math:`Y = \partial x(s)/\partial v` the Jacobi fields, is sampled along it; a sign change in
 :math:`(0, 1]`, or a nearly singular :math:`Y(1)`, gives ``Status.CONJUGATE``: for a Riemannian
-metric such a geodesic is not the shortest path between its end points (Jacobi's theorem).
+metric such a geodesic is not the shortest path between its end points (Jacobi's theorem). The
+chart is taken as it is: identifications such as a periodic angle are not known, so a pair is
+joined by the geodesics that reach its end point in the chart's own coordinates.
 """
 
 from __future__ import annotations
@@ -144,6 +149,10 @@ class PathEnergy:
         count("max_iterations", self.max_iterations, "A typical value is 500.")
 
 
+# The path energy that seeds a last search for a geodesic without conjugate points; how much its start is bowed.
+_SEED_ENERGY, _SEED_BEND = PathEnergy(points=16, max_iterations=200), 0.1
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class GeodesicPath(HasStatus):
     """Geodesics joining N pairs of points, as arrays.
@@ -164,8 +173,8 @@ class GeodesicPath(HasStatus):
     status : ndarray, shape (N,)
         ``SUCCESS``; ``CONJUGATE`` when the geodesic converged but passes a point conjugate to
         :math:`x_a` (see ``conjugate_s``) or ends nearly at one, so that (for a Riemannian metric)
-        it is not the shortest path between its end points; ``NOT_CONVERGED``, ``OUTSIDE_CHART``
-        or ``NONFINITE``.
+        it is not the shortest path between its end points, and no shorter geodesic without one
+        was found; ``NOT_CONVERGED``, ``OUTSIDE_CHART`` or ``NONFINITE``.
     fallback_used : ndarray of bool, shape (N,)
         Whether the path-energy fallback was needed.
     collocated : ndarray of bool, shape (N,)
@@ -202,21 +211,31 @@ def _retake(
     residual: Array, converged: NDArray[np.bool_], conjugate: Array,
 ) -> None:
     """Replace the solutions of ``rows`` by ``result`` where it converged to a geodesic with no conjugate point
-    and the old one did not converge or had one (in place)."""
+    and the old one did not converge, or had one and was longer (in place)."""
     found = np.full(rows.size, np.nan)
     ok = result.converged
     found[ok] = _conjugate_points(system, x_a[ok], result.v[ok], method)
-    better = ok & np.isnan(found) & (~converged[rows] | np.isfinite(conjugate[rows]))
+    with np.errstate(all="ignore"):
+        shorter = np.abs(system.norm(x_a.T, result.v.T)) < np.abs(system.norm(x_a.T, v[rows].T))
+    better = ok & np.isnan(found) & (~converged[rows] | (np.isfinite(conjugate[rows]) & shorter))
     r = rows[better]
     v[r], residual[r], converged[r], conjugate[r] = result.v[better], result.residual[better], True, np.nan
 
 
-def _path_energy(system: GeodesicSystem, x_a: Array, x_b: Array, opts: PathEnergy) -> Array:
-    """Minimise the discrete path energy for all rows jointly; returns paths of shape (k, M+1, n)."""
+def _path_energy(system: GeodesicSystem, x_a: Array, x_b: Array, opts: PathEnergy, bend: float = 0.0) -> Array:
+    """Minimise the discrete path energy for all rows jointly; returns paths of shape (k, M+1, n).
+
+    The start is the chord, bowed by ``bend`` times its length across it (to leave a geodesic that is a saddle).
+    """
     k, n = x_a.shape
     M = opts.points + 1
     s = np.linspace(0.0, 1.0, M + 1)
-    start = x_a[:, None, :] + s[None, :, None] * (x_b - x_a)[:, None, :]
+    chord = x_b - x_a
+    across = np.zeros_like(chord)
+    if n > 1:
+        across[:, 0], across[:, 1] = -chord[:, 1], chord[:, 0]
+    start = x_a[:, None, :] + s[None, :, None] * chord[:, None, :]
+    start += bend * np.sin(np.pi * s)[None, :, None] * across[:, None, :]
 
     def unpack(z: Array) -> Array:
         path = start.copy()
@@ -369,6 +388,16 @@ def geodesic_between(
         if rows.size:
             _retake(system, shooting.method, A[rows], rows, run(rows, multiple.v[ok]), v, residual, converged,
                     conjugate)
+    # Last, for those: a coarse path-energy minimum from a bowed chord seeds shooting.
+    rows = np.flatnonzero(converged & np.isfinite(conjugate))
+    if rows.size:
+        path = _path_energy(system, A[rows], B[rows], _SEED_ENERGY, bend=_SEED_BEND)
+        M = path.shape[1] - 1
+        guess = M * (-1.5 * path[:, 0] + 2 * path[:, 1] - 0.5 * path[:, 2])
+        finite = np.all(np.isfinite(guess), axis=1)
+        rows, guess = rows[finite], guess[finite]
+        if rows.size:
+            _retake(system, shooting.method, A[rows], rows, run(rows, guess), v, residual, converged, conjugate)
     pending = np.flatnonzero(~outside & ~converged)
     attempts = [(collocate, m) for m in collocation.nodes] + [(collocate_by_continuation, collocation.nodes[0])]
     for solve, m in attempts:
