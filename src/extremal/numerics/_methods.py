@@ -1,4 +1,6 @@
-r"""Integration methods: a tableau plus its step-size policy, as small immutable values.
+r"""Integration methods: a tableau plus its step-size controller, as small immutable values.
+
+Every method has the same shape: ``tableau``, ``order``, ``controller`` and ``max_steps``.
 
 Adaptive methods keep, for every trajectory separately, the weighted RMS error
 
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 
 from extremal.errors import InputError
 from extremal.numerics._checks import count, positive
+from extremal.numerics._controller import ConstantStep, ErrorController
 from extremal.numerics._tableaux import DOP853_TABLEAU, DOPRI5_TABLEAU, ButcherTableau
 
 __all__ = ["DormandPrince54", "DormandPrince853", "FixedStep", "Method"]
@@ -66,6 +69,16 @@ class DormandPrince54:
         """The Dormand–Prince 5(4) tableau, :data:`DOPRI5_TABLEAU`."""
         return DOPRI5_TABLEAU
 
+    @property
+    def order(self) -> int:
+        """Order of the propagated solution, 5."""
+        return self.tableau.order
+
+    @property
+    def controller(self) -> ErrorController:
+        """The step-size controller with these tolerances."""
+        return ErrorController(self.rtol, self.atol, self.tableau.error_order)
+
 
 @dataclass(frozen=True, slots=True)
 class DormandPrince853:
@@ -101,6 +114,16 @@ class DormandPrince853:
     def tableau(self) -> ButcherTableau:
         """The Dormand–Prince 8(5,3) tableau, :data:`DOP853_TABLEAU`."""
         return DOP853_TABLEAU
+
+    @property
+    def order(self) -> int:
+        """Order of the propagated solution, 8."""
+        return self.tableau.order
+
+    @property
+    def controller(self) -> ErrorController:
+        """The step-size controller with these tolerances."""
+        return ErrorController(self.rtol, self.atol, self.tableau.error_order)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +164,16 @@ class FixedStep:
                 "tableau must be a ButcherTableau such as DOPRI5_TABLEAU or DOP853_TABLEAU; "
                 f"got {type(self.tableau).__name__}."
             )
+
+    @property
+    def order(self) -> int:
+        """Order of the tableau's propagated solution."""
+        return self.tableau.order
+
+    @property
+    def controller(self) -> ConstantStep:
+        """Constant steps of ``dt``."""
+        return ConstantStep(self.dt)
 
 
 Method = DormandPrince54 | DormandPrince853 | FixedStep

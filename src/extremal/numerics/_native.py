@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 
 from extremal.errors import InputError
 from extremal.numerics._compile import CompiledFunction, scalar_lines
+from extremal.numerics._controller import ConstantStep, ErrorController
 from extremal.numerics._events import Event, ScalarCode
 from extremal.numerics._tableaux import ButcherTableau
 
@@ -159,16 +160,13 @@ def _compiled_events(functions: tuple[ScalarCode, ...]) -> Any:
 def solve(
     system: NativeSystem,
     tableau: ButcherTableau,
+    controller: ErrorController | ConstantStep,
+    max_steps: int,
     y0: NDArray[np.float64],
     t0: NDArray[np.float64],
     t1: NDArray[np.float64],
     t_eval: NDArray[np.float64],
     *,
-    adaptive: bool,
-    rtol: float,
-    atol: float,
-    dt: float,
-    max_steps: int,
     n_user_events: int,
     directions: NDArray[np.float64],
     threads: int | None,
@@ -179,11 +177,16 @@ def solve(
     n, d = y0.shape
     m = t_eval.shape[1]
     ints = np.zeros(5, dtype=np.int64)
-    ints[kernel.N_STAGES], ints[kernel.ADAPTIVE], ints[kernel.MAX_STEPS] = tableau.n_stages, adaptive, max_steps
+    ints[kernel.N_STAGES], ints[kernel.MAX_STEPS] = tableau.n_stages, max_steps
     ints[kernel.N_EVENTS], ints[kernel.N_USER_EVENTS] = system.n_events, n_user_events
-    reals = np.zeros(4)
-    reals[kernel.RTOL], reals[kernel.ATOL], reals[kernel.DT] = rtol, atol, dt
-    reals[kernel.EXPONENT] = -1.0 / (tableau.error_order + 1)
+    reals = np.zeros(7)
+    if isinstance(controller, ErrorController):
+        ints[kernel.ADAPTIVE] = 1
+        reals[kernel.RTOL], reals[kernel.ATOL] = controller.rtol, controller.atol
+        reals[kernel.EXPONENT], reals[kernel.SAFETY] = controller.exponent, controller.safety
+        reals[kernel.MIN_FACTOR], reals[kernel.MAX_FACTOR] = controller.min_factor, controller.max_factor
+    else:
+        reals[kernel.DT] = controller.dt
     error_low = np.zeros(0) if tableau.error_low is None else _array(tableau.error_low)
     out = {
         "y": np.full((n, m, d), np.nan),

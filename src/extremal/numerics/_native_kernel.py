@@ -10,7 +10,7 @@ its own row, so the result does not depend on the number of threads, bit for bit
 The right-hand side and the event functions come in as first-class compiled functions
 ``f(t, y, out)`` (:data:`STATE_FUNCTION`), so this module is compiled once and cached on disk,
 and each system only compiles its own small right-hand side. The arithmetic is that of the
-whole-array integrator of :mod:`extremal.numerics._runge_kutta` (Hairer, Nørsett & Wanner,
+whole-array loop of :mod:`extremal.numerics._whole_array` (Hairer, Nørsett & Wanner,
 *Solving ODEs I*, Sec. II.4–II.6): the same starting step, error norm, controller and limits,
 written for one row.
 
@@ -33,7 +33,6 @@ STATE_FUNCTION = types.void(types.float64, types.float64[::1], types.float64[::1
 """Signature of a compiled right-hand side or event function ``f(t, y, out)``: writes ``out`` from ``t, y``."""
 _FUNCTION = types.FunctionType(STATE_FUNCTION)
 
-_SAFETY, _MIN_FACTOR, _MAX_FACTOR = 0.9, 0.2, 10.0
 _ROOT_ITERATIONS = 80
 _REL_FLOOR = 2.0**-40
 _EPS = float(np.finfo(float).eps)
@@ -42,7 +41,7 @@ _STEP_TOO_SMALL, _NONFINITE, _OUTSIDE = int(Status.STEP_TOO_SMALL), int(Status.N
 
 # Layout of the integer and real settings passed to solve_batch.
 N_STAGES, ADAPTIVE, MAX_STEPS, N_EVENTS, N_USER_EVENTS = range(5)
-RTOL, ATOL, DT, EXPONENT = range(4)
+RTOL, ATOL, DT, EXPONENT, SAFETY, MIN_FACTOR, MAX_FACTOR = range(7)
 
 _jit = numba.njit(cache=True, error_model="numpy", nogil=True)
 
@@ -240,6 +239,7 @@ def _solve_one(  # type: ignore[no-untyped-def]  # pragma: no cover
     n_stages, adaptive, max_steps = ints[N_STAGES], ints[ADAPTIVE] != 0, ints[MAX_STEPS]
     n_events, n_user = ints[N_EVENTS], ints[N_USER_EVENTS]
     rtol, atol, dt, exponent = reals[RTOL], reals[ATOL], reals[DT], reals[EXPONENT]
+    safety, min_factor, max_factor = reals[SAFETY], reals[MIN_FACTOR], reals[MAX_FACTOR]
     d = y.size
     m = t_eval.shape[1]
     t = t0[row]
@@ -284,8 +284,8 @@ def _solve_one(  # type: ignore[no-untyped-def]  # pragma: no cover
                 err = math.inf
             finite = math.isfinite(err)
             accept = err <= 1.0
-            factor = _SAFETY * err**exponent if err > 0 else math.inf
-            factor = min(max(factor, _MIN_FACTOR), _MAX_FACTOR)
+            factor = safety * err**exponent if err > 0 else math.inf
+            factor = min(max(factor, min_factor), max_factor)
             if accept and rejected_last:
                 factor = min(factor, 1.0)
             h_next = h_abs * factor
@@ -391,7 +391,8 @@ def solve_rows(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     """Integrate rows ``lo`` to ``hi - 1`` of ``y0``, writing their outputs in place (without the GIL).
 
     ``a``, ``c``, ``error``, ``error_low`` (empty for one estimator) and ``dense`` are the
-    tableau; ``ints`` and ``reals`` the settings laid out by the constants of this module;
+    tableau; ``ints`` and ``reals`` the settings laid out by the constants of this module (the
+    controller's tolerances, exponent and factor limits, or the constant step);
     ``directions`` the directions of the user's events. ``y_out`` must be NaN where no sample
     is reached. Calls on disjoint row ranges may run at once on several threads.
     """
