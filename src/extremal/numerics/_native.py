@@ -145,7 +145,7 @@ def native_system(rhs: CompiledFunction, events: Sequence[Event]) -> NativeSyste
 @lru_cache(maxsize=256)
 def _compiled_rhs(rhs: CompiledFunction) -> Any:
     lines, values = scalar_lines(rhs.expressions, rhs.inputs, rhs.time, prefix="_")
-    return _load("rhs", [*lines, *(f"out[{i}] = {v}" for i, v in enumerate(values))])
+    return _address(_load("rhs", [*lines, *(f"out[{i}] = {v}" for i, v in enumerate(values))]))
 
 
 @lru_cache(maxsize=256)
@@ -153,8 +153,33 @@ def _compiled_events(functions: tuple[ScalarCode, ...]) -> Any:
     if not functions:
         from extremal.numerics._native_kernel import no_events
 
-        return no_events
-    return _load("events", [f.scalar_code(k) for k, f in enumerate(functions)])
+        return _address(no_events)
+    return _address(_load("events", [f.scalar_code(k) for k, f in enumerate(functions)]))
+
+
+def _address(function: Any) -> Any:
+    """``function`` as the address of its compiled code, so a call does not look it up again (half the
+    cost of a small call); the function itself where numba offers no such wrapper."""
+    import numba
+
+    try:
+        from numba.experimental.function_type import _get_wrapper_address
+    except ImportError:  # pragma: no cover - other numba versions
+        return function
+    from extremal.numerics._native_kernel import STATE_FUNCTION
+
+    class Address(numba.types.WrapperAddressProtocol):  # type: ignore[misc,name-defined]
+        def __init__(self) -> None:
+            self.function = function  # kept alive with its compiled code
+            self.address = _get_wrapper_address(function, STATE_FUNCTION)
+
+        def __wrapper_address__(self) -> int:
+            return int(self.address)
+
+        def signature(self) -> Any:
+            return STATE_FUNCTION
+
+    return Address()
 
 
 def solve(
