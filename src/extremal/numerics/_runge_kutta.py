@@ -200,9 +200,10 @@ def integrate(
         on any number of threads.
     executor : executor or None
         Run the batch in chunks of rows on this executor's workers: anything with
-        ``submit(fn, *args)``, e.g. ``dask.distributed.Client(...)`` for a cluster or
-        ``concurrent.futures.ProcessPoolExecutor()``. The chunks do not depend on the executor, and
-        with the compiled integrator the result equals the one-process result bit for bit.
+        ``submit(fn, *args)``, e.g. ``concurrent.futures.ProcessPoolExecutor()`` or a Dask client,
+        ``dask.distributed.Client("tcp://scheduler:8786")`` for a cluster (extra ``distributed``;
+        every worker needs extremal installed). The chunks do not depend on the executor, and with
+        the compiled integrator the result equals the one-process result bit for bit.
     progress : callable or None
         ``progress(done, total)`` is called as chunks of rows finish (e.g. to drive a progress bar).
 

@@ -36,7 +36,8 @@ class Status(IntEnum):
     NOT_CONVERGED = 6
     """A boundary-value solve did not reach its tolerance."""
     CONJUGATE = 7
-    """A boundary-value solve converged, but the end points are (nearly) conjugate."""
+    """A boundary-value solve converged, but the geodesic passes or ends at a point conjugate to its
+    start, so it is not the shortest path between its end points."""
 
 
 def status_counts(status: NDArray[np.int8]) -> dict[str, int]:
