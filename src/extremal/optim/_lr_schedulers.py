@@ -9,8 +9,9 @@ rates computed with NumPy alone) are in the sibling module ``_schedule_formulas`
 :class:`GradNormLR` sets ``lr = base_lr · η_t`` before every ``optimizer.step()``, where
 ``η_t = rule.rate(G_1..G_t, R)`` is one of the rules of :mod:`extremal.optim`
 and ``G_t`` is the global norm of the gradients about to be applied. With ``radius=None``
-(the parameter-free mode) ``R`` is estimated online as the largest distance travelled
-from the initial point, as in DoG.
+(the parameter-free mode) ``R`` is estimated online: as the largest distance travelled
+from the initial point, as in DoG, or on Adam/AdamW as the lower bound of the distance to
+the solution of D-Adaptation and Prodigy.
 
 Why an ``LRScheduler`` plus an optimizer step pre-hook, and not an optimizer wrapper
 -----------------------------------------------------------------------------------
@@ -33,7 +34,8 @@ Keys written to every ``optimizer.param_groups[i]`` before each step:
 ``"radius"``
     ``R`` used at this step: the given radius, or the current estimate
     :math:`\bar r_t = \max(r_\epsilon, \max_{k\le t}\|θ_k - θ_1\|)` with
-    :math:`r_\epsilon = \texttt{reps\_rel}\,(1 + \|θ_1\|)`.
+    :math:`r_\epsilon = \texttt{reps\_rel}\,(1 + \|θ_1\|)`; on Adam/AdamW the
+    estimate :math:`d_t` of :class:`GradNormLR`'s notes.
 ``"lr"``
     ``initial_lr · η_t``; the optimizer's own ``lr`` acts as a multiplier (use 1.0), kept in
     ``initial_lr``, which may be changed between steps to scale the rates.
@@ -47,6 +49,9 @@ References
 .. [3] R. Ward, X. Wu, L. Bottou, "AdaGrad stepsizes", ICML 2019 (AdaGrad-norm).
 .. [4] A. Khaled, K. Mishchenko, C. Jin, "DoWG unleashed: an efficient universal
    parameter-free gradient descent method", NeurIPS 2023 (distance-weighted sums).
+.. [5] A. Defazio, K. Mishchenko, "Learning-rate-free learning by D-Adaptation", ICML 2023;
+   K. Mishchenko, A. Defazio, "Prodigy: an expeditiously adaptive parameter-free
+   learner", ICML 2024 (the correlation estimate of the distance used on Adam/AdamW).
 """
 
 from __future__ import annotations
@@ -317,6 +322,21 @@ _LARGE = 1 << 20
 _EVERY = 8
 
 
+def _is_adam(optimizer: Any) -> bool:
+    """Whether ``optimizer`` is ``torch.optim.Adam`` or ``AdamW`` (a step normalised per coordinate)."""
+    return isinstance(optimizer, (torch.optim.Adam, torch.optim.AdamW))
+
+
+def _adam_step_count(optimizer: Any, params: list[Any]) -> int:
+    """The number of the Adam step about to be taken (1 for the first)."""
+    for p in params:
+        state = optimizer.state.get(p)
+        if state and "step" in state:
+            return int(state["step"]) + 1
+    return 1
+
+
+
 class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
     r"""Set the learning rate from the gradient norms, before each optimizer step.
 
@@ -339,22 +359,45 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
     first phase leaves the rate far below ``1/L`` on well-conditioned deterministic
     problems (``benchmarks/bench_convex.py`` runs both).
 
-    The recommended parameter-free setting is ``AdaGradNorm()`` with
+    **Adam and AdamW.** Their step is normalised per coordinate, so it does not shrink
+    with the gradient and the distance travelled says little about ``R`` (the iterates drift
+    along flat directions). With ``torch.optim.Adam`` or ``AdamW`` (``lr=1.0``, a
+    multiplier) and ``radius=None`` the estimate is instead the lower bound of the distance
+    to the solution that the article's identity (eq:begin) gives with :math:`φ = θ_1`: for a
+    convex loss :math:`\sum_k λ_k\, g_k\cdot(θ_1 - θ_k) \le \|θ_1 - θ^*\|_\infty \|\sum_k λ_k g_k\|_1`,
+    so with :math:`λ_t = d_t^2` and :math:`β_3 = \sqrt{β_2}` (Prodigy's weights and decay)
+
+    .. math:: N_t = β_3 N_{t-1} + λ_t\, g_t\cdot(θ_1 - θ_t), \quad
+              s_t = β_3 s_{t-1} + λ_t g_t, \quad
+              d_{t+1} = \max\bigl(d_t,\; N_t / \|s_t\|_1\bigr),
+
+    from :math:`d_1 = \texttt{reps\_rel}`, and the rate is
+    :math:`d_{t+1}\,(1-β_1^t)/\sqrt{1-β_2^t}`. The factor undoes Adam's bias correction, so
+    the first steps are up to :math:`\sqrt{1/(1-β_2)}\,(1-β_1) ≈ 3.2` times :math:`d`; it
+    falls towards 1 as the second moment fills, the decay that the article's refined
+    schedule (eq:last-2-opt-lr) asks for while :math:`G_t` is large. Only the gradient
+    enters :math:`N_t`, never a flat direction, so the estimate stops growing once the
+    iterates stop making progress. Unlike the Prodigy optimizer, the new :math:`d` is
+    used at once (no step of lag) and Adam's moments are left as they are. Only
+    ``AdaGradNorm()`` is accepted here (``rule`` has no role: ``G_t`` is recorded, not
+    used); the mode keeps :math:`θ_1` and :math:`s_t` (two copies of the model, in the
+    accumulation dtype), and costs two passes over the parameters per step.
+    ``benchmarks/bench_parameter_free.py`` compares it with Prodigy on six tasks at two
+    batch sizes each; this is the recommended untuned set-up.
+
+    **SGD.** The parameter-free setting for SGD is ``AdaGradNorm()`` with
     ``torch.optim.SGD(params, lr=0.5, momentum=0.5)``: the momentum average
     :math:`\sum_k 0.5^k g_{t-k}` has total weight 2, so the multiplier 0.5 makes the step
-    the rule's rate times an average of recent gradients. ``benchmarks/bench_convex.py``
-    (logistic regression) and ``benchmarks/bench_nonconvex.py`` (an MLP, a small
-    transformer) compare it with plain SGD, with momentum 0.9 and multiplier 0.1, and with
-    tuned baselines; run them for the current figures. The rate does not decay by
-    itself once gradient noise dominates: the distance estimate keeps growing with the
-    noise, so with small batches training can stall at a high loss; use larger batches or
-    a ``radius``.
-    The distance estimate assumes that the step of ``optimizer`` shrinks with the
-    gradient, as SGD's does. Normalised steps (Adam, Muon) keep their size where the
-    gradient is small, so the iterates can drift along flat directions (the scale of the
-    logits, weights in front of a normalisation layer) and the estimate grows with them:
-    with such optimizers the multiplier (their ``lr``) has to be tuned, as in
-    ``examples/train_digits.py``, and the mode is no longer parameter-free.
+    the rule's rate times an average of recent gradients. It wins where SGD suits the
+    model (the autoencoder and the character LM of the benchmark) and loses to the AdamW
+    mode on the CNN and the MLPs. The rate does not decay by itself once gradient noise
+    dominates: the distance estimate keeps growing with the noise, so with small batches
+    training can stall at a high loss; use larger batches or a ``radius``.
+
+    **Muon and other normalised steps.** With ``radius=None`` on another optimizer the
+    DoG distance is used, which grows along flat directions when the step is normalised
+    (Muon): the multiplier (the optimizer's ``lr``) then has to be tuned, and the mode is
+    no longer parameter-free.
 
     See the module docstring for why this is an ``LRScheduler`` with a step pre-hook and
     for the keys written to ``param_groups``.
@@ -388,7 +431,8 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
     InputError
         If ``rule`` has no ``rate`` method, ``radius`` or ``reps_rel`` is not a positive
         finite float (booleans are refused), ``nonfinite`` is neither ``"skip"`` nor
-        ``"raise"``, or ``optimizer`` already has a GradNormLR attached. From
+        ``"raise"``, ``optimizer`` already has a GradNormLR attached, or ``optimizer`` is
+        Adam/AdamW with ``radius=None`` and ``rule`` is not ``AdaGradNorm()``. From
         ``optimizer.step()``, if another scheduler changed ``lr`` (see Notes).
 
     Notes
@@ -488,6 +532,19 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
         self._elements = sum(p.numel() for p in params)
         self._radius_estimate = self.reps_rel * (1.0 + _total_norm(params)) if radius is None else float(radius)
         self._first_radius = self._radius_estimate
+        # Adam/AdamW in the parameter-free mode: the distance in the max-norm is estimated from
+        # correlations (see _adam_rate); the weighted gradient sum s lives beside θ_1.
+        self._adam = radius is None and _is_adam(optimizer)
+        if self._adam:
+            if type(rule) is not AdaGradNorm:
+                raise InputError(
+                    f"rule must be AdaGradNorm() for Adam/AdamW in the parameter-free mode (radius=None); got "
+                    f"{type(rule).__name__}. The normalised step of Adam takes the rate d_t of the distance "
+                    "estimate directly; pass AdaGradNorm(), or give a radius to use another rule."
+                )
+            self._radius_estimate = self._first_radius = self.reps_rel
+            self._sums = [torch.zeros_like(p, dtype=_wide(p.dtype)) for p in params]
+            self._numerator = 0.0
         super().__init__(optimizer, last_epoch)
         self._set_lrs = [group["lr"] for group in optimizer.param_groups]
         self._handle = optimizer.register_step_pre_hook(self._before_step)
@@ -528,17 +585,58 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
             return
         if g == 0.0:
             return
+        if self._adam:
+            rate = self._adam_rate(optimizer, params)
+            self._norms.append(g)
+            self._radii.append(self._radius_estimate)
+            self._set_rates(optimizer, rate, g)
+            return
         if self.radius is None:
             self._measure_radius(params)
         self._norms.append(g)
         self._radii.append(self._radius_estimate)
         radii = np.asarray(self._radii, dtype=np.float64)
         rate = float(self.rule.rate(self.norms, radii[-1], (radii / radii[-1]) ** 2))
+        self._set_rates(optimizer, rate, g)
+
+    def _set_rates(self, optimizer: Any, rate: float, g: float) -> None:
         for group in optimizer.param_groups:
             group["lr"] = group["initial_lr"] * rate
             group["grad_norm"] = g
             group["radius"] = self._radius_estimate
         self._set_lrs = [group["lr"] for group in optimizer.param_groups]
+
+    def _adam_rate(self, optimizer: Any, params: list[Any]) -> float:
+        r"""The rate of an Adam/AdamW step in the parameter-free mode (see the class notes).
+
+        With :math:`λ_t = d_t^2` and :math:`β_3 = \sqrt{β_2}`,
+
+        .. math:: N_t = β_3 N_{t-1} + λ_t\, g_t\cdot(θ_1 - θ_t), \quad
+                  s_t = β_3 s_{t-1} + λ_t g_t, \quad
+                  d_{t+1} = \max(d_t, N_t/\|s_t\|_1),
+
+        and the rate is :math:`d_{t+1}(1-β_1^t)/\sqrt{1-β_2^t}`.
+        """
+        beta1, beta2 = optimizer.param_groups[0]["betas"]
+        beta3 = math.sqrt(beta2)
+        weight = self._radius_estimate**2
+        with torch.no_grad():
+            dots, l1 = [], []
+            for p, p1, s in zip(params, self._initial, self._sums, strict=True):
+                if p.grad is None:
+                    s.mul_(beta3)
+                else:
+                    grad = p.grad.detach().to(s.dtype)
+                    dots.append(torch.sum(grad * (p1.to(s.dtype) - p.detach().to(s.dtype)), dtype=torch.float64))
+                    s.mul_(beta3).add_(grad, alpha=weight)
+                l1.append(torch.sum(s.abs(), dtype=torch.float64))
+            dot = float(torch.stack(dots).sum()) if dots else 0.0
+            denominator = float(torch.stack(l1).sum()) if l1 else 0.0
+        self._numerator = beta3 * self._numerator + weight * dot
+        if denominator > 0.0 and math.isfinite(self._numerator / denominator):
+            self._radius_estimate = max(self._radius_estimate, self._numerator / denominator)
+        t = _adam_step_count(optimizer, params)
+        return self._radius_estimate * (1.0 - beta1**t) / math.sqrt(1.0 - beta2**t)
 
     def _measure_radius(self, params: list[Any]) -> None:
         r"""Raise the estimate :math:`\bar r` to the distance of ``params`` from :math:`θ_1`.
@@ -622,6 +720,7 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
         state.setdefault("_reduced", False)  # a state that kept θ_1 itself measures from it exactly
         state.setdefault("_initial_gap", 0.0)
         state.setdefault("_rounding_gap", math.inf)
+        state.setdefault("_adam", False)
         self._set_lrs = list(state_dict.get("_last_lr", self._set_lrs))
         if rule is not None:
             self.rule = from_plain(rule, _RULES, "state_dict['rule']")

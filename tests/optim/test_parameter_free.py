@@ -1,0 +1,150 @@
+"""GradNormLR's parameter-free mode on Adam and AdamW: the distance estimate from correlations."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import math
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from extremal.errors import InputError  # noqa: E402
+from extremal.optim import AdaGradNorm, GradNormLR, InverseSquare  # noqa: E402
+
+A = torch.tensor([[3.0, 1.0], [1.0, 2.0]], dtype=torch.float64)
+B = torch.tensor([1.0, -2.0], dtype=torch.float64)
+
+
+def quadratic(w: torch.Tensor) -> torch.Tensor:
+    return 0.5 * w @ A @ w - B @ w
+
+
+def reference_rates(w0: torch.Tensor, steps: int, betas: tuple[float, float], d0: float = 1e-6) -> list[float]:
+    """The rates of the class notes, computed beside a plain AdamW run with those rates."""
+    w = torch.nn.Parameter(w0.clone())
+    opt = torch.optim.AdamW([w], lr=1.0, betas=betas, weight_decay=0.0)
+    beta1, beta2 = betas
+    beta3 = math.sqrt(beta2)
+    d, numerator, s, rates = d0, 0.0, torch.zeros_like(w0), []
+    for t in range(1, steps + 1):
+        opt.zero_grad()
+        quadratic(w).backward()
+        g = w.grad.detach()
+        numerator = beta3 * numerator + d**2 * float(g @ (w0 - w.detach()))
+        s = beta3 * s + d**2 * g
+        d = max(d, numerator / float(s.abs().sum()))
+        rates.append(d * (1 - beta1**t) / math.sqrt(1 - beta2**t))
+        opt.param_groups[0]["lr"] = rates[-1]
+        opt.step()
+    return rates
+
+
+@pytest.mark.parametrize("cls", [torch.optim.Adam, torch.optim.AdamW])
+@pytest.mark.parametrize("betas", [(0.9, 0.999), (0.8, 0.95)])
+def test_adam_rates_match_the_formula(cls, betas) -> None:
+    w0 = torch.tensor([2.0, 1.0], dtype=torch.float64)
+    w = torch.nn.Parameter(w0.clone())
+    opt = cls([w], lr=1.0, betas=betas, weight_decay=0.0)
+    sched = GradNormLR(opt, AdaGradNorm())
+    seen = []
+    for _ in range(40):
+        opt.zero_grad()
+        quadratic(w).backward()
+        opt.step()
+        seen.append(opt.param_groups[0]["lr"])
+        sched.step()
+    expected = reference_rates(w0, 40, betas)
+    assert seen == pytest.approx(expected, rel=1e-9)
+    assert opt.param_groups[0]["radius"] == sched.current_radius
+
+
+def test_adam_estimate_never_decreases_and_solves_the_quadratic() -> None:
+    w = torch.nn.Parameter(torch.tensor([2.0, 1.0], dtype=torch.float64))
+    opt = torch.optim.AdamW([w], lr=1.0, weight_decay=0.0)
+    sched = GradNormLR(opt, AdaGradNorm())
+    radii = []
+    for _ in range(300):
+        opt.zero_grad()
+        quadratic(w).backward()
+        opt.step()
+        sched.step()
+        radii.append(sched.current_radius)
+    assert all(b >= a for a, b in itertools.pairwise(radii))
+    solution = torch.linalg.solve(A, B)
+    # The estimate is a lower bound of the max-norm distance to the solution (convex problem).
+    assert 1e-6 < sched.current_radius <= float((solution - torch.tensor([2.0, 1.0], dtype=torch.float64)).abs().max())
+    assert float(torch.linalg.vector_norm(w.detach() - solution)) < 1e-2
+
+
+def test_adam_refuses_another_rule_in_the_parameter_free_mode() -> None:
+    opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros(2))], lr=1.0)
+    with pytest.raises(InputError, match=r"rule must be AdaGradNorm\(\) for Adam/AdamW"):
+        GradNormLR(opt, InverseSquare())
+    GradNormLR(opt, InverseSquare(), radius=1.0)  # with a given radius any rule is taken
+
+
+def make_model(seed: int) -> torch.nn.Module:
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
+
+
+def train(model: torch.nn.Module, opt, sched, steps: int, offset: int = 0) -> None:
+    for k in range(offset, offset + steps):
+        gen = torch.Generator().manual_seed(k)
+        x = torch.randn(16, 4, generator=gen)
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(model(x), x.sum(1, keepdim=True).sin()).backward()
+        opt.step()
+        sched.step()
+
+
+def test_adam_mode_resumes_bit_for_bit_through_torch_defaults() -> None:
+    reference = make_model(0)
+    ref_opt = torch.optim.AdamW(reference.parameters(), lr=1.0)
+    ref_sched = GradNormLR(ref_opt, AdaGradNorm())
+    train(reference, ref_opt, ref_sched, 30)
+
+    model = make_model(0)
+    opt = torch.optim.AdamW(model.parameters(), lr=1.0)
+    sched = GradNormLR(opt, AdaGradNorm())
+    train(model, opt, sched, 12)
+    buffer = io.BytesIO()
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict()}, buffer)
+    buffer.seek(0)
+    saved = torch.load(buffer)  # weights_only=True by default
+    resumed = make_model(7)
+    resumed.load_state_dict(saved["model"])
+    resumed_opt = torch.optim.AdamW(resumed.parameters(), lr=1.0)
+    resumed_sched = GradNormLR(resumed_opt, AdaGradNorm())
+    resumed_opt.load_state_dict(saved["opt"])
+    resumed_sched.load_state_dict(saved["sched"])
+    train(resumed, resumed_opt, resumed_sched, 18, offset=12)
+    for a, b in zip(resumed.parameters(), reference.parameters(), strict=True):
+        assert torch.equal(a, b)
+    assert resumed_sched.current_radius == ref_sched.current_radius
+    assert resumed_sched.get_last_lr() == ref_sched.get_last_lr()
+
+
+def test_adam_mode_trains_an_mlp_on_digits_untuned() -> None:
+    datasets = pytest.importorskip("sklearn.datasets")
+    x, y = datasets.load_digits(return_X_y=True)
+    x = torch.tensor(x / 16.0, dtype=torch.float32)
+    y = torch.tensor(y)
+    for seed in range(2):
+        torch.manual_seed(seed)
+        model = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
+        opt = torch.optim.AdamW(model.parameters(), lr=1.0, weight_decay=0.0)
+        sched = GradNormLR(opt, AdaGradNorm())
+        gen = torch.Generator().manual_seed(seed)
+        for _ in range(200):
+            idx = torch.randint(0, len(x), (128,), generator=gen)
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
+            opt.step()
+            sched.step()
+        with torch.no_grad():
+            loss = float(torch.nn.functional.cross_entropy(model(x), y))
+        assert loss < 0.1, (seed, loss)
+        assert 1e-4 < sched.current_radius < 1.0
