@@ -44,6 +44,7 @@ N_STAGES, ADAPTIVE, MAX_STEPS, N_EVENTS, N_USER_EVENTS = range(5)
 RTOL, ATOL, DT, EXPONENT, SAFETY, MIN_FACTOR, MAX_FACTOR = range(7)
 
 _jit = numba.njit(cache=True, error_model="numpy", nogil=True)
+_inline = numba.njit(cache=True, error_model="numpy", nogil=True, inline="always")  # small loops, no call cost
 
 
 @numba.njit(STATE_FUNCTION, cache=True)
@@ -51,7 +52,7 @@ def no_events(t: float, y: np.ndarray, out: np.ndarray) -> None:  # pragma: no c
     """The event function of a system without events (writes nothing)."""
 
 
-@_jit
+@_inline
 def _stage_state(y, K, a, s, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     """``out = y + sum_{j<s} a[s, j] K[j]`` with ``K[j] = h k_j``, one stage at a time (vectorised over ``i``)."""
     for i in range(y.size):
@@ -85,7 +86,7 @@ def rk_step(rhs, t, y, f, h, a, c, n_stages, K, y_new, f_new, work, slope):  # t
         K[n_stages, i] = h * f_new[i]
 
 
-@_jit
+@_inline
 def _combination(weights, K, out):  # type: ignore[no-untyped-def]  # pragma: no cover
     """``out = sum_j weights[j] K[j]``."""
     for i in range(out.size):
@@ -122,7 +123,7 @@ def _error_norm(K, y, y_new, error, error_low, rtol, atol, e, low):  # type: ign
     return e_sq / math.sqrt(low_sq * d)
 
 
-@_jit
+@_inline
 def _rms_scaled(x, y0, rtol, atol):  # type: ignore[no-untyped-def]  # pragma: no cover
     total = 0.0
     for i in range(x.size):
@@ -175,7 +176,7 @@ def _dense(y, K, dense, theta, weights, out):  # type: ignore[no-untyped-def]  #
         out[i] += y[i]
 
 
-@_jit
+@_inline
 def _crossed(g0, g1, direction):  # type: ignore[no-untyped-def]  # pragma: no cover
     up = g0 < 0 and g1 >= 0
     down = g0 > 0 and g1 <= 0
@@ -214,7 +215,7 @@ def _locate(events, k, t, h, y, K, dense, g0, g1, weights, y_at, g_at):  # type:
     return a if abs(ga) < abs(gb) else b
 
 
-@_jit
+@_inline
 def _all_finite(x):  # type: ignore[no-untyped-def]  # pragma: no cover
     for v in x:  # noqa: SIM110 - a loop numba compiles
         if not math.isfinite(v):
@@ -222,7 +223,7 @@ def _all_finite(x):  # type: ignore[no-untyped-def]  # pragma: no cover
     return True
 
 
-@_jit
+@_inline
 def _spacing(t):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Distance from ``|t|`` to the next larger double."""
     at = abs(t)
