@@ -1,4 +1,4 @@
-"""Junk at the numeric arguments of geodesics and trajectories: only extremal's own errors escape."""
+"""Junk at the numeric arguments of geodesics, trajectories and integrate: only extremal's own errors escape."""
 
 import warnings
 
@@ -7,7 +7,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from extremal.errors import ExtremalError
-from extremal.numerics import DOPRI5_TABLEAU, DormandPrince54, FixedStep, Status, crossing, geodesics, trajectories
+from extremal.numerics import (
+    DOPRI5_TABLEAU,
+    DormandPrince54,
+    FixedStep,
+    NumbaBackend,
+    NumPyBackend,
+    Status,
+    compile_rhs,
+    crossing,
+    geodesics,
+    integrate,
+    trajectories,
+)
 from extremal.symbolic import Lagrangian, Metric
 
 METRIC = Metric.from_line_element("dx**2 + (1 + x**2)*dy**2", "x y")
@@ -87,3 +99,24 @@ def test_geodesics_raise_only_extremal_errors(x0, v0, s, method, strict, events)
 )
 def test_trajectories_raise_only_extremal_errors(q0, qdot0, t, method, strict):
     _call(trajectories, LAGRANGIAN, q0, qdot0, t, method=method, strict=strict)
+
+
+RHS = compile_rhs("x v", ["v", "-x"])
+
+
+def _integrate_with(backend, threads, executor, progress, index):
+    chosen = NumbaBackend(threads=threads) if isinstance(backend, str) and backend == "numba" else backend
+    return integrate(RHS, [[1.0, 0.0], [0.5, 0.1]], (0.0, 1.0), QUICK, backend=chosen, executor=executor,
+                     progress=progress, events=[crossing(index, 0.5)])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    backend=st.one_of(st.just(None), st.just("numba"), st.just(NumPyBackend()), junk),
+    threads=maybe(None, st.one_of(junk, st.integers(-2, 4))),
+    executor=maybe(None),
+    progress=maybe(None, st.one_of(junk, st.just(print))),
+    index=maybe(0, st.one_of(junk, st.integers(-2, 5))),
+)
+def test_integrate_options_raise_only_extremal_errors(backend, threads, executor, progress, index):
+    _call(_integrate_with, backend, threads, executor, progress, index)
