@@ -5,6 +5,7 @@
 - :func:`interleaved` and :func:`paired_times`: timing with a warm-up, the callables run in
   turn within each repeat, reported as median and spread.
 - :func:`table`: a plain-text table.
+- :func:`schwarzschild_orbits`: the bound orbits of the geodesic benchmarks.
 - The optimizer benchmarks' data and models (:func:`digits`, :func:`digits_split`,
   :func:`digits_mlp`), their training loop (:func:`train_run`), the tuned and untuned methods
   they compare (:func:`methods`, :func:`run_grid`, :func:`pick`) and the wrapper optimizer
@@ -154,6 +155,26 @@ def ratio(a: float, b: float) -> str:
 
 
 # --------------------------------------------------------------- data and models
+
+
+def schwarzschild_orbits(n: int, seed: int = 0) -> np.ndarray:
+    """States (x, u), shape (n, 8), of bound timelike Schwarzschild orbits (M = 1).
+
+    Periapsis r0 uniform in [6, 20], eccentricity in [0, 0.5] and inclination in [0, 30°], so
+    every component moves; E and L from Schwarzschild's relations with the semi-latus rectum p.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rp, e, inc = rng.uniform(6, 20, n), rng.uniform(0, 0.5, n), rng.uniform(0, np.pi / 6, n)
+    p = rp * (1 + e)
+    L = np.sqrt(p**2 / (p - 3 - e**2))
+    E = np.sqrt((p - 2 - 2 * e) * (p - 2 + 2 * e) / (p * (p - 3 - e**2)))
+    x0 = np.stack([np.zeros(n), rp, np.full(n, np.pi / 2), np.zeros(n)], axis=1)
+    u0 = np.stack([E / (1 - 2 / rp), np.zeros(n), L * np.sin(inc) / rp**2, L * np.cos(inc) / rp**2], axis=1)
+    return np.concatenate([x0, u0], axis=1)
+
+
 
 
 def digits(standardise: bool = True) -> tuple[np.ndarray, np.ndarray]:

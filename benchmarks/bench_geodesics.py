@@ -62,15 +62,9 @@ SCHWARZSCHILD = Metric.from_line_element(
 
 
 def initial_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Bound orbits from (periapsis, eccentricity, inclination); E, L from Schwarzschild's p, e relations."""
-    rng = np.random.default_rng(seed)
-    rp, e, inc = rng.uniform(6, 20, n), rng.uniform(0, 0.5, n), rng.uniform(0, np.pi / 6, n)
-    p = rp * (1 + e)
-    L = np.sqrt(p**2 / (p - 3 - e**2))
-    E = np.sqrt((p - 2 - 2 * e) * (p - 2 + 2 * e) / (p * (p - 3 - e**2)))
-    x0 = np.stack([np.zeros(n), rp, np.full(n, np.pi / 2), np.zeros(n)], axis=1)
-    v0 = np.stack([E / (1 - 2 / rp), np.zeros(n), L * np.sin(inc) / rp**2, L * np.cos(inc) / rp**2], axis=1)
-    return x0, v0
+    """Bound orbits from (periapsis, eccentricity, inclination), as positions and velocities."""
+    y = _common.schwarzschild_orbits(n, seed)
+    return y[:, :4], y[:, 4:]
 
 
 def norm_plus_one(y: np.ndarray) -> np.ndarray:

@@ -33,7 +33,8 @@ import sys
 import tempfile
 import textwrap
 import time
-from pathlib import Path
+
+import _common
 
 TAU, TOL = 1000.0, 1e-10
 
@@ -84,19 +85,6 @@ def run_diffrax(peer: str | None, exprs: list[str], y0, t1: float, tol: float, r
 
 
 # --------------------------------------------------------------------------- problems
-
-
-def schwarzschild_orbits(n: int, seed: int = 0):
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-    rp, e, inc = rng.uniform(6, 20, n), rng.uniform(0, 0.5, n), rng.uniform(0, np.pi / 6, n)
-    p = rp * (1 + e)
-    L = np.sqrt(p**2 / (p - 3 - e**2))
-    E = np.sqrt((p - 2 - 2 * e) * (p - 2 + 2 * e) / (p * (p - 3 - e**2)))
-    x0 = np.stack([np.zeros(n), rp, np.full(n, np.pi / 2), np.zeros(n)], axis=1)
-    v0 = np.stack([E / (1 - 2 / rp), np.zeros(n), L * np.sin(inc) / rp**2, L * np.cos(inc) / rp**2], axis=1)
-    return np.concatenate([x0, v0], axis=1)
 
 
 def kerr_metric(a: float):
@@ -311,7 +299,7 @@ def latency_table(sizes: list[int], repeats: int) -> None:
     system = geodesic_system(metric)
     _, _, exprs = system_of("schwarzschild")
     f = numba_rhs(exprs, 8)
-    y_all = schwarzschild_orbits(max(sizes))
+    y_all = _common.schwarzschild_orbits(max(sizes))
     method = DormandPrince853(rtol=TOL, atol=TOL)
     events = chart_boundary_events(system)
     integrate(system.rhs, y_all[:2], (0.0, TAU), method, boundaries=events)
@@ -400,7 +388,7 @@ def scaling_table(n: int, repeats: int) -> None:
 
     system = geodesic_system(Metric.from_line_element(
         "-(1 - 2/r)*dt**2 + dr**2/(1 - 2/r) + r**2*dth**2 + r**2*sin(th)**2*dph**2", "t r th ph"))
-    y0 = schwarzschild_orbits(n)
+    y0 = _common.schwarzschild_orbits(n)
     method = DormandPrince853(rtol=TOL, atol=TOL)
     events = chart_boundary_events(system)
 
@@ -425,8 +413,9 @@ def scaling_table(n: int, repeats: int) -> None:
     for workers in (1, 2):
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         with cluster, Client(cluster) as client:
-            run(executor=client, backend=NumbaBackend(threads=1))
-            times = [run(executor=client, backend=NumbaBackend(threads=1)) for _ in range(repeats)]
+            executor = client.get_executor(pure=False)  # else Dask may hand back a repeat's result from memory
+            run(executor=executor, backend=NumbaBackend(threads=1))
+            times = [run(executor=executor, backend=NumbaBackend(threads=1)) for _ in range(repeats)]
         print(f"{f'{workers} Dask worker(s), 1 thread each':<28} {n / statistics.median(times):>10,.0f}")
 
 
@@ -449,7 +438,6 @@ def main() -> None:
     parser.add_argument("--diffrax-kerr", action="store_true",
                         help="also run diffrax on Kerr (its jit compile of the 200-operation equations took minutes)")
     args = parser.parse_args()
-    sys.path.insert(0, str(Path(__file__).parent))
     import numpy as np
 
     import _common
@@ -457,7 +445,7 @@ def main() -> None:
     quick = args.quick
     _common.header(["numpy", "scipy", "sympy", "numba", "extremal"], ["dask"], threads="1 and all threads")
     repeats = 1 if quick else 3
-    p1 = schwarzschild_orbits(1_000 if quick else 10_000)
+    p1 = _common.schwarzschild_orbits(1_000 if quick else 10_000)
 
     def schwarzschild_norm(y):
         r, th, u = y[..., 1], y[..., 2], y[..., 4:]

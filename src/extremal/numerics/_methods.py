@@ -14,6 +14,7 @@ the error estimator (Hairer, Nørsett & Wanner, *Solving ODEs I*, Sec. II.4).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from extremal.errors import InputError
 from extremal.numerics._checks import count, positive
@@ -23,6 +24,29 @@ from extremal.numerics._tableaux import DOP853_TABLEAU, DOPRI5_TABLEAU, ButcherT
 __all__ = ["DormandPrince54", "DormandPrince853", "FixedStep", "Method"]
 
 _STEPS_HINT = "Pass the number of steps allowed per trajectory, e.g. max_steps=100_000."
+
+
+class _Adaptive:
+    """What the adaptive methods share: their order and a controller with their tolerances."""
+
+    __slots__ = ()
+    rtol: float
+    atol: float
+
+    if TYPE_CHECKING:
+
+        @property
+        def tableau(self) -> ButcherTableau: ...
+
+    @property
+    def order(self) -> int:
+        """Order of the propagated solution (5 or 8)."""
+        return self.tableau.order
+
+    @property
+    def controller(self) -> ErrorController:
+        """The step-size controller with these tolerances."""
+        return ErrorController(self.rtol, self.atol, self.tableau.error_order)
 
 
 def _check_adaptive(method: DormandPrince54 | DormandPrince853) -> None:
@@ -35,7 +59,7 @@ def _check_adaptive(method: DormandPrince54 | DormandPrince853) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class DormandPrince54:
+class DormandPrince54(_Adaptive):
     """Dormand–Prince 5(4) with per-trajectory adaptive steps and quartic dense output.
 
     Parameters
@@ -69,19 +93,9 @@ class DormandPrince54:
         """The Dormand–Prince 5(4) tableau, :data:`DOPRI5_TABLEAU`."""
         return DOPRI5_TABLEAU
 
-    @property
-    def order(self) -> int:
-        """Order of the propagated solution, 5."""
-        return self.tableau.order
-
-    @property
-    def controller(self) -> ErrorController:
-        """The step-size controller with these tolerances."""
-        return ErrorController(self.rtol, self.atol, self.tableau.error_order)
-
 
 @dataclass(frozen=True, slots=True)
-class DormandPrince853:
+class DormandPrince853(_Adaptive):
     """Dormand–Prince 8(5,3) (Hairer's DOP853): the method of choice below ``rtol = 1e-8``.
 
     Parameters
@@ -114,16 +128,6 @@ class DormandPrince853:
     def tableau(self) -> ButcherTableau:
         """The Dormand–Prince 8(5,3) tableau, :data:`DOP853_TABLEAU`."""
         return DOP853_TABLEAU
-
-    @property
-    def order(self) -> int:
-        """Order of the propagated solution, 8."""
-        return self.tableau.order
-
-    @property
-    def controller(self) -> ErrorController:
-        """The step-size controller with these tolerances."""
-        return ErrorController(self.rtol, self.atol, self.tableau.error_order)
 
 
 @dataclass(frozen=True, slots=True)
