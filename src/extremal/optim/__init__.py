@@ -92,9 +92,9 @@ if TYPE_CHECKING:
         MatchAdamWRMS,
         Muon,
         adamw_update,
-        muon_param_groups,
         muon_update,
     )
+    from extremal.optim._param_groups import muon_param_groups
     from extremal.optim._steepest import Frobenius, MaxNorm, Norm, Spectral, dual_norm, steepest_direction
     from extremal.optim._whitening import FeatureDiagonal, FullWhitening, SampleDiagonal, Whitening, whiten
 
@@ -113,11 +113,11 @@ _TORCH_NAMES: dict[str, str] = {
             "MatchAdamWRMS",
             "Muon",
             "adamw_update",
-            "muon_param_groups",
             "muon_update",
         ),
         "muon",
     ),
+    "muon_param_groups": "param_groups",
     **dict.fromkeys(("Frobenius", "MaxNorm", "Norm", "Spectral", "dual_norm", "steepest_direction"), "steepest"),
     **dict.fromkeys(("FeatureDiagonal", "FullWhitening", "SampleDiagonal", "Whitening", "whiten"), "whitening"),
 }
