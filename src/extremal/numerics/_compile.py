@@ -414,12 +414,14 @@ def _loop_source(exprs: Sequence[sp.Expr], names: dict[sp.Symbol, str]) -> str:
 
 
 def scalar_lines(
-    exprs: Sequence[sp.Expr], inputs: Sequence[sp.Symbol], time: sp.Symbol | None, prefix: str
+    exprs: Sequence[sp.Expr], inputs: Sequence[sp.Symbol], time: sp.Symbol | None, prefix: str,
+    state: str = "y[{}]", time_name: str = "t",
 ) -> tuple[list[str], list[str]]:
     """Scalar ``math``-module code for ``exprs`` at one state: the statements, then one printed value per expression.
 
-    ``inputs`` are read from ``y[0], y[1], ...`` and ``time`` is ``t``; the names the statements
-    define start with ``prefix``, so the code of several functions can share one body.
+    ``inputs`` are read from ``state.format(i)`` (``y[0], y[1], ...``) and ``time`` is
+    ``time_name``; the names the statements define start with ``prefix``, so the code of
+    several functions can share one body.
 
     Examples
     --------
@@ -429,13 +431,13 @@ def scalar_lines(
     """
     names = {q: sp.Symbol(f"{prefix}y{i}") for i, q in enumerate(inputs)}
     if time is not None:
-        names[time] = sp.Symbol("t")
+        names[time] = sp.Symbol(time_name)
     replacements, reduced = sp.cse(
         [e.xreplace(names) for e in exprs], symbols=sp.numbered_symbols(f"{prefix}c"), order="none",
         optimizations="basic",
     )
     used = set().union(*(e.free_symbols for _, e in replacements), *(e.free_symbols for e in reduced))
-    lines = [f"{names[q]} = y[{i}]" for i, q in enumerate(inputs) if names[q] in used]
+    lines = [f"{names[q]} = {state.format(i)}" for i, q in enumerate(inputs) if names[q] in used]
     printed = _print_all(_ScalarPrinter(_PRINTER_SETTINGS), [rhs for _, rhs in replacements] + list(reduced), "numba")
     lines.extend(f"{lhs} = {text}" for (lhs, _), text in zip(replacements, printed, strict=False))
     return lines, printed[len(replacements) :]

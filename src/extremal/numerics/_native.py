@@ -42,14 +42,15 @@ _HEADER = """import math
 import numba
 import numpy
 
-from extremal.numerics._native_kernel import STATE_FUNCTION
+from extremal.numerics._native_kernel import {signature}
 
 
-@numba.njit(STATE_FUNCTION, cache=True, error_model="numpy")
+@numba.njit({signature}, cache=True, error_model="numpy")
 def {name}(t, y, out):
 """
 _LOCK = threading.Lock()
 _ROWS_PER_THREAD = 32  # fewer rows than this per thread cost more to hand out than to integrate
+_LANES = 32  # trajectories stepped together in the compiled loop
 _MODULES: dict[str, ModuleType] = {}
 
 
@@ -79,9 +80,10 @@ def _writable_directory() -> Path:
         return Path(tempfile.mkdtemp(prefix="extremal-kernels-"))
 
 
-def _load(name: str, body: list[str]) -> Any:
+def _load(name: str, body: list[str], signature: str = "STATE_FUNCTION") -> Any:
     """The compiled function ``name`` whose body is ``body``, from a module file keyed by its source."""
-    source = _HEADER.format(name=name) + "".join(f"    {line}\n" for text in body for line in text.split("\n"))
+    header = _HEADER.format(name=name, signature=signature)
+    source = header + "".join(f"    {line}\n" for text in body for line in text.split("\n"))
     key = hashlib.sha256(source.encode()).hexdigest()[:24]
     with _LOCK:
         module = _MODULES.get(key)
@@ -104,9 +106,11 @@ def _load(name: str, body: list[str]) -> Any:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class NativeSystem:
-    """A right-hand side and its events as compiled functions ``f(t, y, out)``."""
+    """A right-hand side and its events as compiled functions ``f(t, y, out)``, and the right-hand side for
+    several trajectories at once, ``f(t[k], y[d, k], out[d, k])``."""
 
     rhs: Any
+    rhs_lanes: Any
     events: Any
     n_events: int
 
@@ -135,17 +139,26 @@ def native_system(rhs: CompiledFunction, events: Sequence[Event]) -> NativeSyste
 
     try:
         f = _compiled_rhs(rhs)
+        f_lanes = _compiled_rhs_lanes(rhs)
         g = _compiled_events(tuple(ev.function for ev in events))
     except numba.core.errors.NumbaError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"numba could not compile this system ({first}); use backend=NumPyBackend().") from None
-    return NativeSystem(f, g, len(events))
+    return NativeSystem(f, f_lanes, g, len(events))
 
 
 @lru_cache(maxsize=256)
 def _compiled_rhs(rhs: CompiledFunction) -> Any:
     lines, values = scalar_lines(rhs.expressions, rhs.inputs, rhs.time, prefix="_")
     return _address(_load("rhs", [*lines, *(f"out[{i}] = {v}" for i, v in enumerate(values))]))
+
+
+@lru_cache(maxsize=256)
+def _compiled_rhs_lanes(rhs: CompiledFunction) -> Any:
+    lines, values = scalar_lines(rhs.expressions, rhs.inputs, rhs.time, prefix="_", state="y[{}, _l]", time_name="_t")
+    body = ["for _l in range(y.shape[1]):", "    _t = t[_l]", *(f"    {line}" for line in lines)]
+    body += [f"    out[{i}, _l] = {v}" for i, v in enumerate(values)]
+    return _address(_load("rhs_lanes", body, "LANES_FUNCTION"), "LANES_FUNCTION")
 
 
 @lru_cache(maxsize=256)
@@ -157,7 +170,7 @@ def _compiled_events(functions: tuple[ScalarCode, ...]) -> Any:
     return _address(_load("events", [f.scalar_code(k) for k, f in enumerate(functions)]))
 
 
-def _address(function: Any) -> Any:
+def _address(function: Any, signature: str = "STATE_FUNCTION") -> Any:
     """``function`` as the address of its compiled code, so a call does not look it up again (half the
     cost of a small call); the function itself where numba offers no such wrapper."""
     import numba
@@ -166,18 +179,20 @@ def _address(function: Any) -> Any:
         from numba.experimental.function_type import _get_wrapper_address
     except ImportError:  # pragma: no cover - other numba versions
         return function
-    from extremal.numerics._native_kernel import STATE_FUNCTION
+    from extremal.numerics import _native_kernel
+
+    kind = getattr(_native_kernel, signature)
 
     class Address(numba.types.WrapperAddressProtocol):  # type: ignore[misc,name-defined]
         def __init__(self) -> None:
             self.function = function  # kept alive with its compiled code
-            self.address = _get_wrapper_address(function, STATE_FUNCTION)
+            self.address = _get_wrapper_address(function, kind)
 
         def __wrapper_address__(self) -> int:
             return int(self.address)
 
         def signature(self) -> Any:
-            return STATE_FUNCTION
+            return kind
 
     return Address()
 
@@ -229,7 +244,10 @@ def solve(
                out["n_rejected"], out["n_rhs"])
 
     def rows(lo: int, hi: int) -> None:
-        kernel.solve_rows(system.rhs, system.events, lo, hi, *inputs, *outputs)  # type: ignore[call-arg]
+        lanes = min(_LANES, hi - lo)
+        kernel.solve_lanes(  # type: ignore[call-arg]
+            system.rhs, system.rhs_lanes, system.events, lo, hi, lanes, *inputs, *outputs
+        )
 
     workers = 1 if n < _ROWS_PER_THREAD else min(threads or os.cpu_count() or 1, n // _ROWS_PER_THREAD)
     if workers == 1:

@@ -1,18 +1,21 @@
-r"""The whole integration of a trajectory in compiled code, and the batch over all cores.
+r"""The whole integration of a batch of trajectories in compiled code, on every core.
 
 Each trajectory runs start to finish in one compiled loop: the Runge–Kutta step
 (:func:`rk_step`), the weighted error norm, the step-size controller, dense output, events
-located on the interpolant, ``t_eval`` sampling and the final status. :func:`solve_rows` runs
-a range of rows without holding the GIL, so ranges run at once on Python threads (no OpenMP
-runtime: safe under ``fork`` and from several threads), and each trajectory only ever reads
-its own row, so the result does not depend on the number of threads, bit for bit.
+located on the interpolant, ``t_eval`` sampling and the final status. :func:`solve_lanes`
+steps several trajectories together in *lanes* — one call of the right-hand side and one pass
+of each stage combination serve all of them, vectorised over the lanes — and a lane whose
+trajectory ends takes the next row. Each lane's arithmetic is that of its trajectory alone, in
+the same order, so a row's result does not depend on its lane, its neighbours or the number of
+threads, bit for bit. Ranges of rows run without the GIL on Python threads (no OpenMP runtime:
+safe under ``fork`` and from several threads).
 
-The right-hand side and the event functions come in as first-class compiled functions
-``f(t, y, out)`` (:data:`STATE_FUNCTION`), so this module is compiled once and cached on disk,
-and each system only compiles its own small right-hand side. The arithmetic is that of the
-whole-array loop of :mod:`extremal.numerics._whole_array` (Hairer, Nørsett & Wanner,
-*Solving ODEs I*, Sec. II.4–II.6): the same starting step, error norm, controller and limits,
-written for one row.
+The right-hand side (for one state and for all lanes) and the event functions come in as
+first-class compiled functions (:data:`STATE_FUNCTION`, :data:`LANES_FUNCTION`), so this
+module is compiled once and cached on disk, and each system only compiles its own small
+right-hand side. The arithmetic is that of the whole-array loop of
+:mod:`extremal.numerics._whole_array` (Hairer, Nørsett & Wanner, *Solving ODEs I*,
+Sec. II.4–II.6): the same starting step, error norm, controller and limits.
 
 This module needs numba (extra ``fast``); :mod:`extremal.numerics._native` imports it lazily.
 """
@@ -27,11 +30,14 @@ from numba import types
 
 from extremal.numerics._status import Status
 
-__all__ = ["STATE_FUNCTION", "no_events", "rk_step", "solve_rows"]
+__all__ = ["LANES_FUNCTION", "STATE_FUNCTION", "no_events", "rk_step", "solve_lanes"]
 
 STATE_FUNCTION = types.void(types.float64, types.float64[::1], types.float64[::1])
 """Signature of a compiled right-hand side or event function ``f(t, y, out)``: writes ``out`` from ``t, y``."""
+LANES_FUNCTION = types.void(types.float64[::1], types.float64[:, ::1], types.float64[:, ::1])
+"""Signature of a right-hand side for k trajectories at once, ``f(t[k], y[d, k], out[d, k])``."""
 _FUNCTION = types.FunctionType(STATE_FUNCTION)
+_LANES_FUNCTION = types.FunctionType(LANES_FUNCTION)
 
 _ROOT_ITERATIONS = 80
 _REL_FLOOR = 2.0**-40
@@ -65,25 +71,36 @@ def _stage_state(y, K, a, s, out):  # type: ignore[no-untyped-def]  # pragma: no
 
 
 @_jit
-def rk_step(rhs, t, y, f, h, a, c, n_stages, K, y_new, f_new, work, slope):  # type: ignore[no-untyped-def]  # pragma: no cover
-    r"""One explicit Runge–Kutta step of size ``h`` from ``(t, y)`` with ``f = rhs(t, y)``.
+def rk_step(rhs_lanes, T, Y, F, HS, a, c, n_stages, K, YN, FN, W, SL, TL):  # type: ignore[no-untyped-def]  # pragma: no cover
+    r"""One explicit Runge–Kutta step for k trajectories at once (lane ``l``: step ``HS[l]`` from ``T[l]``).
 
-    Fills the scaled stages ``K[s] = h k_s`` for ``s <= n_stages`` (the last is the FSAL stage
-    :math:`h f(t + h, y_{n+1})`), ``y_new`` :math:`= y + h\sum_j a_{Sj}k_j` and ``f_new``;
-    ``work`` and ``slope`` are scratch (the right-hand side writes into a whole array, not a row view).
+    From the states ``Y`` and slopes ``F`` (shape (d, k)) fills the scaled stages
+    ``K[s, :, l] = h k_s`` for ``s <= n_stages`` (the last is the FSAL stage
+    :math:`h f(t + h, y_{n+1})`), ``YN`` :math:`= y + h\sum_j a_{Sj}k_j` and ``FN``; ``W``, ``SL``
+    and ``TL`` are scratch. Each lane's arithmetic is that of a step taken alone, in the same order.
     """
-    d = y.size
+    d, lanes = Y.shape
     for i in range(d):
-        K[0, i] = h * f[i]
-    for s in range(1, n_stages):
-        _stage_state(y, K, a, s, work)
-        rhs(t + c[s] * h, work, slope)
+        for lane in range(lanes):
+            K[0, i, lane] = HS[lane] * F[i, lane]
+    for s in range(1, n_stages + 1):
+        out = YN if s == n_stages else W
         for i in range(d):
-            K[s, i] = h * slope[i]
-    _stage_state(y, K, a, n_stages, y_new)
-    rhs(t + c[n_stages] * h, y_new, f_new)
-    for i in range(d):
-        K[n_stages, i] = h * f_new[i]
+            for lane in range(lanes):
+                out[i, lane] = Y[i, lane]
+        for j in range(s):
+            coefficient = a[s, j]
+            if coefficient != 0.0:
+                for i in range(d):
+                    for lane in range(lanes):
+                        out[i, lane] += coefficient * K[j, i, lane]
+        for lane in range(lanes):
+            TL[lane] = T[lane] + c[s] * HS[lane]
+        slope = FN if s == n_stages else SL
+        rhs_lanes(TL, out, slope)
+        for i in range(d):
+            for lane in range(lanes):
+                K[s, i, lane] = HS[lane] * slope[i, lane]
 
 
 @_inline
@@ -230,152 +247,8 @@ def _spacing(t):  # type: ignore[no-untyped-def]  # pragma: no cover
     return np.nextafter(at, np.inf) - at
 
 
-@_jit
-def _solve_one(  # type: ignore[no-untyped-def]  # pragma: no cover
-    row, rhs, events, y0, t0, t1, t_eval, a, c, error, error_low, dense, ints, reals, directions,
-    y_out, t_final, y_final, status, event, n_steps, n_rejected, n_rhs,
-    y, f, K, y_new, f_new, work, slope, weights, g_prev, g_new, g_work, y_at,
-):
-    """Integrate trajectory ``row`` from ``t0[row]`` to ``t1[row]``, writing its outputs in place."""
-    n_stages, adaptive, max_steps = ints[N_STAGES], ints[ADAPTIVE] != 0, ints[MAX_STEPS]
-    n_events, n_user = ints[N_EVENTS], ints[N_USER_EVENTS]
-    rtol, atol, dt, exponent = reals[RTOL], reals[ATOL], reals[DT], reals[EXPONENT]
-    safety, min_factor, max_factor = reals[SAFETY], reals[MIN_FACTOR], reals[MAX_FACTOR]
-    d = y.size
-    m = t_eval.shape[1]
-    t = t0[row]
-    t_end = t1[row]
-    direction = 1.0 if t_end > t else -1.0
-    span = abs(t_end - t)
-    floor = _REL_FLOOR * span
-    for i in range(d):
-        y[i] = y0[row, i]
-    rhs(t, y, f)
-    calls = 1
-    t_final[row] = t
-    ptr = 0
-    while ptr < m and (t_eval[row, ptr] - t) * direction <= 0:
-        for i in range(d):
-            y_out[row, ptr, i] = y[i]
-        ptr += 1
-    if not (_all_finite(y) and _all_finite(f)):
-        status[row] = _NONFINITE
-        n_rhs[row] = calls
-        return
-    if adaptive:
-        h = _initial_step(rhs, t, y, f, direction, span, -exponent, rtol, atol, y_new, f_new)
-        calls += 1
-    else:
-        h = dt
-    if n_events:
-        events(t, y, g_prev)
-    rejected_last = False
-    steps = 0
-    rejected = 0
-    while True:
-        remaining = abs(t_end - t)
-        last = h >= remaining
-        h_abs = remaining if last else h
-        hs = direction * h_abs
-        rk_step(rhs, t, y, f, hs, a, c, n_stages, K, y_new, f_new, work, slope)
-        calls += n_stages
-        if adaptive:
-            err = _error_norm(K, y, y_new, error, error_low, rtol, atol, work, y_at)
-            if math.isnan(err):
-                err = math.inf
-            finite = math.isfinite(err)
-            accept = err <= 1.0
-            factor = safety * err**exponent if err > 0 else math.inf
-            factor = min(max(factor, min_factor), max_factor)
-            if accept and rejected_last:
-                factor = min(factor, 1.0)
-            h_next = h_abs * factor
-        else:
-            finite = _all_finite(f_new)
-            accept = finite
-            h_next = h
-        t_new = t_end if last else t + hs
-
-        stop_theta = math.inf
-        stop_event = -1
-        need_dense = False
-        if n_events:
-            events(t_new, y_new, g_new)
-            if accept:
-                for k in range(n_events):
-                    if _crossed(g_prev[k], g_new[k], directions[k] if k < n_user else 0.0):
-                        need_dense = True
-        if m and accept and ptr < m and (t_eval[row, ptr] - t_new) * direction < 0:
-            need_dense = True
-        if need_dense:
-            _extra_stages(rhs, t, hs, y, K, a, c, n_stages, work, slope)
-            calls += a.shape[0] - n_stages - 1
-            if n_events and accept:
-                for k in range(n_events):
-                    if _crossed(g_prev[k], g_new[k], directions[k] if k < n_user else 0.0):
-                        theta = _locate(events, k, t, hs, y, K, dense, g_prev[k], g_new[k], weights, y_at, g_work)
-                        if theta < stop_theta:
-                            stop_theta, stop_event = theta, k
-            stopping = stop_event >= 0
-            t_limit = t + stop_theta * hs if stopping else t_new
-            while ptr < m:
-                inside = (t_eval[row, ptr] - t_limit) * direction
-                if not (inside < 0 or (inside == 0 and stopping)):
-                    break
-                _dense(y, K, dense, (t_eval[row, ptr] - t) / hs, weights, y_at)
-                for i in range(d):
-                    y_out[row, ptr, i] = y_at[i]
-                ptr += 1
-            if stopping:
-                t_new = t + stop_theta * hs
-                _dense(y, K, dense, stop_theta, weights, y_new)
-        if m and accept and stop_event < 0:
-            while ptr < m and t_eval[row, ptr] == t_new:
-                for i in range(d):
-                    y_out[row, ptr, i] = y_new[i]
-                ptr += 1
-
-        if accept:
-            for i in range(d):
-                y[i] = y_new[i]
-                f[i] = f_new[i]
-            t = t_new
-            for k in range(n_events):
-                g_prev[k] = g_new[k]
-            steps += 1
-        else:
-            rejected += 1
-        rejected_last = not accept
-        h = h_next
-
-        hit_event = stop_event >= 0
-        finished = accept and last and not hit_event
-        collapsed = not finished and not hit_event and h < max(10 * _spacing(t), floor) if adaptive else not finite
-        out_of_steps = steps + rejected >= max_steps and not finished and not hit_event
-        if finished or hit_event or collapsed or out_of_steps:
-            code = _MAX_STEPS
-            if collapsed:
-                code = _STEP_TOO_SMALL if finite else _NONFINITE
-            if hit_event:
-                code = _EVENT
-            if finished:
-                code = _SUCCESS
-            if hit_event and stop_event >= n_user:
-                code = _OUTSIDE
-                stop_event = -1
-            status[row] = code
-            event[row] = stop_event
-            t_final[row] = t
-            for i in range(d):
-                y_final[row, i] = y[i]
-            n_steps[row] = steps
-            n_rejected[row] = rejected
-            n_rhs[row] = calls
-            return
-
-
-_ROWS_SIGNATURE = types.void(
-    _FUNCTION, _FUNCTION, types.int64, types.int64,
+_LANES_SIGNATURE = types.void(
+    _FUNCTION, _LANES_FUNCTION, _FUNCTION, types.int64, types.int64, types.int64,
     types.float64[:, ::1], types.float64[::1], types.float64[::1], types.float64[:, ::1],
     types.float64[:, ::1], types.float64[::1], types.float64[::1], types.float64[::1], types.float64[:, ::1],
     types.int64[::1], types.float64[::1], types.float64[::1],
@@ -384,30 +257,204 @@ _ROWS_SIGNATURE = types.void(
 )
 
 
-@numba.njit(_ROWS_SIGNATURE, cache=True, error_model="numpy", nogil=True)
-def solve_rows(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
-    rhs, events, lo, hi, y0, t0, t1, t_eval, a, c, error, error_low, dense, ints, reals, directions,
+@numba.njit(_LANES_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+def solve_lanes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    rhs, rhs_lanes, events, lo, hi, lanes, y0, t0, t1, t_eval, a, c, error, error_low, dense, ints, reals, directions,
     y_out, t_final, y_final, status, event, n_steps, n_rejected, n_rhs,
 ):
-    """Integrate rows ``lo`` to ``hi - 1`` of ``y0``, writing their outputs in place (without the GIL).
+    """Integrate rows ``lo`` to ``hi - 1`` of ``y0``, ``lanes`` of them stepped together, writing their
+    outputs in place (without the GIL).
 
-    ``a``, ``c``, ``error``, ``error_low`` (empty for one estimator) and ``dense`` are the
-    tableau; ``ints`` and ``reals`` the settings laid out by the constants of this module (the
-    controller's tolerances, exponent and factor limits, or the constant step);
-    ``directions`` the directions of the user's events. ``y_out`` must be NaN where no sample
-    is reached. Calls on disjoint row ranges may run at once on several threads.
+    A lane whose trajectory ends takes the next row. ``rhs`` (one state) starts a trajectory and
+    fills the dense-output stages, ``rhs_lanes`` (every lane) computes the steps; ``a``, ``c``,
+    ``error``, ``error_low`` (empty for one estimator) and ``dense`` are the tableau; ``ints`` and
+    ``reals`` the settings laid out by the constants of this module (the controller's tolerances,
+    exponent and factor limits, or the constant step); ``directions`` the directions of the user's
+    events. ``y_out`` must be NaN where no sample is reached. Calls on disjoint row ranges may run
+    at once on several threads, and a row's result does not depend on its lane or neighbours.
     """
+    n_stages, adaptive, max_steps = ints[N_STAGES], ints[ADAPTIVE] != 0, ints[MAX_STEPS]
+    n_events, n_user = ints[N_EVENTS], ints[N_USER_EVENTS]
+    rtol, atol, dt, exponent = reals[RTOL], reals[ATOL], reals[DT], reals[EXPONENT]
+    safety, min_factor, max_factor = reals[SAFETY], reals[MIN_FACTOR], reals[MAX_FACTOR]
     d = y0.shape[1]
+    m = t_eval.shape[1]
     n_all = a.shape[0]
-    n_events = max(ints[N_EVENTS], 1)
-    y, f, y_new, f_new, work, y_at = np.empty(d), np.empty(d), np.empty(d), np.empty(d), np.empty(d), np.empty(d)
-    slope = np.empty(d)
-    K = np.empty((n_all, d))
+    width = max(n_events, 1)
+    Y, F, YN, FN = np.zeros((d, lanes)), np.zeros((d, lanes)), np.zeros((d, lanes)), np.zeros((d, lanes))
+    W, SL = np.zeros((d, lanes)), np.zeros((d, lanes))
+    K = np.zeros((n_all, d, lanes))
+    G = np.zeros((width, lanes))
+    T, T_END, DIRECTION, FLOOR = np.zeros(lanes), np.zeros(lanes), np.zeros(lanes), np.zeros(lanes)
+    H, H_ABS, HS, TL = np.zeros(lanes), np.zeros(lanes), np.zeros(lanes), np.zeros(lanes)
+    LAST = np.zeros(lanes, dtype=np.bool_)
+    REJECTED_LAST = np.zeros(lanes, dtype=np.bool_)
+    ROW = np.full(lanes, -1, dtype=np.int64)
+    PTR, STEPS = np.zeros(lanes, dtype=np.int64), np.zeros(lanes, dtype=np.int64)
+    REJECTED, CALLS = np.zeros(lanes, dtype=np.int64), np.zeros(lanes, dtype=np.int64)
+    y, f, y1, f1 = np.empty(d), np.empty(d), np.empty(d), np.empty(d)
+    y_new, f_new, work, slope, y_at = np.empty(d), np.empty(d), np.empty(d), np.empty(d), np.empty(d)
     weights = np.empty(n_all)
-    g_prev, g_new, g_work = np.empty(n_events), np.empty(n_events), np.empty(n_events)
-    for row in range(lo, hi):
-        _solve_one(
-            row, rhs, events, y0, t0, t1, t_eval, a, c, error, error_low, dense, ints, reals, directions,
-            y_out, t_final, y_final, status, event, n_steps, n_rejected, n_rhs,
-            y, f, K, y_new, f_new, work, slope, weights, g_prev, g_new, g_work, y_at,
-        )
+    g, g_new, g_work = np.empty(width), np.empty(width), np.empty(width)
+    following = lo
+    while True:
+        live = 0
+        for lane in range(lanes):
+            while ROW[lane] < 0 and following < hi:
+                row = following
+                following += 1
+                t = t0[row]
+                t_end = t1[row]
+                direction = 1.0 if t_end > t else -1.0
+                span = abs(t_end - t)
+                for i in range(d):
+                    y[i] = y0[row, i]
+                rhs(t, y, f)
+                calls = 1
+                t_final[row] = t
+                ptr = 0
+                while ptr < m and (t_eval[row, ptr] - t) * direction <= 0:
+                    for i in range(d):
+                        y_out[row, ptr, i] = y[i]
+                    ptr += 1
+                if not (_all_finite(y) and _all_finite(f)):
+                    status[row] = _NONFINITE
+                    n_rhs[row] = calls
+                    continue
+                if adaptive:
+                    H[lane] = _initial_step(rhs, t, y, f, direction, span, -exponent, rtol, atol, y1, f1)
+                    calls += 1
+                else:
+                    H[lane] = dt
+                if n_events:
+                    events(t, y, g)
+                    for k in range(n_events):
+                        G[k, lane] = g[k]
+                for i in range(d):
+                    Y[i, lane] = y[i]
+                    F[i, lane] = f[i]
+                ROW[lane], T[lane], T_END[lane], DIRECTION[lane] = row, t, t_end, direction
+                FLOOR[lane], PTR[lane], CALLS[lane] = _REL_FLOOR * span, ptr, calls
+                STEPS[lane], REJECTED[lane], REJECTED_LAST[lane] = 0, 0, False
+            if ROW[lane] >= 0:
+                live += 1
+        if live == 0:
+            return
+        for lane in range(lanes):
+            if ROW[lane] >= 0:
+                remaining = abs(T_END[lane] - T[lane])
+                LAST[lane] = H[lane] >= remaining
+                H_ABS[lane] = remaining if LAST[lane] else H[lane]
+                HS[lane] = DIRECTION[lane] * H_ABS[lane]
+            else:
+                HS[lane] = 0.0
+        rk_step(rhs_lanes, T, Y, F, HS, a, c, n_stages, K, YN, FN, W, SL, TL)
+        for lane in range(lanes):
+            row = ROW[lane]
+            if row < 0:
+                continue
+            t, t_end, direction, hs, h_abs = T[lane], T_END[lane], DIRECTION[lane], HS[lane], H_ABS[lane]
+            ptr = PTR[lane]
+            calls = CALLS[lane] + n_stages
+            y_lane = Y[:, lane]
+            K_lane = K[:, :, lane]
+            for i in range(d):
+                y_new[i] = YN[i, lane]
+                f_new[i] = FN[i, lane]
+            if adaptive:
+                err = _error_norm(K_lane, y_lane, y_new, error, error_low, rtol, atol, work, y_at)
+                if math.isnan(err):
+                    err = math.inf
+                finite = math.isfinite(err)
+                accept = err <= 1.0
+                factor = safety * err**exponent if err > 0 else math.inf
+                factor = min(max(factor, min_factor), max_factor)
+                if accept and REJECTED_LAST[lane]:
+                    factor = min(factor, 1.0)
+                h_next = h_abs * factor
+            else:
+                finite = _all_finite(f_new)
+                accept = finite
+                h_next = H[lane]
+            t_new = t_end if LAST[lane] else t + hs
+
+            stop_theta = math.inf
+            stop_event = -1
+            need_dense = False
+            if n_events:
+                events(t_new, y_new, g_new)
+                if accept:
+                    for k in range(n_events):
+                        if _crossed(G[k, lane], g_new[k], directions[k] if k < n_user else 0.0):
+                            need_dense = True
+            if m and accept and ptr < m and (t_eval[row, ptr] - t_new) * direction < 0:
+                need_dense = True
+            if need_dense:
+                _extra_stages(rhs, t, hs, y_lane, K_lane, a, c, n_stages, work, slope)
+                calls += n_all - n_stages - 1
+                if n_events and accept:
+                    for k in range(n_events):
+                        if _crossed(G[k, lane], g_new[k], directions[k] if k < n_user else 0.0):
+                            theta = _locate(
+                                events, k, t, hs, y_lane, K_lane, dense, G[k, lane], g_new[k], weights, y_at, g_work
+                            )
+                            if theta < stop_theta:
+                                stop_theta, stop_event = theta, k
+                stopping = stop_event >= 0
+                t_limit = t + stop_theta * hs if stopping else t_new
+                while ptr < m:
+                    inside = (t_eval[row, ptr] - t_limit) * direction
+                    if not (inside < 0 or (inside == 0 and stopping)):
+                        break
+                    _dense(y_lane, K_lane, dense, (t_eval[row, ptr] - t) / hs, weights, y_at)
+                    for i in range(d):
+                        y_out[row, ptr, i] = y_at[i]
+                    ptr += 1
+                if stopping:
+                    t_new = t + stop_theta * hs
+                    _dense(y_lane, K_lane, dense, stop_theta, weights, y_new)
+            if m and accept and stop_event < 0:
+                while ptr < m and t_eval[row, ptr] == t_new:
+                    for i in range(d):
+                        y_out[row, ptr, i] = y_new[i]
+                    ptr += 1
+
+            if accept:
+                for i in range(d):
+                    Y[i, lane] = y_new[i]
+                    F[i, lane] = f_new[i]
+                t = t_new
+                for k in range(n_events):
+                    G[k, lane] = g_new[k]
+                STEPS[lane] += 1
+            else:
+                REJECTED[lane] += 1
+            REJECTED_LAST[lane] = not accept
+            H[lane] = h_next
+            T[lane], PTR[lane], CALLS[lane] = t, ptr, calls
+
+            hit_event = stop_event >= 0
+            finished = accept and LAST[lane] and not hit_event
+            too_small = h_next < max(10 * _spacing(t), FLOOR[lane])
+            collapsed = not finished and not hit_event and too_small if adaptive else not finite
+            out_of_steps = STEPS[lane] + REJECTED[lane] >= max_steps and not finished and not hit_event
+            if finished or hit_event or collapsed or out_of_steps:
+                code = _MAX_STEPS
+                if collapsed:
+                    code = _STEP_TOO_SMALL if finite else _NONFINITE
+                if hit_event:
+                    code = _EVENT
+                if finished:
+                    code = _SUCCESS
+                if hit_event and stop_event >= n_user:
+                    code = _OUTSIDE
+                    stop_event = -1
+                status[row] = code
+                event[row] = stop_event
+                t_final[row] = t
+                for i in range(d):
+                    y_final[row, i] = Y[i, lane]
+                n_steps[row] = STEPS[lane]
+                n_rejected[row] = REJECTED[lane]
+                n_rhs[row] = calls
+                ROW[lane] = -1
