@@ -3,8 +3,8 @@ r"""The compiled integrator: its right-hand side and events as scalar code, cach
 A system qualifies when its right-hand side is a :class:`CompiledFunction` (its expressions
 are known) and every event function writes itself as scalar code (:class:`ScalarCode`:
 :func:`crossing` and a chart's edges do); numba (extra ``fast``) must be installed. The
-right-hand side and the events become two small numba functions ``f(t, y, out)`` in a
-generated module file under the cache directory (``$EXTREMAL_CACHE_DIR``, else
+right-hand side (for one state, and for all lanes of the compiled loop at once) and the
+events become small numba functions in generated module files under the cache directory (``$EXTREMAL_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/extremal`` or ``~/.cache/extremal``), compiled with numba's on-disk cache,
 so a second process loads them instead of compiling; the integrator itself
 (:mod:`extremal.numerics._native_kernel`) is compiled once for all systems.
