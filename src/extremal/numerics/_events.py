@@ -19,7 +19,7 @@ from extremal.numerics._checks import count, is_real_number, real
 from extremal.numerics._dense_output import interpolate
 from extremal.numerics._tableaux import ButcherTableau
 
-__all__ = ["Crossing", "Event", "ScalarCode", "crossed", "crossing", "event_values", "locate"]
+__all__ = ["Crossing", "Event", "ScalarCode", "crossed", "crossing", "event_values", "locate", "real_values"]
 
 EventFunction = Callable[[NDArray[np.float64], NDArray[np.float64]], NDArray[np.float64]]
 
@@ -111,7 +111,7 @@ class ScalarCode(Protocol):
 _ROOT_ITERATIONS = 80
 
 
-def _real(value: ArrayLike) -> NDArray[np.float64]:
+def real_values(value: ArrayLike) -> NDArray[np.float64]:
     """``value`` as a float64 array; TypeError for complex values, which must not be cut to their real part."""
     if np.iscomplexobj(value):
         raise TypeError("complex values")
@@ -124,7 +124,7 @@ def event_values(events: Sequence[Event], t: NDArray[np.float64], y: NDArray[np.
     for i, ev in enumerate(events):
         raw = ev.function(t, y)
         try:
-            value = _real(raw)
+            value = real_values(raw)
         except (TypeError, ValueError) as exc:
             raise InputError(
                 f"event {ev.name!r} must return real numbers, one per trajectory; got {type(raw).__name__} ({exc})."

@@ -115,7 +115,7 @@ class NativeSystem:
     n_events: int
 
 
-def why_not_native(rhs: object, events: Sequence[Event], d: int) -> str | None:
+def why_not_native(rhs: object, events: Sequence[Event]) -> str | None:
     """Why the compiled integrator cannot run this system (``None`` when it can)."""
     if not numba_installed():
         return "numba is not installed (pip install 'extremal[fast]')"

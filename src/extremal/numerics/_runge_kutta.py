@@ -33,7 +33,6 @@ from extremal.numerics._compile import (
     Backend,
     CompiledFunction,
     NumbaBackend,
-    NumPyBackend,
     check_backend,
 )
 from extremal.numerics._events import Crossing, Event
@@ -263,7 +262,7 @@ def integrate(
         )
         solution = concatenate(parts, ODESolution)
     else:
-        native = _native_system(rhs, events, d, backend)
+        native = _native_system(rhs, events, backend)
         if native is not None:
             solution = _compiled_loop(native, method, Y0, t0, t1, te, events, n_user, backend)
         else:
@@ -301,11 +300,11 @@ def _check_crossings(events: tuple[Event, ...], d: int) -> None:
             )
 
 
-def _native_system(rhs: RHS, events: tuple[Event, ...], d: int, backend: Backend | None) -> NativeSystem | None:
+def _native_system(rhs: RHS, events: tuple[Event, ...], backend: Backend | None) -> NativeSystem | None:
     """The compiled system when the compiled integrator runs this call (see ``backend`` of :func:`integrate`)."""
-    if isinstance(backend, NumPyBackend) or (backend is not None and not isinstance(backend, NumbaBackend)):
+    if backend is not None and not isinstance(backend, NumbaBackend):
         return None
-    reason = why_not_native(rhs, events, d)
+    reason = why_not_native(rhs, events)
     if reason is None:
         assert isinstance(rhs, CompiledFunction)
         try:

@@ -26,7 +26,7 @@ from extremal.errors import InputError
 from extremal.numerics._compile import CompiledFunction, second_order_part
 from extremal.numerics._controller import ErrorController
 from extremal.numerics._dense_output import combine, extra_stages, interpolate, stage_coefficients
-from extremal.numerics._events import Event, _real, crossed, event_values, locate
+from extremal.numerics._events import Event, crossed, event_values, locate, real_values
 from extremal.numerics._methods import Method
 from extremal.numerics._status import Status
 from extremal.numerics._tableaux import ButcherTableau
@@ -258,7 +258,7 @@ class WholeArrayLoop:
                 "component, of shape (d,) or (N, d)."
             ) from None
         try:
-            f_start = _real(value)
+            f_start = real_values(value)
         except (TypeError, ValueError) as exc:
             raise InputError(
                 f"rhs(t, y) must return real numbers, an array of shape {y_start.shape}; got "
