@@ -37,6 +37,7 @@ import time
 import _common
 
 TAU, TOL = 1000.0, 1e-10
+SCHWARZSCHILD = ("-(1 - 2/r)*dt**2 + dr**2/(1 - 2/r) + r**2*dth**2 + r**2*sin(th)**2*dph**2", "t r th ph")
 
 
 # --------------------------------------------------------------------------- diffrax, in the peer interpreter
@@ -195,23 +196,22 @@ def scipy_sample(f, rows, t1: float, tol: float):
 
 
 def system_of(kind: str, a: float = 0.9):
-    """Compiled right-hand side, the expressions in y0..y{d-1} as strings, and a sympy list."""
+    """Compiled right-hand side, its chart-boundary events, the expressions in y0..y{d-1} as strings and as sympy."""
     import sympy as sp
 
     from extremal import Lagrangian, compile_lagrangian, geodesic_system
+    from extremal.numerics._geodesic_ivp import chart_boundary_events
     from extremal.symbolic import Metric
 
-    if kind == "schwarzschild":
-        rhs = geodesic_system(Metric.from_line_element(
-            "-(1 - 2/r)*dt**2 + dr**2/(1 - 2/r) + r**2*dth**2 + r**2*sin(th)**2*dph**2", "t r th ph")).rhs
-    elif kind == "kerr":
-        rhs = geodesic_system(kerr_metric(a)).rhs
+    if kind == "henon":
+        rhs, boundaries = compile_lagrangian(Lagrangian.parse(
+            "(xdot**2 + ydot**2)/2 - (x**2 + y**2)/2 - x**2*y + y**3/3", "x y")), ()
     else:
-        rhs = compile_lagrangian(Lagrangian.parse(
-            "(xdot**2 + ydot**2)/2 - (x**2 + y**2)/2 - x**2*y + y**3/3", "x y"))
+        system = geodesic_system(kerr_metric(a) if kind == "kerr" else Metric.from_line_element(*SCHWARZSCHILD))
+        rhs, boundaries = system.rhs, chart_boundary_events(system)
     names = {q: sp.Symbol(f"y{i}") for i, q in enumerate(rhs.inputs)}
     exprs = [e.xreplace(names).xreplace({rhs.time: sp.Symbol("t")}) for e in rhs.expressions]
-    return rhs, [sp.srepr(e) for e in exprs], exprs
+    return rhs, boundaries, [sp.srepr(e) for e in exprs], exprs
 
 
 def throughput_table(name: str, kind: str, y0, t1: float, tol: float, sample: int, repeats: int,
@@ -219,17 +219,9 @@ def throughput_table(name: str, kind: str, y0, t1: float, tol: float, sample: in
     import numpy as np
 
     from extremal import DormandPrince853, NumbaBackend, NumPyBackend, integrate
-    from extremal.numerics._geodesic_ivp import chart_boundary_events
 
-    rhs, text, exprs = system_of(kind)
+    rhs, boundaries, text, exprs = system_of(kind)
     method = DormandPrince853(rtol=tol, atol=tol)
-    boundaries = ()
-    if kind != "henon":
-        from extremal import geodesic_system
-
-        boundaries = chart_boundary_events(geodesic_system(
-            kerr_metric(0.9) if kind == "kerr" else __import__("extremal").Metric.from_line_element(
-                "-(1 - 2/r)*dt**2 + dr**2/(1 - 2/r) + r**2*dth**2 + r**2*sin(th)**2*dph**2", "t r th ph")))
     f = numba_rhs(exprs, y0.shape[1])
     n = len(y0)
 
@@ -290,19 +282,13 @@ def throughput_table(name: str, kind: str, y0, t1: float, tol: float, sample: in
 
 
 def latency_table(sizes: list[int], repeats: int) -> None:
-    from extremal import DormandPrince853, NumbaBackend, geodesic_system, integrate
-    from extremal.numerics._geodesic_ivp import chart_boundary_events
-    from extremal.symbolic import Metric
+    from extremal import DormandPrince853, NumbaBackend, integrate
 
-    metric = Metric.from_line_element(
-        "-(1 - 2/r)*dt**2 + dr**2/(1 - 2/r) + r**2*dth**2 + r**2*sin(th)**2*dph**2", "t r th ph")
-    system = geodesic_system(metric)
-    _, _, exprs = system_of("schwarzschild")
+    rhs, events, _, exprs = system_of("schwarzschild")
     f = numba_rhs(exprs, 8)
     y_all = _common.schwarzschild_orbits(max(sizes))
     method = DormandPrince853(rtol=TOL, atol=TOL)
-    events = chart_boundary_events(system)
-    integrate(system.rhs, y_all[:2], (0.0, TAU), method, boundaries=events)
+    integrate(rhs, y_all[:2], (0.0, TAU), method, boundaries=events)
     f(0.0, y_all[0])
     print(f"\n## latency: Schwarzschild geodesics to tau = {TAU:g}, per call (ms), median of {repeats}")
     print(f"{'batch':>8} | {'compiled 1 thr':>14} | {'compiled all':>12} | {'SciPy x batch':>13} | "
@@ -314,10 +300,10 @@ def latency_table(sizes: list[int], repeats: int) -> None:
         one, every, theirs = [], [], []
         for _ in range(repeats):
             start = time.perf_counter()
-            integrate(system.rhs, y0, (0.0, TAU), method, boundaries=events, backend=NumbaBackend(threads=1))
+            integrate(rhs, y0, (0.0, TAU), method, boundaries=events, backend=NumbaBackend(threads=1))
             one.append(time.perf_counter() - start)
             start = time.perf_counter()
-            integrate(system.rhs, y0, (0.0, TAU), method, boundaries=events)
+            integrate(rhs, y0, (0.0, TAU), method, boundaries=events)
             every.append(time.perf_counter() - start)
             if per_row is None or n <= 10:
                 s, _, _ = scipy_sample(f, y_all[:10], TAU, TOL)
@@ -336,8 +322,7 @@ _FIRST = textwrap.dedent('''
     import extremal
     from extremal import Metric, geodesics
     imported = time.perf_counter()
-    m = Metric.from_line_element("-(1 - 2/r)*dt**2 + dr**2/(1 - 2/r) + r**2*dth**2 + r**2*sin(th)**2*dph**2",
-                                 "t r th ph")
+    m = Metric.from_line_element(*SCHWARZSCHILD)
     b = geodesics(m, [0.0, 10.0, np.pi / 2, 0.0], [1.1, 0.0, 0.0, 0.03], [0.0, 1000.0])
     done = time.perf_counter()
     print(imported - start, done - imported, int(b.status[0]))
@@ -371,7 +356,8 @@ def first_result_table() -> None:
         env = {**os.environ, "EXTREMAL_CACHE_DIR": cache, "NUMBA_CACHE_DIR": os.path.join(cache, "numba")}
         for label in ("extremal, empty kernel cache (cold)", "extremal, second process (warm cache)",
                       "extremal, third process (warm cache)"):
-            out = subprocess.run([sys.executable, "-c", _FIRST], env=env, capture_output=True, text=True, check=True)
+            script = f"SCHWARZSCHILD = {SCHWARZSCHILD!r}\n" + _FIRST
+            out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
             imported, solved, _ = out.stdout.split()
             print(f"{label:<44} | {float(imported):>7.2f} | {float(solved):>24.2f} | "
                   f"{float(imported) + float(solved):>6.2f}")
@@ -382,19 +368,15 @@ def first_result_table() -> None:
 
 
 def scaling_table(n: int, repeats: int) -> None:
-    from extremal import DormandPrince853, NumbaBackend, geodesic_system, integrate
-    from extremal.numerics._geodesic_ivp import chart_boundary_events
-    from extremal.symbolic import Metric
+    from extremal import DormandPrince853, NumbaBackend, integrate
 
-    system = geodesic_system(Metric.from_line_element(
-        "-(1 - 2/r)*dt**2 + dr**2/(1 - 2/r) + r**2*dth**2 + r**2*sin(th)**2*dph**2", "t r th ph"))
+    rhs, events, _, _ = system_of("schwarzschild")
     y0 = _common.schwarzschild_orbits(n)
     method = DormandPrince853(rtol=TOL, atol=TOL)
-    events = chart_boundary_events(system)
 
     def run(**kw):
         start = time.perf_counter()
-        integrate(system.rhs, y0, (0.0, TAU), method, boundaries=events, **kw)
+        integrate(rhs, y0, (0.0, TAU), method, boundaries=events, **kw)
         return time.perf_counter() - start
 
     run(backend=NumbaBackend(threads=1))
