@@ -72,7 +72,6 @@ def in_chunks(
         return results
     futures = [executor.submit(task, *args(chunk)) for chunk in rows]
     results = []
-    done = 0
     for chunk, future in zip(rows, futures, strict=True):
         try:
             results.append(future.result())
@@ -84,9 +83,8 @@ def in_chunks(
                 "compile_rhs, a symbolic metric or Lagrangian and crossing(...) events can be sent, while a "
                 "Python function must be importable by the workers."
             ) from None
-        done += chunk.stop - chunk.start
         if progress is not None:
-            progress(done, total)
+            progress(chunk.stop, total)
     return results
 
 
