@@ -30,7 +30,7 @@ from numba import types
 
 from extremal.numerics._status import Status
 
-__all__ = ["LANES_FUNCTION", "STATE_FUNCTION", "no_events", "rk_step", "solve_lanes"]
+__all__ = ["LANES_FUNCTION", "STATE_FUNCTION", "no_events", "no_events_lanes", "rk_step", "solve_lanes"]
 
 STATE_FUNCTION = types.void(types.float64, types.float64[::1], types.float64[::1])
 """Signature of a compiled right-hand side or event function ``f(t, y, out)``: writes ``out`` from ``t, y``."""
@@ -58,6 +58,11 @@ def no_events(t: float, y: np.ndarray, out: np.ndarray) -> None:  # pragma: no c
     """The event function of a system without events (writes nothing)."""
 
 
+@numba.njit(LANES_FUNCTION, cache=True)
+def no_events_lanes(t: np.ndarray, y: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """The event function of a system without events, for every lane (writes nothing)."""
+
+
 @_inline
 def _stage_state(y, K, a, s, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     """``out = y + sum_{j<s} a[s, j] K[j]`` with ``K[j] = h k_j``, one stage at a time (vectorised over ``i``)."""
@@ -71,36 +76,86 @@ def _stage_state(y, K, a, s, out):  # type: ignore[no-untyped-def]  # pragma: no
 
 
 @_jit
-def rk_step(rhs_lanes, T, Y, F, HS, a, c, n_stages, K, YN, FN, W, SL, TL):  # type: ignore[no-untyped-def]  # pragma: no cover
+def _nonzero_rows(weights):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """Per row of ``weights``: the columns of its nonzero entries in order, their values and their count."""
+    rows, columns = weights.shape
+    js = np.zeros((rows, columns), dtype=np.int64)
+    cs = np.zeros((rows, columns))
+    counts = np.zeros(rows, dtype=np.int64)
+    for r in range(rows):
+        for j in range(columns):
+            if weights[r, j] != 0.0:
+                js[r, counts[r]], cs[r, counts[r]] = j, weights[r, j]
+                counts[r] += 1
+    return js, cs, counts
+
+
+@_inline
+def _add4(src, K, js, cs, s, g, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """``out = (((src + c0 K_{j0}) + c1 K_{j1}) + c2 K_{j2}) + c3 K_{j3}`` for the terms ``g..g+3`` of row ``s``.
+
+    One pass for four terms, rounded as four passes of ``out += c K_j``.
+    """
+    j0, j1, j2, j3 = js[s, g], js[s, g + 1], js[s, g + 2], js[s, g + 3]
+    c0, c1, c2, c3 = cs[s, g], cs[s, g + 1], cs[s, g + 2], cs[s, g + 3]
+    for p in range(out.size):
+        out[p] = (((src[p] + c0 * K[j0, p]) + c1 * K[j1, p]) + c2 * K[j2, p]) + c3 * K[j3, p]
+
+
+@_inline
+def _add1(src, K, js, cs, s, g, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """``out = src + c K_j`` for the term ``g`` of row ``s``."""
+    j0, c0 = js[s, g], cs[s, g]
+    for p in range(out.size):
+        out[p] = src[p] + c0 * K[j0, p]
+
+
+@_inline
+def _weighted_sum(src, K, js, cs, counts, s, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    r"""``out = src + \sum_g c_{sg} K_{j_{sg}}`` over flat rows, added left to right (four terms per pass)."""
+    count = counts[s]
+    if count == 0:
+        for p in range(out.size):
+            out[p] = src[p]
+    g = 0
+    while g + 4 <= count:
+        _add4(src if g == 0 else out, K, js, cs, s, g, out)
+        g += 4
+    while g < count:
+        _add1(src if g == 0 else out, K, js, cs, s, g, out)
+        g += 1
+
+
+@_inline
+def _scale_stage(HS, slope, K, s):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """``K[s, i*k + l] = HS[l] slope[i, l]``."""
+    d, lanes = slope.shape
+    for i in range(d):
+        for lane in range(lanes):
+            K[s, i * lanes + lane] = HS[lane] * slope[i, lane]
+
+
+@_jit
+def rk_step(rhs_lanes, T, Y, F, HS, c, n_stages, stages, K, YN, FN, W, SL, TL):  # type: ignore[no-untyped-def]  # pragma: no cover
     r"""One explicit Runge–Kutta step for k trajectories at once (lane ``l``: step ``HS[l]`` from ``T[l]``).
 
     From the states ``Y`` and slopes ``F`` (shape (d, k)) fills the scaled stages
-    ``K[s, :, l] = h k_s`` for ``s <= n_stages`` (the last is the FSAL stage
-    :math:`h f(t + h, y_{n+1})`), ``YN`` :math:`= y + h\sum_j a_{Sj}k_j` and ``FN``; ``W``, ``SL``
-    and ``TL`` are scratch. Each lane's arithmetic is that of a step taken alone, in the same order.
+    ``K[s, i*k + l] = h k_s`` for ``s <= n_stages`` (the last is the FSAL stage
+    :math:`h f(t + h, y_{n+1})`), ``YN`` :math:`= y + h\sum_j a_{Sj}k_j` and ``FN``; ``stages``
+    lists the nonzero :math:`a_{sj}` (:func:`_nonzero_rows`); ``W``, ``SL`` and ``TL`` are scratch.
+    ``Y``, ``YN`` and ``W`` are (flat, 2-D) pairs of views of one array. Each lane's arithmetic is
+    that of a step taken alone, in the same order.
     """
-    d, lanes = Y.shape
-    for i in range(d):
-        for lane in range(lanes):
-            K[0, i, lane] = HS[lane] * F[i, lane]
+    (y, _), (yn, YN2), (w, W2) = Y, YN, W
+    js, cs, counts = stages
+    _scale_stage(HS, F, K, 0)
     for s in range(1, n_stages + 1):
-        out = YN if s == n_stages else W
-        for i in range(d):
-            for lane in range(lanes):
-                out[i, lane] = Y[i, lane]
-        for j in range(s):
-            coefficient = a[s, j]
-            if coefficient != 0.0:
-                for i in range(d):
-                    for lane in range(lanes):
-                        out[i, lane] += coefficient * K[j, i, lane]
-        for lane in range(lanes):
+        last = s == n_stages
+        _weighted_sum(y, K, js, cs, counts, s, yn if last else w)
+        for lane in range(TL.size):
             TL[lane] = T[lane] + c[s] * HS[lane]
-        slope = FN if s == n_stages else SL
-        rhs_lanes(TL, out, slope)
-        for i in range(d):
-            for lane in range(lanes):
-                K[s, i, lane] = HS[lane] * slope[i, lane]
+        rhs_lanes(TL, YN2 if last else W2, FN if last else SL)
+        _scale_stage(HS, FN if last else SL, K, s)
 
 
 @_inline
@@ -116,28 +171,39 @@ def _combination(weights, K, out):  # type: ignore[no-untyped-def]  # pragma: no
 
 
 @_jit
-def _error_norm(K, y, y_new, error, error_low, rtol, atol, e, low):  # type: ignore[no-untyped-def]  # pragma: no cover
-    """Weighted RMS error of the step (Hairer's DOP853 norm when ``error_low`` is not empty)."""
-    d = y.size
-    two = error_low.size > 0
-    _combination(error, K, e)
-    if two:
-        _combination(error_low, K, low)
-    e_sq = 0.0
-    low_sq = 0.0
+def _error_norms(K, Y, YN, estimates, rtol, atol, E, ESQ, ERR):  # type: ignore[no-untyped-def]  # pragma: no cover
+    r"""Weighted RMS error of every lane's step into ``ERR`` (Hairer's DOP853 norm when ``error_j`` has two rows).
+
+    Estimate :math:`e = \sum_j E_j K_j`, scale :math:`s_i = rtol\max(|y_i|, |y_{new,i}|) + atol`;
+    one estimate: :math:`\sqrt{\sum_i (e_i/s_i)^2 / d}`; two (:math:`e`, :math:`e'`):
+    :math:`\sum (e_i/s_i)^2 / \sqrt{d(\sum (e_i/s_i)^2 + 0.01\sum (e'_i/s_i)^2)}`.
+    Row ``q`` of ``estimates`` (:func:`_nonzero_rows`) lists estimate ``q``'s nonzero weights; ``E`` (one
+    flat row per estimate) and ``ESQ`` are scratch. Each lane's sums run in the order of one step alone.
+    """
+    d, lanes = Y.shape
+    js, cs, counts = estimates
+    n_estimates = counts.size
+    for q in range(n_estimates):
+        e = E[q]
+        e[:] = 0.0
+        _weighted_sum(e, K, js, cs, counts, q, e)
+        ESQ[q, :] = 0.0
+    two = n_estimates == 2
     for i in range(d):
-        scale = rtol * max(abs(y[i]), abs(y_new[i])) + atol
-        ei = e[i] / scale
-        e_sq += ei * ei
-        if two:
-            li = low[i] / scale
-            low_sq += li * li
-    if not two:
-        return math.sqrt(e_sq / d)
-    low_sq = low_sq * 0.01 + e_sq
-    if low_sq == 0.0:
-        return 0.0
-    return e_sq / math.sqrt(low_sq * d)
+        for lane in range(lanes):
+            scale = rtol * max(abs(Y[i, lane]), abs(YN[i, lane])) + atol
+            v = E[0, i * lanes + lane] / scale
+            ESQ[0, lane] += v * v
+            if two:
+                v = E[1, i * lanes + lane] / scale
+                ESQ[1, lane] += v * v
+    for lane in range(lanes):
+        e_sq = ESQ[0, lane]
+        if n_estimates == 1:
+            ERR[lane] = math.sqrt(e_sq / d)
+            continue
+        low_sq = ESQ[1, lane] * 0.01 + e_sq
+        ERR[lane] = 0.0 if low_sq == 0.0 else e_sq / math.sqrt(low_sq * d)
 
 
 @_inline
@@ -248,7 +314,7 @@ def _spacing(t):  # type: ignore[no-untyped-def]  # pragma: no cover
 
 
 _LANES_SIGNATURE = types.void(
-    _FUNCTION, _LANES_FUNCTION, _FUNCTION, types.int64, types.int64, types.int64,
+    _FUNCTION, _LANES_FUNCTION, _FUNCTION, _LANES_FUNCTION, types.int64, types.int64, types.int64,
     types.float64[:, ::1], types.float64[::1], types.float64[::1], types.float64[:, ::1],
     types.float64[:, ::1], types.float64[::1], types.float64[::1], types.float64[::1], types.float64[:, ::1],
     types.int64[::1], types.float64[::1], types.float64[::1],
@@ -259,14 +325,15 @@ _LANES_SIGNATURE = types.void(
 
 @numba.njit(_LANES_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def solve_lanes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
-    rhs, rhs_lanes, events, lo, hi, lanes, y0, t0, t1, t_eval, a, c, error, error_low, dense, ints, reals, directions,
-    y_out, t_final, y_final, status, event, n_steps, n_rejected, n_rhs,
+    rhs, rhs_lanes, events, events_lanes, lo, hi, lanes, y0, t0, t1, t_eval, a, c, error, error_low, dense, ints, reals,
+    directions, y_out, t_final, y_final, status, event, n_steps, n_rejected, n_rhs,
 ):
     """Integrate rows ``lo`` to ``hi - 1`` of ``y0``, ``lanes`` of them stepped together, writing their
     outputs in place (without the GIL).
 
     A lane whose trajectory ends takes the next row. ``rhs`` (one state) starts a trajectory and
-    fills the dense-output stages, ``rhs_lanes`` (every lane) computes the steps; ``a``, ``c``,
+    fills the dense-output stages, ``rhs_lanes`` (every lane) computes the steps; ``events`` and
+    ``events_lanes`` are the event functions for one state and for every lane; ``a``, ``c``,
     ``error``, ``error_low`` (empty for one estimator) and ``dense`` are the tableau; ``ints`` and
     ``reals`` the settings laid out by the constants of this module (the controller's tolerances,
     exponent and factor limits, or the constant step); ``directions`` the directions of the user's
@@ -281,10 +348,19 @@ def solve_lanes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     m = t_eval.shape[1]
     n_all = a.shape[0]
     width = max(n_events, 1)
-    Y, F, YN, FN = np.zeros((d, lanes)), np.zeros((d, lanes)), np.zeros((d, lanes)), np.zeros((d, lanes))
-    W, SL = np.zeros((d, lanes)), np.zeros((d, lanes))
-    K = np.zeros((n_all, d, lanes))
-    G = np.zeros((width, lanes))
+    y_flat, yn_flat, w_flat = np.zeros(d * lanes), np.zeros(d * lanes), np.zeros(d * lanes)
+    Y, YN, W = y_flat.reshape((d, lanes)), yn_flat.reshape((d, lanes)), w_flat.reshape((d, lanes))
+    F, FN, SL = np.zeros((d, lanes)), np.zeros((d, lanes)), np.zeros((d, lanes))
+    K = np.zeros((n_all, d * lanes))  # stage s of lane l, component i at K[s, i * lanes + l]
+    K3 = K.reshape((n_all, d, lanes))
+    G, GN = np.zeros((width, lanes)), np.zeros((width, lanes))
+    E, ESQ, ERR, TN = np.zeros((2, d * lanes)), np.zeros((2, lanes)), np.zeros(lanes), np.zeros(lanes)
+    stages = _nonzero_rows(a)
+    error_weights = np.zeros((2 if error_low.size else 1, error.size))
+    error_weights[0] = error
+    if error_low.size:
+        error_weights[1] = error_low
+    estimates = _nonzero_rows(error_weights)
     T, T_END, DIRECTION, FLOOR = np.zeros(lanes), np.zeros(lanes), np.zeros(lanes), np.zeros(lanes)
     H, H_ABS, HS, TL = np.zeros(lanes), np.zeros(lanes), np.zeros(lanes), np.zeros(lanes)
     LAST = np.zeros(lanes, dtype=np.bool_)
@@ -293,9 +369,9 @@ def solve_lanes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     PTR, STEPS = np.zeros(lanes, dtype=np.int64), np.zeros(lanes, dtype=np.int64)
     REJECTED, CALLS = np.zeros(lanes, dtype=np.int64), np.zeros(lanes, dtype=np.int64)
     y, f, y1, f1 = np.empty(d), np.empty(d), np.empty(d), np.empty(d)
-    y_new, f_new, work, slope, y_at = np.empty(d), np.empty(d), np.empty(d), np.empty(d), np.empty(d)
+    work, slope, y_at = np.empty(d), np.empty(d), np.empty(d)
     weights = np.empty(n_all)
-    g, g_new, g_work = np.empty(width), np.empty(width), np.empty(width)
+    g, g_work = np.empty(width), np.empty(width)
     following = lo
     while True:
         live = 0
@@ -348,7 +424,13 @@ def solve_lanes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
                 HS[lane] = DIRECTION[lane] * H_ABS[lane]
             else:
                 HS[lane] = 0.0
-        rk_step(rhs_lanes, T, Y, F, HS, a, c, n_stages, K, YN, FN, W, SL, TL)
+        rk_step(rhs_lanes, T, (y_flat, Y), F, HS, c, n_stages, stages, K, (yn_flat, YN), FN, (w_flat, W), SL, TL)
+        if adaptive:
+            _error_norms(K, Y, YN, estimates, rtol, atol, E, ESQ, ERR)
+        if n_events:
+            for lane in range(lanes):
+                TN[lane] = T_END[lane] if LAST[lane] else T[lane] + HS[lane]
+            events_lanes(TN, YN, GN)
         for lane in range(lanes):
             row = ROW[lane]
             if row < 0:
@@ -356,13 +438,9 @@ def solve_lanes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
             t, t_end, direction, hs, h_abs = T[lane], T_END[lane], DIRECTION[lane], HS[lane], H_ABS[lane]
             ptr = PTR[lane]
             calls = CALLS[lane] + n_stages
-            y_lane = Y[:, lane]
-            K_lane = K[:, :, lane]
-            for i in range(d):
-                y_new[i] = YN[i, lane]
-                f_new[i] = FN[i, lane]
+            y_lane, y_new, f_new, K_lane = Y[:, lane], YN[:, lane], FN[:, lane], K3[:, :, lane]
             if adaptive:
-                err = _error_norm(K_lane, y_lane, y_new, error, error_low, rtol, atol, work, y_at)
+                err = ERR[lane]
                 if math.isnan(err):
                     err = math.inf
                 finite = math.isfinite(err)
@@ -381,12 +459,10 @@ def solve_lanes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
             stop_theta = math.inf
             stop_event = -1
             need_dense = False
-            if n_events:
-                events(t_new, y_new, g_new)
-                if accept:
-                    for k in range(n_events):
-                        if _crossed(G[k, lane], g_new[k], directions[k] if k < n_user else 0.0):
-                            need_dense = True
+            if n_events and accept:
+                for k in range(n_events):
+                    if _crossed(G[k, lane], GN[k, lane], directions[k] if k < n_user else 0.0):
+                        need_dense = True
             if m and accept and ptr < m and (t_eval[row, ptr] - t_new) * direction < 0:
                 need_dense = True
             if need_dense:
@@ -394,9 +470,9 @@ def solve_lanes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
                 calls += n_all - n_stages - 1
                 if n_events and accept:
                     for k in range(n_events):
-                        if _crossed(G[k, lane], g_new[k], directions[k] if k < n_user else 0.0):
+                        if _crossed(G[k, lane], GN[k, lane], directions[k] if k < n_user else 0.0):
                             theta = _locate(
-                                events, k, t, hs, y_lane, K_lane, dense, G[k, lane], g_new[k], weights, y_at, g_work
+                                events, k, t, hs, y_lane, K_lane, dense, G[k, lane], GN[k, lane], weights, y_at, g_work
                             )
                             if theta < stop_theta:
                                 stop_theta, stop_event = theta, k
@@ -425,7 +501,7 @@ def solve_lanes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
                     F[i, lane] = f_new[i]
                 t = t_new
                 for k in range(n_events):
-                    G[k, lane] = g_new[k]
+                    G[k, lane] = GN[k, lane]
                 STEPS[lane] += 1
             else:
                 REJECTED[lane] += 1
