@@ -313,6 +313,70 @@ def _spacing(t):  # type: ignore[no-untyped-def]  # pragma: no cover
     return np.nextafter(at, np.inf) - at
 
 
+@_inline
+def _control(err, h_abs, rejected_last, safety, exponent, min_factor, max_factor):  # type: ignore[no-untyped-def]  # pragma: no cover
+    r"""Accept (``err <= 1``), whether ``err`` is finite, and the next step
+    :math:`h\min(f_{max}, \max(f_{min}, s\,err^{exponent}))` (at most ``h`` after a rejection)."""
+    if math.isnan(err):
+        err = math.inf
+    accept = err <= 1.0
+    factor = safety * err**exponent if err > 0 else math.inf
+    factor = min(max(factor, min_factor), max_factor)
+    if accept and rejected_last:
+        factor = min(factor, 1.0)
+    return accept, math.isfinite(err), h_abs * factor
+
+
+@_inline
+def _column_finite(X, lane):  # type: ignore[no-untyped-def]  # pragma: no cover
+    for i in range(X.shape[0]):  # noqa: SIM110 - a loop numba compiles
+        if not math.isfinite(X[i, lane]):
+            return False
+    return True
+
+
+@_inline
+def _any_crossed(G, GN, lane, n_events, directions, n_user):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Whether some event changes sign (in its direction) between ``G`` and ``GN`` in ``lane``."""
+    for k in range(n_events):  # noqa: SIM110 - a loop numba compiles
+        if _crossed(G[k, lane], GN[k, lane], directions[k] if k < n_user else 0.0):
+            return True
+    return False
+
+
+@_jit
+def _interpolate(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    rhs, events, lane, row, t, hs, t_new, ptr, direction, t_eval, y_out, Y, YN, K3, G, GN, n_events, directions, n_user,
+    a, c, n_stages, dense, weights, work, slope, y_at, g_work,
+):
+    """An accepted step of ``lane`` that crosses an event or passes samples: the dense-output stages,
+    the first event (its state written to ``YN``) and the samples before it; ``(t_new, ptr, stop_event)``."""
+    y_lane, K_lane = Y[:, lane], K3[:, :, lane]
+    _extra_stages(rhs, t, hs, y_lane, K_lane, a, c, n_stages, work, slope)
+    stop_theta = math.inf
+    stop_event = -1
+    for k in range(n_events):
+        if _crossed(G[k, lane], GN[k, lane], directions[k] if k < n_user else 0.0):
+            theta = _locate(events, k, t, hs, y_lane, K_lane, dense, G[k, lane], GN[k, lane], weights, y_at, g_work)
+            if theta < stop_theta:
+                stop_theta, stop_event = theta, k
+    stopping = stop_event >= 0
+    t_limit = t + stop_theta * hs if stopping else t_new
+    m = t_eval.shape[1]
+    while ptr < m:
+        inside = (t_eval[row, ptr] - t_limit) * direction
+        if not (inside < 0 or (inside == 0 and stopping)):
+            break
+        _dense(y_lane, K_lane, dense, (t_eval[row, ptr] - t) / hs, weights, y_at)
+        for i in range(y_at.size):
+            y_out[row, ptr, i] = y_at[i]
+        ptr += 1
+    if stopping:
+        t_new = t + stop_theta * hs
+        _dense(y_lane, K_lane, dense, stop_theta, weights, YN[:, lane])
+    return t_new, ptr, stop_event
+
+
 _LANES_SIGNATURE = types.void(
     _FUNCTION, _LANES_FUNCTION, _FUNCTION, _LANES_FUNCTION, types.int64, types.int64, types.int64,
     types.float64[:, ::1], types.float64[::1], types.float64[::1], types.float64[:, ::1],
@@ -438,67 +502,35 @@ def solve_lanes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
             t, t_end, direction, hs, h_abs = T[lane], T_END[lane], DIRECTION[lane], HS[lane], H_ABS[lane]
             ptr = PTR[lane]
             calls = CALLS[lane] + n_stages
-            y_lane, y_new, f_new, K_lane = Y[:, lane], YN[:, lane], FN[:, lane], K3[:, :, lane]
             if adaptive:
-                err = ERR[lane]
-                if math.isnan(err):
-                    err = math.inf
-                finite = math.isfinite(err)
-                accept = err <= 1.0
-                factor = safety * err**exponent if err > 0 else math.inf
-                factor = min(max(factor, min_factor), max_factor)
-                if accept and REJECTED_LAST[lane]:
-                    factor = min(factor, 1.0)
-                h_next = h_abs * factor
+                accept, finite, h_next = _control(
+                    ERR[lane], h_abs, REJECTED_LAST[lane], safety, exponent, min_factor, max_factor
+                )
             else:
-                finite = _all_finite(f_new)
+                finite = _column_finite(FN, lane)
                 accept = finite
                 h_next = H[lane]
             t_new = t_end if LAST[lane] else t + hs
-
-            stop_theta = math.inf
             stop_event = -1
-            need_dense = False
-            if n_events and accept:
-                for k in range(n_events):
-                    if _crossed(G[k, lane], GN[k, lane], directions[k] if k < n_user else 0.0):
-                        need_dense = True
-            if m and accept and ptr < m and (t_eval[row, ptr] - t_new) * direction < 0:
-                need_dense = True
-            if need_dense:
-                _extra_stages(rhs, t, hs, y_lane, K_lane, a, c, n_stages, work, slope)
+            if accept and (
+                _any_crossed(G, GN, lane, n_events, directions, n_user)
+                or (ptr < m and (t_eval[row, ptr] - t_new) * direction < 0)
+            ):
+                t_new, ptr, stop_event = _interpolate(
+                    rhs, events, lane, row, t, hs, t_new, ptr, direction, t_eval, y_out, Y, YN, K3, G, GN,
+                    n_events, directions, n_user, a, c, n_stages, dense, weights, work, slope, y_at, g_work,
+                )
                 calls += n_all - n_stages - 1
-                if n_events and accept:
-                    for k in range(n_events):
-                        if _crossed(G[k, lane], GN[k, lane], directions[k] if k < n_user else 0.0):
-                            theta = _locate(
-                                events, k, t, hs, y_lane, K_lane, dense, G[k, lane], GN[k, lane], weights, y_at, g_work
-                            )
-                            if theta < stop_theta:
-                                stop_theta, stop_event = theta, k
-                stopping = stop_event >= 0
-                t_limit = t + stop_theta * hs if stopping else t_new
-                while ptr < m:
-                    inside = (t_eval[row, ptr] - t_limit) * direction
-                    if not (inside < 0 or (inside == 0 and stopping)):
-                        break
-                    _dense(y_lane, K_lane, dense, (t_eval[row, ptr] - t) / hs, weights, y_at)
-                    for i in range(d):
-                        y_out[row, ptr, i] = y_at[i]
-                    ptr += 1
-                if stopping:
-                    t_new = t + stop_theta * hs
-                    _dense(y_lane, K_lane, dense, stop_theta, weights, y_new)
             if m and accept and stop_event < 0:
                 while ptr < m and t_eval[row, ptr] == t_new:
                     for i in range(d):
-                        y_out[row, ptr, i] = y_new[i]
+                        y_out[row, ptr, i] = YN[i, lane]
                     ptr += 1
 
             if accept:
                 for i in range(d):
-                    Y[i, lane] = y_new[i]
-                    F[i, lane] = f_new[i]
+                    Y[i, lane] = YN[i, lane]
+                    F[i, lane] = FN[i, lane]
                 t = t_new
                 for k in range(n_events):
                     G[k, lane] = GN[k, lane]
