@@ -21,42 +21,55 @@ def quadratic(w: torch.Tensor) -> torch.Tensor:
     return 0.5 * w @ A @ w - B @ w
 
 
-def reference_rates(w0: torch.Tensor, steps: int, betas: tuple[float, float], d0: float = 1e-6) -> list[float]:
-    """The rates of the class notes, computed beside a plain AdamW run with those rates."""
-    w = torch.nn.Parameter(w0.clone())
-    opt = torch.optim.AdamW([w], lr=1.0, betas=betas, weight_decay=0.0)
+def reference_run(
+    w0: torch.Tensor, steps: int, betas: tuple[float, float], d0: float = 1e-6, eps: float = 1e-8
+) -> tuple[list[float], list[torch.Tensor]]:
+    """The rates and iterates of the class notes, written out without torch's Adam.
+
+    The moments are Prodigy's: sums of ``d_k g_k`` and ``d_k**2 g_k**2``, with ``d_k`` the
+    estimate in force at step ``k``; the scheduler gets the same by rescaling torch's moments.
+    """
     beta1, beta2 = betas
     beta3 = math.sqrt(beta2)
-    d, numerator, s, rates = d0, 0.0, torch.zeros_like(w0), []
+    w, d, numerator = w0.clone(), d0, 0.0
+    s, m, v = torch.zeros_like(w0), torch.zeros_like(w0), torch.zeros_like(w0)
+    rates, points = [], []
     for t in range(1, steps + 1):
-        opt.zero_grad()
-        quadratic(w).backward()
-        g = w.grad.detach()
-        numerator = beta3 * numerator + d**2 * float(g @ (w0 - w.detach()))
+        point = w.clone().requires_grad_(True)
+        quadratic(point).backward()
+        g = point.grad.detach()
+        numerator = beta3 * numerator + d**2 * float(g @ (w0 - w))
         s = beta3 * s + d**2 * g
         d = max(d, numerator / float(s.abs().sum()))
-        rates.append(d * (1 - beta1**t) / math.sqrt(1 - beta2**t))
-        opt.param_groups[0]["lr"] = rates[-1]
-        opt.step()
-    return rates
+        m = beta1 * m + (1 - beta1) * d * g
+        v = beta2 * v + (1 - beta2) * d**2 * g**2
+        rate = d * math.sqrt((1 - beta1**t) / math.sqrt(1 - beta2**t))
+        w = w - rate * (m / (1 - beta1**t)) / ((v / (1 - beta2**t)).sqrt() + d * eps)
+        rates.append(rate)
+        points.append(w)
+    return rates, points
 
 
 @pytest.mark.parametrize("cls", [torch.optim.Adam, torch.optim.AdamW])
 @pytest.mark.parametrize("betas", [(0.9, 0.999), (0.8, 0.95)])
-def test_adam_rates_match_the_formula(cls, betas) -> None:
+def test_adam_rates_and_iterates_match_the_formula(cls, betas) -> None:
     w0 = torch.tensor([2.0, 1.0], dtype=torch.float64)
     w = torch.nn.Parameter(w0.clone())
     opt = cls([w], lr=1.0, betas=betas, weight_decay=0.0)
     sched = GradNormLR(opt, AdaGradNorm())
-    seen = []
+    seen, points = [], []
     for _ in range(40):
         opt.zero_grad()
         quadratic(w).backward()
         opt.step()
         seen.append(opt.param_groups[0]["lr"])
+        points.append(w.detach().clone())
         sched.step()
-    expected = reference_rates(w0, 40, betas)
-    assert seen == pytest.approx(expected, rel=1e-9)
+    rates, expected_points = reference_run(w0, 40, betas)
+    assert len(set(rates)) > 10  # the estimate grew during the run, so the moments were rescaled
+    assert seen == pytest.approx(rates, rel=1e-9)
+    for got, expected in zip(points, expected_points, strict=True):
+        torch.testing.assert_close(got, expected, rtol=1e-9, atol=1e-12)
     assert opt.param_groups[0]["radius"] == sched.current_radius
 
 
@@ -83,6 +96,23 @@ def test_adam_refuses_another_rule_in_the_parameter_free_mode() -> None:
     with pytest.raises(InputError, match=r"rule must be AdaGradNorm\(\) for Adam/AdamW"):
         GradNormLR(opt, InverseSquare())
     GradNormLR(opt, InverseSquare(), radius=1.0)  # with a given radius any rule is taken
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: torch.optim.RMSprop(p, lr=1.0),
+        lambda p: torch.optim.Adagrad(p, lr=1.0),
+        lambda p: torch.optim.NAdam(p, lr=1.0),
+        lambda p: torch.optim.Muon(p, lr=1.0),
+        lambda p: __import__("extremal.optim", fromlist=["Muon"]).Muon(p, lr=1.0),
+    ],
+)
+def test_normalised_steps_are_refused_in_the_parameter_free_mode(make) -> None:
+    opt = make([torch.nn.Parameter(torch.zeros(3, 2))])
+    with pytest.raises(InputError, match=r"radius=None \(the parameter-free mode\) does not work with .*Give radius=R"):
+        GradNormLR(opt, AdaGradNorm())
+    GradNormLR(opt, AdaGradNorm(), radius=1.0)  # with a given radius it is taken
 
 
 def make_model(seed: int) -> torch.nn.Module:
