@@ -1,14 +1,17 @@
-"""GradNormLR's cost: SGD with the scheduler (given radius, parameter-free) against plain SGD.
+"""GradNormLR's cost: SGD and AdamW with the scheduler against the plain optimizers (and Prodigy).
 
 An MLP 1024→1024→1024→1024→10 (ReLU, 3.2M parameters; 256 wide with ``--quick``) is trained
 on one fixed random batch by ``torch.optim.SGD(momentum=0.5)`` three ways: plain, with
 ``GradNormLR(opt, AdaGradNorm(), radius=10)`` and with ``GradNormLR(opt, AdaGradNorm())`` in
-the parameter-free mode (which measures ``‖θ_t - θ_1‖``). The three are timed in turn within
-each round, after a warm-up of past the parameter-free mode's first phase, so a change of
-machine speed moves them alike; the table gives the median seconds of a whole training step
-(forward, backward, optimizer step, scheduler) and of the optimizer step with its scheduler
-alone, the median of the per-round ratios to plain SGD with their spread ``(max - min) /
-median``, and the size of the scheduler's ``state_dict`` as ``torch.save`` writes it.
+the parameter-free mode (which measures ``‖θ_t - θ_1‖``); and by ``torch.optim.AdamW`` plain
+and in the parameter-free mode (the correlation estimate, which keeps θ₁ and a gradient
+sum), beside Prodigy when ``prodigyopt`` is installed. The runs of one family are timed in
+turn within each round, after a warm-up past the parameter-free mode's first phase, so a
+change of machine speed moves them alike; the table gives the median seconds of a whole
+training step (forward, backward, optimizer step, scheduler) and of the optimizer step with
+its scheduler alone, the median of the per-round ratios to the plain optimizer with their
+spread ``(max - min) / median``, and the size of the optimizer's and the scheduler's
+``state_dict`` as ``torch.save`` writes them.
 
 Run: ``python benchmarks/bench_grad_norm_lr.py [--quick]``.
 """
@@ -27,7 +30,8 @@ from extremal.optim import AdaGradNorm, GradNormLR
 
 torch.set_num_threads(1)
 
-KINDS = ("plain SGD", "GradNormLR, radius=10", "GradNormLR, parameter-free")
+SGD_KINDS = ("plain SGD", "GradNormLR, radius=10", "GradNormLR, parameter-free")
+ADAMW_KINDS = ("plain AdamW", "AdamW + GradNormLR, parameter-free", "Prodigy")
 
 
 def mlp(width: int) -> torch.nn.Sequential:
@@ -39,14 +43,24 @@ def mlp(width: int) -> torch.nn.Sequential:
 
 
 class Run:
-    """One model, its optimizer and (but for plain SGD) its GradNormLR, on one fixed batch."""
+    """One model, its optimizer and (but for the plain optimizers) its GradNormLR, on one fixed batch."""
 
     def __init__(self, kind: str, width: int, batch: int) -> None:
         self.model = mlp(width)
-        multiplier = 0.01 if kind == KINDS[0] else 0.5
-        self.opt = torch.optim.SGD(self.model.parameters(), lr=multiplier, momentum=0.5)
-        self.sched = None if kind == KINDS[0] else GradNormLR(
-            self.opt, AdaGradNorm(), radius=10.0 if kind == KINDS[1] else None)
+        params = self.model.parameters()
+        self.sched = None
+        if kind in ADAMW_KINDS:
+            if kind == "Prodigy":
+                self.opt = _common.optional("prodigyopt").Prodigy(params, lr=1.0)
+            else:
+                self.opt = torch.optim.AdamW(params, lr=1e-3 if kind == ADAMW_KINDS[0] else 1.0)
+                if kind == ADAMW_KINDS[1]:
+                    self.sched = GradNormLR(self.opt, AdaGradNorm())
+        else:
+            multiplier = 0.01 if kind == SGD_KINDS[0] else 0.5
+            self.opt = torch.optim.SGD(params, lr=multiplier, momentum=0.5)
+            if kind != SGD_KINDS[0]:
+                self.sched = GradNormLR(self.opt, AdaGradNorm(), radius=10.0 if kind == SGD_KINDS[1] else None)
         gen = torch.Generator().manual_seed(1)
         self.x = torch.randn(batch, width, generator=gen)
         self.y = torch.randint(0, 10, (batch,), generator=gen)
@@ -65,10 +79,10 @@ class Run:
         self.update()
 
     def state_bytes(self) -> int:
-        if self.sched is None:
-            return 0
+        """Bytes of the optimizer's and the scheduler's ``state_dict`` together."""
         buffer = io.BytesIO()
-        torch.save(self.sched.state_dict(), buffer)
+        torch.save({"opt": self.opt.state_dict(), "sched": None if self.sched is None else self.sched.state_dict()},
+                   buffer)
         return buffer.tell()
 
 
@@ -87,8 +101,9 @@ def benchmark(quick: bool) -> None:
     repeats = 10 if quick else 40
     warmup = 20 if quick else 80
     params = sum(p.numel() for p in mlp(width).parameters())
-    for batch in (64, 256):
-        runs = [Run(kind, width, batch) for kind in KINDS]
+    families = [SGD_KINDS, ADAMW_KINDS if _common.optional("prodigyopt") else ADAMW_KINDS[:2]]
+    for kinds, batch in [(kinds, batch) for kinds in families for batch in (64, 256)]:
+        runs = [Run(kind, width, batch) for kind in kinds]
         for run in runs:
             for _ in range(warmup):
                 run.whole_step()
@@ -97,14 +112,14 @@ def benchmark(quick: bool) -> None:
             run.backward()  # the optimizer steps below reuse these gradients
         update = timed([run.update for run in runs], repeats)
         rows = []
-        for kind, run, (w_s, w_ratio, w_spread), (u_s, u_ratio, u_spread) in zip(KINDS, runs, whole, update,
+        for kind, run, (w_s, w_ratio, w_spread), (u_s, u_ratio, u_spread) in zip(kinds, runs, whole, update,
                                                                                    strict=True):
             rows.append([kind, f"{w_s * 1e3:.2f}", f"{w_ratio:.3f} ± {w_spread:.2f}", f"{u_s * 1e3:.2f}",
                          f"{u_ratio:.3f} ± {u_spread:.2f}", f"{run.state_bytes() / 1e6:.2f}"])
         _common.table(
             f"MLP {width} wide ({params / 1e6:.1f}M parameters), batch {batch}, {repeats} interleaved rounds "
-            f"after {warmup} steps (ratio: median of per-round ratios to plain SGD ± relative spread)",
-            ["method", "step ms", "step / SGD", "opt.step ms", "opt.step / SGD", "state_dict MB"],
+            f"after {warmup} steps (ratio: median of per-round ratios to {kinds[0]} ± relative spread)",
+            ["method", "step ms", "step / plain", "opt.step ms", "opt.step / plain", "optimizer + scheduler state MB"],
             rows,
         )
 

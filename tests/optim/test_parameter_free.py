@@ -73,9 +73,10 @@ def test_adam_rates_and_iterates_match_the_formula(cls, betas) -> None:
     assert opt.param_groups[0]["radius"] == sched.current_radius
 
 
-def test_adam_estimate_never_decreases_and_solves_the_quadratic() -> None:
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_estimate_never_decreases_and_solves_the_quadratic(amsgrad: bool) -> None:
     w = torch.nn.Parameter(torch.tensor([2.0, 1.0], dtype=torch.float64))
-    opt = torch.optim.AdamW([w], lr=1.0, weight_decay=0.0)
+    opt = torch.optim.AdamW([w], lr=1.0, weight_decay=0.0, amsgrad=amsgrad)
     sched = GradNormLR(opt, AdaGradNorm())
     radii = []
     for _ in range(300):

@@ -679,12 +679,12 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
                 if p.grad is None:
                     s.mul_(beta3)
                 else:
-                    grad = p.grad.detach().to(s.dtype)
-                    dots.append(torch.sum(grad * (p1.to(s.dtype) - p.detach().to(s.dtype)), dtype=torch.float64))
-                    s.mul_(beta3).add_(grad, alpha=weight)
-                l1.append(torch.sum(s.abs(), dtype=torch.float64))
-            dot = float(torch.stack(dots).sum()) if dots else 0.0
-            denominator = float(torch.stack(l1).sum()) if l1 else 0.0
+                    grad = p.grad.detach().to(s.dtype).reshape(-1)
+                    dots.append(torch.dot(grad, p1.to(s.dtype).reshape(-1) - p.detach().to(s.dtype).reshape(-1)))
+                    s.mul_(beta3).add_(grad.view_as(s), alpha=weight)
+                l1.append(torch.linalg.vector_norm(s, 1))
+            values = torch.stack([*dots, *l1]).to(torch.float64).tolist()  # one transfer to the host
+            dot, denominator = math.fsum(values[: len(dots)]), math.fsum(values[len(dots) :])
         self._numerator = beta3 * self._numerator + weight * dot
         if denominator > 0.0 and math.isfinite(self._numerator / denominator):
             estimate = self._numerator / denominator
