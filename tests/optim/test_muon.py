@@ -595,6 +595,11 @@ def test_copies_keep_the_nonfinite_setting_and_plain_checkpoints(duplicate: Any)
     with pytest.raises(InputError, match="non-finite gradient"):
         raising.step()
     assert skipping.state_dict()["param_groups"][0]["method"]["type"] == "NewtonSchulz"
+    # A copy loads a checkpoint of an optimizer that was never copied (torch's __setstate__ adds
+    # "differentiable" to the copy's defaults only; accelerate's wrapper does the same).
+    fresh = Muon([torch.nn.Parameter(torch.randn(4, 3))], lr=0.1)
+    skipping.load_state_dict(fresh.state_dict())
+    assert skipping.param_groups[0]["lr"] == 0.1
 
 
 def test_tensor_learning_rate_equals_the_float_one_and_checkpoints_plainly() -> None:

@@ -120,6 +120,9 @@ _NEWTON_SCHULZ = NewtonSchulz()
 
 # Group keys added after checkpoints were first written, with the value an older checkpoint meant.
 _LATER_KEYS: dict[str, Any] = {"maximize": False}
+# Keys that torch.optim.Optimizer.__setstate__ adds to ``defaults`` (after deepcopy, pickle or
+# a wrapper such as accelerate's) without writing them into the groups of a checkpoint.
+_TORCH_DEFAULT_KEYS = frozenset({"differentiable"})
 
 
 def muon_update(
@@ -811,7 +814,11 @@ def _rebuilt_groups(optimizer: torch.optim.Optimizer, state_dict: dict[str, Any]
         where = f"state_dict['param_groups'][{i}]"
         if isinstance(group, dict):
             group = {**_LATER_KEYS, **group}
-        missing = [k for k in optimizer.defaults if not (isinstance(group, dict) and k in group)]
+        missing = [
+            k
+            for k in optimizer.defaults
+            if k not in _TORCH_DEFAULT_KEYS and not (isinstance(group, dict) and k in group)
+        ]
         if missing:
             raise InputError(
                 f"{where} lacks the Muon keys {', '.join(missing)}; it was not written by Muon.state_dict(). "
