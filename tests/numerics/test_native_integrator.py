@@ -203,3 +203,22 @@ def test_an_unwritable_cache_directory_still_integrates(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
     assert _run_in_fresh_process(blocker / "below") == _run_in_fresh_process(tmp_path / "ok")
+
+
+def test_the_kernels_spacing_is_numpys_nextafter_distance():
+    import numba
+
+    from extremal.numerics._native_kernel import _spacing
+
+    @numba.njit
+    def spacings(x):
+        bits = np.zeros(1, dtype=np.int64)
+        real = bits.view(np.float64)
+        return np.array([_spacing(v, bits, real) for v in x])
+
+    tiny, big = 5e-324, np.finfo(float).max
+    edges = [0.0, -0.0, tiny, -tiny, 1e-310, 1.0, -1.0, 3.7, 1e300, big, -big, np.inf, -np.inf, np.nan]
+    rng = np.random.default_rng(0)
+    x = np.concatenate([edges, rng.standard_normal(10_000) * 10.0 ** rng.integers(-300, 300, 10_000)])
+    expected = np.nextafter(np.abs(x), np.inf) - np.abs(x)
+    assert np.array_equal(spacings(x), expected, equal_nan=True)

@@ -313,10 +313,13 @@ def _all_finite(x):  # type: ignore[no-untyped-def]  # pragma: no cover
 
 
 @_inline
-def _spacing(t):  # type: ignore[no-untyped-def]  # pragma: no cover
-    """Distance from ``|t|`` to the next larger double."""
+def _spacing(t, bits, real):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Distance from ``|t|`` to the next larger double, ``nextafter(|t|, inf) - |t|``, by adding one to its
+    bit pattern (``bits`` and ``real``: one-element int64 and float64 views of one buffer; NaN at inf and NaN)."""
     at = abs(t)
-    return np.nextafter(at, np.inf) - at
+    real[0] = at
+    bits[0] += 1
+    return real[0] - at
 
 
 @_inline
@@ -442,6 +445,8 @@ def solve_lanes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     work, slope, y_at = np.empty(d), np.empty(d), np.empty(d)
     weights = np.empty(n_all)
     g, g_work = np.empty(width), np.empty(width)
+    bits = np.zeros(1, dtype=np.int64)
+    real = bits.view(np.float64)
     following = lo
     while True:
         live = 0
@@ -549,7 +554,7 @@ def solve_lanes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
 
             hit_event = stop_event >= 0
             finished = accept and LAST[lane] and not hit_event
-            too_small = h_next < max(10 * _spacing(t), FLOOR[lane])
+            too_small = h_next < max(10 * _spacing(t, bits, real), FLOOR[lane])
             collapsed = not finished and not hit_event and too_small if adaptive else not finite
             out_of_steps = STEPS[lane] + REJECTED[lane] >= max_steps and not finished and not hit_event
             if finished or hit_event or collapsed or out_of_steps:
