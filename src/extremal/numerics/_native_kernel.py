@@ -386,6 +386,17 @@ def _interpolate(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     return t_new, ptr, stop_event
 
 
+@_inline
+def _take_accepted(ACCEPTED, YN, FN, Y, F):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """``Y, F = YN, FN`` in the lanes whose step was accepted (one masked pass over all lanes)."""
+    d, lanes = Y.shape
+    for i in range(d):
+        for lane in range(lanes):
+            if ACCEPTED[lane]:
+                Y[i, lane] = YN[i, lane]
+                F[i, lane] = FN[i, lane]
+
+
 _LANES_SIGNATURE = types.void(
     _FUNCTION, _LANES_FUNCTION, _FUNCTION, _LANES_FUNCTION, types.int64, types.int64, types.int64,
     types.float64[:, ::1], types.float64[::1], types.float64[::1], types.float64[:, ::1],
@@ -436,7 +447,7 @@ def solve_lanes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     estimates = _nonzero_rows(error_weights)
     T, T_END, DIRECTION, FLOOR = np.zeros(lanes), np.zeros(lanes), np.zeros(lanes), np.zeros(lanes)
     H, H_ABS, HS, TL = np.zeros(lanes), np.zeros(lanes), np.zeros(lanes), np.zeros(lanes)
-    LAST = np.zeros(lanes, dtype=np.bool_)
+    LAST, ACCEPTED = np.zeros(lanes, dtype=np.bool_), np.zeros(lanes, dtype=np.bool_)
     REJECTED_LAST = np.zeros(lanes, dtype=np.bool_)
     ROW = np.full(lanes, -1, dtype=np.int64)
     PTR, STEPS = np.zeros(lanes, dtype=np.int64), np.zeros(lanes, dtype=np.int64)
@@ -508,6 +519,7 @@ def solve_lanes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
             events_lanes(TN, YN, GN)
         for lane in range(lanes):
             row = ROW[lane]
+            ACCEPTED[lane] = False
             if row < 0:
                 continue
             t, t_end, direction, hs, h_abs = T[lane], T_END[lane], DIRECTION[lane], HS[lane], H_ABS[lane]
@@ -538,10 +550,8 @@ def solve_lanes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
                         y_out[row, ptr, i] = YN[i, lane]
                     ptr += 1
 
+            ACCEPTED[lane] = accept
             if accept:
-                for i in range(d):
-                    Y[i, lane] = YN[i, lane]
-                    F[i, lane] = FN[i, lane]
                 t = t_new
                 for k in range(n_events):
                     G[k, lane] = GN[k, lane]
@@ -572,8 +582,9 @@ def solve_lanes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
                 event[row] = stop_event
                 t_final[row] = t
                 for i in range(d):
-                    y_final[row, i] = Y[i, lane]
+                    y_final[row, i] = YN[i, lane] if accept else Y[i, lane]
                 n_steps[row] = STEPS[lane]
                 n_rejected[row] = REJECTED[lane]
                 n_rhs[row] = calls
                 ROW[lane] = -1
+        _take_accepted(ACCEPTED, YN, FN, Y, F)
