@@ -12,6 +12,7 @@ torch = pytest.importorskip("torch")
 
 from extremal.errors import InputError  # noqa: E402
 from extremal.optim import AdaGradNorm, GradNormLR, InverseSquare  # noqa: E402
+from extremal.optim import _correlation_estimate as correlation  # noqa: E402
 
 A = torch.tensor([[3.0, 1.0], [1.0, 2.0]], dtype=torch.float64)
 B = torch.tensor([1.0, -2.0], dtype=torch.float64)
@@ -131,7 +132,11 @@ def train(model: torch.nn.Module, opt, sched, steps: int, offset: int = 0) -> No
         sched.step()
 
 
-def test_adam_mode_resumes_bit_for_bit_through_torch_defaults() -> None:
+@pytest.mark.parametrize("sampled", [False, True], ids=["every coordinate", "sampled"])
+def test_adam_mode_resumes_bit_for_bit_through_torch_defaults(sampled: bool, monkeypatch) -> None:
+    if sampled:  # sample this small model as a large one is: blocks of 4 elements, one in 8
+        monkeypatch.setattr(correlation, "LARGE", 1)
+        monkeypatch.setattr(correlation, "BLOCK", 4)
     reference = make_model(0)
     ref_opt = torch.optim.AdamW(reference.parameters(), lr=1.0)
     ref_sched = GradNormLR(ref_opt, AdaGradNorm())
@@ -156,6 +161,7 @@ def test_adam_mode_resumes_bit_for_bit_through_torch_defaults() -> None:
         assert torch.equal(a, b)
     assert resumed_sched.current_radius == ref_sched.current_radius
     assert resumed_sched.get_last_lr() == ref_sched.get_last_lr()
+    assert resumed_sched._sampling == (correlation.EVERY if sampled else 1)
 
 
 def test_adam_mode_trains_an_mlp_on_digits_untuned() -> None:
@@ -179,3 +185,45 @@ def test_adam_mode_trains_an_mlp_on_digits_untuned() -> None:
             loss = float(torch.nn.functional.cross_entropy(model(x), y))
         assert loss < 0.1, (seed, loss)
         assert 1e-4 < sched.current_radius < 1.0
+
+
+def test_a_large_model_estimates_from_one_block_in_eight(monkeypatch) -> None:
+    """A model of 2^20 elements or more keeps θ_1 and s for one block of coordinates in 8: its
+    estimate follows the one from every coordinate and its state is an eighth of the size."""
+    datasets = pytest.importorskip("sklearn.datasets")
+    x, y = datasets.load_digits(return_X_y=True)
+    x, y = torch.tensor(x / 16.0, dtype=torch.float32), torch.tensor(y)
+
+    def run(large: int) -> tuple[list[float], float, int, GradNormLR]:
+        monkeypatch.setattr(correlation, "LARGE", large)
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(
+            torch.nn.Linear(64, 1024), torch.nn.ReLU(), torch.nn.Linear(1024, 1024), torch.nn.ReLU(),
+            torch.nn.Linear(1024, 10),
+        )  # 1.1M parameters
+        opt = torch.optim.AdamW(model.parameters(), lr=1.0, weight_decay=0.0)
+        sched = GradNormLR(opt, AdaGradNorm())
+        gen = torch.Generator().manual_seed(0)
+        radii, first = [], None
+        for _ in range(40):
+            idx = torch.randint(0, len(x), (128,), generator=gen)
+            opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(model(x[idx]), y[idx])
+            first = float(loss.detach()) if first is None else first
+            loss.backward()
+            opt.step()
+            sched.step()
+            radii.append(sched.current_radius)
+        with torch.no_grad():
+            final = float(torch.nn.functional.cross_entropy(model(x), y))
+        kept = sum(t.numel() for t in [*sched._initial, *sched._sums])
+        return radii, final / first, kept, sched
+
+    full, full_progress, full_kept, full_sched = run(1 << 40)
+    sampled, sampled_progress, sampled_kept, sampled_sched = run(1 << 20)
+    assert (full_sched._sampling, sampled_sched._sampling) == (1, correlation.EVERY)
+    elements = sum(p.numel() for group in full_sched.optimizer.param_groups for p in group["params"])
+    assert full_kept == 2 * elements and sampled_kept < 2 * elements / 7
+    assert 0.75 < sampled[-1] / full[-1] < 1.25
+    assert sampled[0] == full[0] and sampled[-1] > 100 * sampled[0]
+    assert full_progress < 0.3 and sampled_progress < 0.3  # both train

@@ -66,6 +66,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from extremal._optional import require
 from extremal.errors import InputError
+from extremal.optim import _correlation_estimate as correlation
 from extremal.optim._checkpoint import from_plain, to_plain
 from extremal.optim._schedule_formulas import AdaGradNorm, InverseSquare, LastIterate, RefinedCausal
 from extremal.optim._validate import is_real, nonfinite_policy
@@ -425,9 +426,13 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
     :math:`d` is used at once (no step of lag); with the lag the benchmark took fewer steps
     on 5 of its 12 task–batch pairs and more on 6, among them the logistic regression at
     batch 32, which then never reached its target. Only ``AdaGradNorm()`` is accepted here (``rule``
-    has no role: ``G_t`` is recorded, not used); the mode keeps :math:`θ_1` and
-    :math:`s_t` (two copies of the model, as Prodigy does), and costs two passes over the
-    parameters per step, and one more over Adam's moments at a step where :math:`d` grows.
+    has no role: ``G_t`` is recorded, not used). The mode keeps :math:`θ_1` and
+    :math:`s_t`: two copies of a model under :math:`2^{20}` elements; for a larger one the
+    sums run over one block of 1024 consecutive coordinates in 8 (both are sums over
+    coordinates, so their ratio is estimated; within 6 % of the full estimate on a
+    1.1M-parameter MLP), so it keeps a quarter of a model, not two, and one step costs 3–7 %
+    of a training step (``benchmarks/bench_grad_norm_lr.py``; Prodigy: two copies, 5–11 %).
+    A step where :math:`d` grows also passes once over Adam's moments.
     ``benchmarks/bench_parameter_free.py`` compares it with Prodigy on six tasks at two
     batch sizes each; this is the recommended untuned set-up.
 
@@ -573,29 +578,32 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
         self._norms: list[float] = []
         self._radii: list[float] = []
         params = _params(optimizer)
-        # θ_1 as it is, and how far rounding it to bfloat16 would move it; see _measure_radius.
-        self._initial = [p.detach().clone() for p in params] if radius is None else []
-        self._rounding_gap = (
-            _reference_distance(params, [p.to(torch.bfloat16) for p in self._initial]) if radius is None else 0.0
-        )
+        self._elements = sum(p.numel() for p in params)
+        self._adam = radius is None and _is_adam(optimizer)
         self._initial_gap = 0.0
         self._reduced = False
-        self._elements = sum(p.numel() for p in params)
-        self._radius_estimate = self.reps_rel * (1.0 + _total_norm(params)) if radius is None else float(radius)
-        self._first_radius = self._radius_estimate
-        # Adam/AdamW in the parameter-free mode: the distance in the max-norm is estimated from
-        # correlations (see _adam_rate); the weighted gradient sum s lives beside θ_1.
-        self._adam = radius is None and _is_adam(optimizer)
+        self._rounding_gap = 0.0
         if self._adam:
+            # Adam/AdamW in the parameter-free mode: the distance in the max-norm is estimated from
+            # correlations (see _adam_rate), on a sample of the coordinates of a large model.
             if type(rule) is not AdaGradNorm:
                 raise InputError(
                     f"rule must be AdaGradNorm() for Adam/AdamW in the parameter-free mode (radius=None); got "
                     f"{type(rule).__name__}. The normalised step of Adam takes the rate d_t of the distance "
                     "estimate directly; pass AdaGradNorm(), or give a radius to use another rule."
                 )
-            self._radius_estimate = self._first_radius = self.reps_rel
-            self._sums = [torch.zeros_like(p, dtype=_wide(p.dtype)) for p in params]
+            self._sampling = correlation.sampling(self._elements)
+            self._initial = correlation.sample_copies(params, self._sampling, lambda dtype: dtype)
+            self._sums = [torch.zeros_like(p1, dtype=_wide(p1.dtype)) for p1 in self._initial]
             self._numerator = 0.0
+            self._radius_estimate = self._first_radius = self.reps_rel
+        else:
+            # θ_1 as it is, and how far rounding it to bfloat16 would move it; see _measure_radius.
+            self._initial = [p.detach().clone() for p in params] if radius is None else []
+            if radius is None:
+                self._rounding_gap = _reference_distance(params, [p.to(torch.bfloat16) for p in self._initial])
+            self._radius_estimate = self.reps_rel * (1.0 + _total_norm(params)) if radius is None else float(radius)
+            self._first_radius = self._radius_estimate
         super().__init__(optimizer, last_epoch)
         self._set_lrs = [group["lr"] for group in optimizer.param_groups]
         self._handle = optimizer.register_step_pre_hook(self._before_step)
@@ -673,18 +681,9 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
         beta1, beta2 = optimizer.param_groups[0]["betas"]
         beta3 = math.sqrt(beta2)
         weight = self._radius_estimate**2
-        with torch.no_grad():
-            dots, l1 = [], []
-            for p, p1, s in zip(params, self._initial, self._sums, strict=True):
-                if p.grad is None:
-                    s.mul_(beta3)
-                else:
-                    grad = p.grad.detach().to(s.dtype).reshape(-1)
-                    dots.append(torch.dot(grad, p1.to(s.dtype).reshape(-1) - p.detach().to(s.dtype).reshape(-1)))
-                    s.mul_(beta3).add_(grad.view_as(s), alpha=weight)
-                l1.append(torch.linalg.vector_norm(s, 1))
-            values = torch.stack([*dots, *l1]).to(torch.float64).tolist()  # one transfer to the host
-            dot, denominator = math.fsum(values[: len(dots)]), math.fsum(values[len(dots) :])
+        dot, denominator = correlation.update_sums(
+            params, self._initial, self._sums, beta3=beta3, weight=weight, every=self._sampling
+        )
         self._numerator = beta3 * self._numerator + weight * dot
         if denominator > 0.0 and math.isfinite(self._numerator / denominator):
             estimate = self._numerator / denominator
@@ -777,6 +776,10 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
         state.setdefault("_initial_gap", 0.0)
         state.setdefault("_rounding_gap", math.inf)
         state.setdefault("_adam", False)
+        if state["_adam"] and "_sampling" not in state:  # written before the sampled estimate: every coordinate
+            state["_sampling"] = 1
+            state["_initial"] = [t.reshape(1, -1) for t in state["_initial"]]
+            state["_sums"] = [t.reshape(1, -1) for t in state["_sums"]]
         self._set_lrs = list(state_dict.get("_last_lr", self._set_lrs))
         if rule is not None:
             self.rule = from_plain(rule, _RULES, "state_dict['rule']")
