@@ -46,7 +46,7 @@ from extremal.numerics._native_kernel import {signature}
 
 
 @numba.njit({signature}, cache=True, error_model="numpy")
-def {name}({parameters}):
+def {name}(t, y, out):
 """
 _LOCK = threading.Lock()
 _ROWS_PER_THREAD = 64  # fewer rows than this per thread cost more to hand out than to integrate
@@ -80,9 +80,9 @@ def _writable_directory() -> Path:
         return Path(tempfile.mkdtemp(prefix="extremal-kernels-"))
 
 
-def _load(name: str, body: list[str], signature: str = "STATE_FUNCTION", parameters: str = "t, y, out") -> Any:
-    """The compiled function ``name(parameters)`` whose body is ``body``, from a module file keyed by its source."""
-    header = _HEADER.format(name=name, signature=signature, parameters=parameters)
+def _load(name: str, body: list[str], signature: str = "STATE_FUNCTION") -> Any:
+    """The compiled function ``name`` whose body is ``body``, from a module file keyed by its source."""
+    header = _HEADER.format(name=name, signature=signature)
     source = header + "".join(f"    {line}\n" for text in body for line in text.split("\n"))
     key = hashlib.sha256(source.encode()).hexdigest()[:24]
     with _LOCK:
@@ -106,13 +106,12 @@ def _load(name: str, body: list[str], signature: str = "STATE_FUNCTION", paramet
 
 @dataclass(frozen=True, slots=True, eq=False)
 class NativeSystem:
-    """A right-hand side and its events as compiled functions ``f(t, y, out)``, and both for several
-    trajectories at once, ``f(t[k], y[d, k], out[d, k])``."""
+    """A right-hand side and its events as compiled functions ``f(t, y, out)``, and the right-hand side for
+    several trajectories at once, ``f(t[k], y[d, k], out[d, k])``."""
 
     rhs: Any
     rhs_lanes: Any
     events: Any
-    events_lanes: Any
     n_events: int
 
 
@@ -142,11 +141,10 @@ def native_system(rhs: CompiledFunction, events: Sequence[Event]) -> NativeSyste
         f = _compiled_rhs(rhs)
         f_lanes = _compiled_rhs_lanes(rhs)
         g = _compiled_events(tuple(ev.function for ev in events))
-        g_lanes = _compiled_events_lanes(tuple(ev.function for ev in events))
     except numba.core.errors.NumbaError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"numba could not compile this system ({first}); use backend=NumPyBackend().") from None
-    return NativeSystem(f, f_lanes, g, g_lanes, len(events))
+    return NativeSystem(f, f_lanes, g, len(events))
 
 
 @lru_cache(maxsize=256)
@@ -170,28 +168,6 @@ def _compiled_events(functions: tuple[ScalarCode, ...]) -> Any:
 
         return _address(no_events)
     return _address(_load("events", [f.scalar_code(k) for k, f in enumerate(functions)]))
-
-
-@lru_cache(maxsize=256)
-def _compiled_events_lanes(functions: tuple[ScalarCode, ...]) -> Any:
-    """The events for every lane: each lane's state copied to ``y``, the scalar code run, ``out`` copied back."""
-    if not functions:
-        from extremal.numerics._native_kernel import no_events_lanes
-
-        return _address(no_events_lanes, "LANES_FUNCTION")
-    code = [f.scalar_code(k) for k, f in enumerate(functions)]
-    body = [
-        "y = numpy.empty(_ys.shape[0])",
-        "out = numpy.empty(_outs.shape[0])",
-        "for _l in range(_ys.shape[1]):",
-        "    t = _ts[_l]",
-        "    for _i in range(_ys.shape[0]):",
-        "        y[_i] = _ys[_i, _l]",
-        *(f"    {line}" for text in code for line in text.split("\n")),
-        "    for _k in range(_outs.shape[0]):",
-        "        _outs[_k, _l] = out[_k]",
-    ]
-    return _address(_load("events_lanes", body, "LANES_FUNCTION", "_ts, _ys, _outs"), "LANES_FUNCTION")
 
 
 def _address(function: Any, signature: str = "STATE_FUNCTION") -> Any:
@@ -270,7 +246,7 @@ def solve(
     def rows(lo: int, hi: int) -> None:
         lanes = min(_LANES, hi - lo)
         kernel.solve_lanes(  # type: ignore[call-arg]
-            system.rhs, system.rhs_lanes, system.events, system.events_lanes, lo, hi, lanes, *inputs, *outputs
+            system.rhs, system.rhs_lanes, system.events, lo, hi, lanes, *inputs, *outputs
         )
 
     workers = 1 if n < _ROWS_PER_THREAD else min(threads or os.cpu_count() or 1, n // _ROWS_PER_THREAD)

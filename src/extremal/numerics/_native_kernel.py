@@ -30,7 +30,7 @@ from numba import types
 
 from extremal.numerics._status import Status
 
-__all__ = ["LANES_FUNCTION", "STATE_FUNCTION", "no_events", "no_events_lanes", "rk_step", "solve_lanes"]
+__all__ = ["LANES_FUNCTION", "STATE_FUNCTION", "no_events", "rk_step", "solve_lanes"]
 
 STATE_FUNCTION = types.void(types.float64, types.float64[::1], types.float64[::1])
 """Signature of a compiled right-hand side or event function ``f(t, y, out)``: writes ``out`` from ``t, y``."""
@@ -56,11 +56,6 @@ _inline = numba.njit(cache=True, error_model="numpy", nogil=True, inline="always
 @numba.njit(STATE_FUNCTION, cache=True)
 def no_events(t: float, y: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
     """The event function of a system without events (writes nothing)."""
-
-
-@numba.njit(LANES_FUNCTION, cache=True)
-def no_events_lanes(t: np.ndarray, y: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
-    """The event function of a system without events, for every lane (writes nothing)."""
 
 
 @_inline
@@ -397,8 +392,20 @@ def _take_accepted(ACCEPTED, YN, FN, Y, F):  # type: ignore[no-untyped-def]  # p
                 F[i, lane] = FN[i, lane]
 
 
+@_inline
+def _events_per_lane(events, TN, YN, GN, n_events, y, g):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """``GN[:, l] = g(TN[l], YN[:, l])`` for every lane, one call of the scalar event function per lane."""
+    d, lanes = YN.shape
+    for lane in range(lanes):
+        for i in range(d):
+            y[i] = YN[i, lane]
+        events(TN[lane], y, g)
+        for k in range(n_events):
+            GN[k, lane] = g[k]
+
+
 _LANES_SIGNATURE = types.void(
-    _FUNCTION, _LANES_FUNCTION, _FUNCTION, _LANES_FUNCTION, types.int64, types.int64, types.int64,
+    _FUNCTION, _LANES_FUNCTION, _FUNCTION, types.int64, types.int64, types.int64,
     types.float64[:, ::1], types.float64[::1], types.float64[::1], types.float64[:, ::1],
     types.float64[:, ::1], types.float64[::1], types.float64[::1], types.float64[::1], types.float64[:, ::1],
     types.int64[::1], types.float64[::1], types.float64[::1],
@@ -409,15 +416,14 @@ _LANES_SIGNATURE = types.void(
 
 @numba.njit(_LANES_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def solve_lanes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
-    rhs, rhs_lanes, events, events_lanes, lo, hi, lanes, y0, t0, t1, t_eval, a, c, error, error_low, dense, ints, reals,
+    rhs, rhs_lanes, events, lo, hi, lanes, y0, t0, t1, t_eval, a, c, error, error_low, dense, ints, reals,
     directions, y_out, t_final, y_final, status, event, n_steps, n_rejected, n_rhs,
 ):
     """Integrate rows ``lo`` to ``hi - 1`` of ``y0``, ``lanes`` of them stepped together, writing their
     outputs in place (without the GIL).
 
     A lane whose trajectory ends takes the next row. ``rhs`` (one state) starts a trajectory and
-    fills the dense-output stages, ``rhs_lanes`` (every lane) computes the steps; ``events`` and
-    ``events_lanes`` are the event functions for one state and for every lane; ``a``, ``c``,
+    fills the dense-output stages, ``rhs_lanes`` (every lane) computes the steps; ``a``, ``c``,
     ``error``, ``error_low`` (empty for one estimator) and ``dense`` are the tableau; ``ints`` and
     ``reals`` the settings laid out by the constants of this module (the controller's tolerances,
     exponent and factor limits, or the constant step); ``directions`` the directions of the user's
@@ -516,7 +522,7 @@ def solve_lanes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
         if n_events:
             for lane in range(lanes):
                 TN[lane] = T_END[lane] if LAST[lane] else T[lane] + HS[lane]
-            events_lanes(TN, YN, GN)
+            _events_per_lane(events, TN, YN, GN, n_events, y_at, g_work)
         for lane in range(lanes):
             row = ROW[lane]
             ACCEPTED[lane] = False
