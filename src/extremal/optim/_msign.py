@@ -255,9 +255,9 @@ class NewtonSchulz(MsignMethod):
         X, finite = _unit_max(X.reshape(-1, m, n))
         wide = torch.float64 if X.dtype == torch.float64 else torch.float32
         norm = torch.linalg.vector_norm(X, dim=(-2, -1), keepdim=True, dtype=wide)
-        norm = torch.where(norm > 0, norm, 1.0)
-        X = X.to(dtype) / norm.to(dtype)
-        X = torch.where(finite[:, None, None], X, math.nan)
+        # X / ||X||_F in place (X is a fresh buffer), NaN for a matrix with a non-finite entry.
+        inverse = torch.where(finite[:, None, None], 1.0 / torch.where(norm > 0, norm, 1.0), math.nan)
+        X = X.mul_(inverse.to(X.dtype)).to(dtype)
         single = X.shape[0] == 1
         if single:
             X = X[0]
@@ -360,6 +360,33 @@ def _pow2(k: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     return ((k.to(torch.int32) + 127) << 23).view(torch.float32)
 
 
+def largest_magnitude(t: torch.Tensor, dims: tuple[int, ...] | None = None) -> torch.Tensor:
+    """``max |t|`` over ``dims`` (all of ``t`` for ``None``; kept as size-1 dimensions), NaN if an entry is NaN.
+
+    From ``amax`` and ``amin``, which read ``t`` without allocating anything its size: ``t.abs()``
+    would, and on the CPU a fresh model-sized buffer costs more than the reduction itself.
+
+    >>> largest_magnitude(torch.tensor([[1.0, -3.0], [2.0, 0.5]]))
+    tensor(3.)
+    """
+    if dims is None:
+        return torch.maximum(t.amax(), -t.amin())
+    return torch.maximum(t.amax(dim=dims, keepdim=True), -t.amin(dim=dims, keepdim=True))
+
+
+def all_finite(t: torch.Tensor) -> torch.Tensor:
+    """Whether every entry of ``t`` is finite, as a 0-d boolean tensor on its device (no host read).
+
+    >>> bool(all_finite(torch.tensor([1.0, float("inf")]))), bool(all_finite(torch.zeros(0)))
+    (False, True)
+    """
+    if type(t) is not torch.Tensor:  # a DTensor (whose local shard may be empty) or another subclass
+        return torch.isfinite(t).all()
+    if t.numel() == 0:
+        return torch.ones((), dtype=torch.bool, device=t.device)
+    return torch.isfinite(largest_magnitude(t))
+
+
 def _unit_max(M: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """``M`` times an exact power of two per matrix, so its largest entry lies in ``[1/2, 1)``.
 
@@ -368,10 +395,10 @@ def _unit_max(M: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     halves, each a normal number in every dtype, so subnormal and huge inputs are exact.
     """
     wide = torch.float64 if M.dtype == torch.float64 else torch.float32
-    amax = M.abs().amax(dim=(-2, -1), keepdim=True)
+    amax = largest_magnitude(M, dims=(-2, -1))
     finite = torch.isfinite(amax)
     _, e = torch.frexp(amax.to(wide))
     e = torch.where(finite, -e, 0)
     half = torch.div(e, 2, rounding_mode="floor")
-    scaled = M * _pow2(half, wide).to(M.dtype) * _pow2(e - half, wide).to(M.dtype)
+    scaled = (M * _pow2(half, wide).to(M.dtype)).mul_(_pow2(e - half, wide).to(M.dtype))
     return scaled, finite[..., 0, 0]

@@ -53,7 +53,7 @@ from extremal._optional import require
 from extremal.errors import InputError
 from extremal.optim._checkpoint import from_plain, library_kinds, to_plain
 from extremal.optim._distributed import Piece, share
-from extremal.optim._msign import MsignMethod, NewtonSchulz, msign
+from extremal.optim._msign import MsignMethod, NewtonSchulz, SVDPolar, all_finite, msign
 from extremal.optim._validate import is_real, nonfinite_policy
 from extremal.optim._warnings import warn_at_caller
 
@@ -224,14 +224,24 @@ def _momentum(
     return mixed, buf
 
 
+def _momentum_in_place(grad: torch.Tensor, buffer: torch.Tensor, momentum: float, nesterov: bool) -> torch.Tensor:
+    r""":func:`_momentum` with :math:`B'` written into ``buffer``; returns :math:`\tilde B` (``buffer`` itself
+    without Nesterov, which the direction only reads)."""
+    buffer.mul_(momentum).add_(grad, alpha=1.0 - momentum)
+    return grad.mul(1.0 - momentum).add_(buffer, alpha=momentum) if nesterov else buffer
+
+
 def _direction(
     mixed: torch.Tensor, method: MsignMethod, scale: MatchAdamWRMS | AspectRatioScale, split: int
 ) -> torch.Tensor:
     r""":math:`s(m/k, n)\,\operatorname{msign}` of each of the ``split`` row blocks of the whole matrix ``mixed``."""
     rows = mixed.shape[0] // split
     blocks = mixed.reshape(rows, -1) if split == 1 else mixed.reshape(split, rows, -1)
-    direction = msign(blocks, method) * scale.factor(rows, blocks.shape[-1])
-    return direction.reshape(mixed.shape)
+    direction = msign(blocks, method)
+    factor = scale.factor(rows, blocks.shape[-1])
+    if isinstance(method, (NewtonSchulz, SVDPolar)):  # a fresh tensor: scaled in place
+        return direction.mul_(factor).reshape(mixed.shape)
+    return (direction * factor).reshape(mixed.shape)  # another method might return (a view of) its input
 
 
 def check_split(split: object, shape: Sequence[int], where: str) -> None:
@@ -564,7 +574,7 @@ class Muon(torch.optim.Optimizer):
         if not active:
             return loss
         device = active[0][1].grad.device
-        finite = torch.stack([torch.isfinite(p.grad).all().to(device) for _, p in active]).all()
+        finite = torch.stack([all_finite(p.grad).to(device) for _, p in active]).all()
         keep: torch.Tensor | None = None
         if torch.compiler.is_compiling():
             if self.distributed is not False:
@@ -608,16 +618,20 @@ class Muon(torch.optim.Optimizer):
                     held.copy_(buf)
                     shared.append((group, p, mixed))
                     continue
-                update, buf = muon_update(
-                    grad,
-                    state["momentum_buffer"],
-                    momentum=group["momentum"],
-                    nesterov=group["nesterov"],
-                    method=group["method"],
-                    scale=group["scale"],
-                    split=group["split"],
-                )
-                _commit(state["momentum_buffer"], buf, keep)
+                if keep is None:  # eager: the buffer in place, no copy of it
+                    mixed = _momentum_in_place(grad, state["momentum_buffer"], group["momentum"], group["nesterov"])
+                    update = _direction(mixed, group["method"], group["scale"], group["split"])
+                else:
+                    update, buf = muon_update(
+                        grad,
+                        state["momentum_buffer"],
+                        momentum=group["momentum"],
+                        nesterov=group["nesterov"],
+                        method=group["method"],
+                        scale=group["scale"],
+                        split=group["split"],
+                    )
+                    _commit(state["momentum_buffer"], buf, keep)
             else:
                 if "step" not in state:
                     state["step"] = torch.zeros((), dtype=_step_dtype(), device=p.device)
@@ -896,7 +910,7 @@ def _check_hyperparameters(group: Mapping[str, Any], where: str) -> None:
 def _nonfinite_message(groups: Sequence[Mapping[str, Any]]) -> str:
     for gi, g in enumerate(groups):
         for pi, p in enumerate(g["params"]):
-            if p.grad is not None and not bool(torch.isfinite(p.grad).all()):
+            if p.grad is not None and not bool(all_finite(p.grad)):
                 return (
                     f"param_groups[{gi}]['params'][{pi}] (shape {tuple(p.shape)}) has a non-finite gradient; "
                     "no parameter or buffer was changed. Lower the learning rate, clip gradients, or pass "
