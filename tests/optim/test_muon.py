@@ -107,6 +107,29 @@ def test_adamw_path_matches_torch_adamw() -> None:
     torch.testing.assert_close(a, b, atol=1e-7, rtol=0)
 
 
+@pytest.mark.parametrize("nesterov", [True, False])
+def test_eager_step_equals_the_pure_updates_bit_for_bit(nesterov: bool) -> None:
+    """The eager step updates its buffers in place; it must give the bits of muon_update/adamw_update."""
+    from extremal.optim import adamw_update, muon_update
+
+    gen = torch.Generator().manual_seed(5)
+    W, V = torch.randn(6, 4, generator=gen), torch.randn(4, generator=gen)
+    pw, pv = torch.nn.Parameter(W.clone()), torch.nn.Parameter(V.clone())
+    lr, wd, betas, eps = 0.02, 0.1, (0.9, 0.95), 1e-8
+    opt = Muon([pw, pv], lr=lr, weight_decay=wd, nesterov=nesterov, betas=betas, eps=eps)
+    buf, m, s = torch.zeros(6, 4), torch.zeros(4), torch.zeros(4)
+    for t in range(1, 6):
+        gw, gv = torch.randn(6, 4, generator=gen), torch.randn(4, generator=gen)
+        pw.grad, pv.grad = gw.clone(), gv.clone()
+        opt.step()
+        u, buf = muon_update(gw, buf, momentum=0.95, nesterov=nesterov)
+        W.mul_(1.0 - lr * wd).add_(u, alpha=-lr)
+        uv, m, s = adamw_update(gv, m, s, t, betas=betas, eps=eps)
+        V.mul_(1.0 - lr * wd).add_(uv, alpha=-lr)
+        assert torch.equal(pw.detach(), W) and torch.equal(pv.detach(), V)
+        assert torch.equal(opt.state[pw]["momentum_buffer"], buf) and torch.equal(opt.state[pv]["exp_avg_sq"], s)
+
+
 @pytest.mark.skipif(not hasattr(torch.optim, "Muon"), reason="torch.optim.Muon is not available")
 @pytest.mark.parametrize(("scale", "adjust"), [(AspectRatioScale(), "original"), (MatchAdamWRMS(), "match_rms_adamw")])
 def test_matches_torch_muon(scale: MatchAdamWRMS | AspectRatioScale, adjust: str) -> None:

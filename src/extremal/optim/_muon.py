@@ -306,6 +306,27 @@ def adamw_update(
     return (m / bias1) / denom, m, v
 
 
+def _adamw_in_place(
+    grad: torch.Tensor,
+    exp_avg: torch.Tensor,
+    exp_avg_sq: torch.Tensor,
+    step: float | torch.Tensor,
+    betas: tuple[float, float],
+    eps: float,
+) -> torch.Tensor:
+    """:func:`adamw_update` with the new moments written into ``exp_avg`` and ``exp_avg_sq``
+    (the same arithmetic, so the same bits); returns the update."""
+    exp_avg.lerp_(grad, 1.0 - betas[0])
+    exp_avg_sq.mul_(betas[1]).addcmul_(grad, grad, value=1.0 - betas[1])
+    if isinstance(step, torch.Tensor):
+        step = step.to(torch.promote_types(step.dtype, grad.dtype))
+    bias1 = 1.0 - betas[0] ** step
+    bias2 = 1.0 - betas[1] ** step
+    bias2_sqrt = bias2.sqrt() if isinstance(bias2, torch.Tensor) else math.sqrt(bias2)
+    denom = exp_avg_sq.sqrt().div_(bias2_sqrt).add_(eps)
+    return (exp_avg / bias1).div_(denom)
+
+
 class Muon(torch.optim.Optimizer):
     r"""Muon for matrices, AdamW for the rest, as one ``torch.optim.Optimizer``.
 
@@ -640,17 +661,22 @@ class Muon(torch.optim.Optimizer):
                 elif not isinstance(state["step"], torch.Tensor):  # a checkpoint that counted in an int
                     state["step"] = torch.tensor(float(state["step"]), dtype=_step_dtype(), device=p.device)
                 count = state["step"] + 1
-                update, exp_avg, exp_avg_sq = adamw_update(
-                    grad,
-                    state["exp_avg"],
-                    state["exp_avg_sq"],
-                    _device_or_host(count),
-                    betas=group["betas"],
-                    eps=group["eps"],
-                )
-                _commit(state["step"], count, keep)
-                _commit(state["exp_avg"], exp_avg, keep)
-                _commit(state["exp_avg_sq"], exp_avg_sq, keep)
+                if keep is None:  # eager: the moments in place, no copies of them
+                    state["step"].copy_(count)
+                    moments = state["exp_avg"], state["exp_avg_sq"]
+                    update = _adamw_in_place(grad, *moments, _device_or_host(count), group["betas"], group["eps"])
+                else:
+                    update, exp_avg, exp_avg_sq = adamw_update(
+                        grad,
+                        state["exp_avg"],
+                        state["exp_avg_sq"],
+                        _device_or_host(count),
+                        betas=group["betas"],
+                        eps=group["eps"],
+                    )
+                    _commit(state["step"], count, keep)
+                    _commit(state["exp_avg"], exp_avg, keep)
+                    _commit(state["exp_avg_sq"], exp_avg_sq, keep)
             _apply(p, update.to(p.dtype), lr, wd, keep)
         if shared:
             self._step_shared(shared)
