@@ -107,18 +107,23 @@ def _add1(out, K, js, cs, s, g):  # type: ignore[no-untyped-def]  # pragma: no c
 
 
 @_inline
-def _weighted_sum(src, K, js, cs, counts, s, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
-    r"""``out = src + \sum_g c_{sg} K_{j_{sg}}`` over flat rows, added left to right (four terms per pass)."""
-    count = counts[s]
-    for p in range(out.size):
-        out[p] = src[p]
+def _add_terms(out, K, js, cs, counts, s):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    r"""``out += \sum_g c_{sg} K_{j_{sg}}`` over flat rows, row ``s``'s terms added left to right (four per pass)."""
     g = 0
-    while g + 4 <= count:
+    while g + 4 <= counts[s]:
         _add4(out, K, js, cs, s, g)
         g += 4
-    while g < count:
+    while g < counts[s]:
         _add1(out, K, js, cs, s, g)
         g += 1
+
+
+@_inline
+def _weighted_sum(src, K, js, cs, counts, s, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    r"""``out = src + \sum_g c_{sg} K_{j_{sg}}`` over flat rows, added left to right."""
+    for p in range(out.size):
+        out[p] = src[p]
+    _add_terms(out, K, js, cs, counts, s)
 
 
 @_inline
@@ -167,7 +172,7 @@ def _combination(weights, K, out):  # type: ignore[no-untyped-def]  # pragma: no
 
 @_jit
 def _error_norms(K, Y, YN, estimates, rtol, atol, E, ESQ, ERR):  # type: ignore[no-untyped-def]  # pragma: no cover
-    r"""Weighted RMS error of every lane's step into ``ERR`` (Hairer's DOP853 norm when ``error_j`` has two rows).
+    r"""Weighted RMS error of every lane's step into ``ERR`` (Hairer's DOP853 norm for two estimates).
 
     Estimate :math:`e = \sum_j E_j K_j`, scale :math:`s_i = rtol\max(|y_i|, |y_{new,i}|) + atol`;
     one estimate: :math:`\sqrt{\sum_i (e_i/s_i)^2 / d}`; two (:math:`e`, :math:`e'`):
@@ -181,13 +186,7 @@ def _error_norms(K, Y, YN, estimates, rtol, atol, E, ESQ, ERR):  # type: ignore[
     for q in range(n_estimates):
         e = E[q]
         e[:] = 0.0
-        g = 0
-        while g + 4 <= counts[q]:
-            _add4(e, K, js, cs, q, g)
-            g += 4
-        while g < counts[q]:
-            _add1(e, K, js, cs, q, g)
-            g += 1
+        _add_terms(e, K, js, cs, counts, q)
         ESQ[q, :] = 0.0
     two = n_estimates == 2
     for i in range(d):
