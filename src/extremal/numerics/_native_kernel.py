@@ -94,21 +94,29 @@ def _add4(out, K, js, cs, s, g):  # type: ignore[no-untyped-def]  # pragma: no c
     """
     j0, j1, j2, j3 = js[s, g], js[s, g + 1], js[s, g + 2], js[s, g + 3]
     c0, c1, c2, c3 = cs[s, g], cs[s, g + 1], cs[s, g + 2], cs[s, g + 3]
-    for p in range(out.size):
-        out[p] = (((out[p] + c0 * K[j0, p]) + c1 * K[j1, p]) + c2 * K[j2, p]) + c3 * K[j3, p]
+    d, lanes = out.shape
+    for i in range(d):
+        base = i * lanes
+        for lane in range(lanes):
+            p = base + lane
+            out[i, lane] = (((out[i, lane] + c0 * K[j0, p]) + c1 * K[j1, p]) + c2 * K[j2, p]) + c3 * K[j3, p]
 
 
 @_inline
 def _add1(out, K, js, cs, s, g):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     """``out += c K_j`` for the term ``g`` of row ``s``."""
     j0, c0 = js[s, g], cs[s, g]
-    for p in range(out.size):
-        out[p] += c0 * K[j0, p]
+    d, lanes = out.shape
+    for i in range(d):
+        base = i * lanes
+        for lane in range(lanes):
+            out[i, lane] += c0 * K[j0, base + lane]
 
 
 @_inline
 def _add_terms(out, K, js, cs, counts, s):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
-    r"""``out += \sum_g c_{sg} K_{j_{sg}}`` over flat rows, row ``s``'s terms added left to right (four per pass)."""
+    r"""``out += \sum_g c_{sg} K_{j_{sg}}`` (``out[i, l]`` against ``K[j, i*k + l]``), row ``s``'s terms added
+    left to right (four per pass)."""
     g = 0
     while g + 4 <= counts[s]:
         _add4(out, K, js, cs, s, g)
@@ -120,9 +128,11 @@ def _add_terms(out, K, js, cs, counts, s):  # type: ignore[no-untyped-def]  # pr
 
 @_inline
 def _weighted_sum(src, K, js, cs, counts, s, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
-    r"""``out = src + \sum_g c_{sg} K_{j_{sg}}`` over flat rows, added left to right."""
-    for p in range(out.size):
-        out[p] = src[p]
+    r"""``out = src + \sum_g c_{sg} K_{j_{sg}}`` (shape (d, k)), added left to right."""
+    d, lanes = out.shape
+    for i in range(d):
+        for lane in range(lanes):
+            out[i, lane] = src[i, lane]
     _add_terms(out, K, js, cs, counts, s)
 
 
@@ -143,18 +153,16 @@ def rk_step(rhs_lanes, T, Y, F, HS, c, n_stages, stages, K, YN, FN, W, SL, TL): 
     ``K[s, i*k + l] = h k_s`` for ``s <= n_stages`` (the last is the FSAL stage
     :math:`h f(t + h, y_{n+1})`), ``YN`` :math:`= y + h\sum_j a_{Sj}k_j` and ``FN``; ``stages``
     lists the nonzero :math:`a_{sj}` (:func:`_nonzero_rows`); ``W``, ``SL`` and ``TL`` are scratch.
-    ``Y``, ``YN`` and ``W`` are (flat, 2-D) pairs of views of one array. Each lane's arithmetic is
-    that of a step taken alone, in the same order.
+    Each lane's arithmetic is that of a step taken alone, in the same order.
     """
-    (y, _), (yn, YN2), (w, W2) = Y, YN, W
     js, cs, counts = stages
     _scale_stage(HS, F, K, 0)
     for s in range(1, n_stages + 1):
         last = s == n_stages
-        _weighted_sum(y, K, js, cs, counts, s, yn if last else w)
+        _weighted_sum(Y, K, js, cs, counts, s, YN if last else W)
         for lane in range(TL.size):
             TL[lane] = T[lane] + c[s] * HS[lane]
-        rhs_lanes(TL, YN2 if last else W2, FN if last else SL)
+        rhs_lanes(TL, YN if last else W, FN if last else SL)
         _scale_stage(HS, FN if last else SL, K, s)
 
 
@@ -177,25 +185,27 @@ def _error_norms(K, Y, YN, estimates, rtol, atol, E, ESQ, ERR):  # type: ignore[
     Estimate :math:`e = \sum_j E_j K_j`, scale :math:`s_i = rtol\max(|y_i|, |y_{new,i}|) + atol`;
     one estimate: :math:`\sqrt{\sum_i (e_i/s_i)^2 / d}`; two (:math:`e`, :math:`e'`):
     :math:`\sum (e_i/s_i)^2 / \sqrt{d(\sum (e_i/s_i)^2 + 0.01\sum (e'_i/s_i)^2)}`.
-    Row ``q`` of ``estimates`` (:func:`_nonzero_rows`) lists estimate ``q``'s nonzero weights; ``E`` (one
-    flat row per estimate) and ``ESQ`` are scratch. Each lane's sums run in the order of one step alone.
+    Row ``q`` of ``estimates`` (:func:`_nonzero_rows`) lists estimate ``q``'s nonzero weights; ``E`` (shape
+    (2, d, k)) and ``ESQ`` are scratch. Each lane's sums run in the order of one step alone.
     """
     d, lanes = Y.shape
     js, cs, counts = estimates
     n_estimates = counts.size
-    for q in range(n_estimates):
-        e = E[q]
-        e[:] = 0.0
-        _add_terms(e, K, js, cs, counts, q)
-        ESQ[q, :] = 0.0
+    for q in range(n_estimates):  # (loops, not slice assignments: those compile numba's shape errors)
+        for i in range(d):
+            for lane in range(lanes):
+                E[q, i, lane] = 0.0
+        _add_terms(E[q], K, js, cs, counts, q)
+        for lane in range(lanes):
+            ESQ[q, lane] = 0.0
     two = n_estimates == 2
     for i in range(d):
         for lane in range(lanes):
             scale = rtol * max(abs(Y[i, lane]), abs(YN[i, lane])) + atol
-            v = E[0, i * lanes + lane] / scale
+            v = E[0, i, lane] / scale
             ESQ[0, lane] += v * v
             if two:
-                v = E[1, i * lanes + lane] / scale
+                v = E[1, i, lane] / scale
                 ESQ[1, lane] += v * v
     for lane in range(lanes):
         e_sq = ESQ[0, lane]
@@ -349,12 +359,12 @@ def _any_crossed(G, GN, lane, n_events, directions, n_user):  # type: ignore[no-
 
 @_jit
 def _interpolate(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
-    rhs, events, lane, row, t, hs, t_new, ptr, direction, t_eval, y_out, Y, YN, K3, G, GN, n_events, directions, n_user,
+    rhs, events, lane, row, t, hs, t_new, ptr, direction, t_eval, y_out, Y, YN, K, G, GN, n_events, directions, n_user,
     a, c, n_stages, dense, weights, work, slope, y_at, g_work,
 ):
     """An accepted step of ``lane`` that crosses an event or passes samples: the dense-output stages,
     the first event (its state written to ``YN``) and the samples before it; ``(t_new, ptr, stop_event)``."""
-    y_lane, K_lane = Y[:, lane], K3[:, :, lane]
+    y_lane, K_lane = Y[:, lane], K[:, lane :: Y.shape[1]]  # K[s, i*k + lane] for i < d
     _extra_stages(rhs, t, hs, y_lane, K_lane, a, c, n_stages, work, slope)
     stop_theta = math.inf
     stop_event = -1
@@ -437,18 +447,17 @@ def solve_lanes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     m = t_eval.shape[1]
     n_all = a.shape[0]
     width = max(n_events, 1)
-    y_flat, yn_flat, w_flat = np.zeros(d * lanes), np.zeros(d * lanes), np.zeros(d * lanes)
-    Y, YN, W = y_flat.reshape((d, lanes)), yn_flat.reshape((d, lanes)), w_flat.reshape((d, lanes))
+    Y, YN, W = np.zeros((d, lanes)), np.zeros((d, lanes)), np.zeros((d, lanes))
     F, FN, SL = np.zeros((d, lanes)), np.zeros((d, lanes)), np.zeros((d, lanes))
     K = np.zeros((n_all, d * lanes))  # stage s of lane l, component i at K[s, i * lanes + l]
-    K3 = K.reshape((n_all, d, lanes))
     G, GN = np.zeros((width, lanes)), np.zeros((width, lanes))
-    E, ESQ, ERR, TN = np.zeros((2, d * lanes)), np.zeros((2, lanes)), np.zeros(lanes), np.zeros(lanes)
+    E, ESQ, ERR, TN = np.zeros((2, d, lanes)), np.zeros((2, lanes)), np.zeros(lanes), np.zeros(lanes)
     stages = _nonzero_rows(a)
     error_weights = np.zeros((2 if error_low.size else 1, error.size))
-    error_weights[0] = error
-    if error_low.size:
-        error_weights[1] = error_low
+    for j in range(error.size):
+        error_weights[0, j] = error[j]
+        if error_low.size:
+            error_weights[1, j] = error_low[j]
     estimates = _nonzero_rows(error_weights)
     T, T_END, DIRECTION, FLOOR = np.zeros(lanes), np.zeros(lanes), np.zeros(lanes), np.zeros(lanes)
     H, H_ABS, HS, TL = np.zeros(lanes), np.zeros(lanes), np.zeros(lanes), np.zeros(lanes)
@@ -515,7 +524,7 @@ def solve_lanes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
                 HS[lane] = DIRECTION[lane] * H_ABS[lane]
             else:
                 HS[lane] = 0.0
-        rk_step(rhs_lanes, T, (y_flat, Y), F, HS, c, n_stages, stages, K, (yn_flat, YN), FN, (w_flat, W), SL, TL)
+        rk_step(rhs_lanes, T, Y, F, HS, c, n_stages, stages, K, YN, FN, W, SL, TL)
         if adaptive:
             _error_norms(K, Y, YN, estimates, rtol, atol, E, ESQ, ERR)
         if n_events:
@@ -545,7 +554,7 @@ def solve_lanes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
                 or (ptr < m and (t_eval[row, ptr] - t_new) * direction < 0)
             ):
                 t_new, ptr, stop_event = _interpolate(
-                    rhs, events, lane, row, t, hs, t_new, ptr, direction, t_eval, y_out, Y, YN, K3, G, GN,
+                    rhs, events, lane, row, t, hs, t_new, ptr, direction, t_eval, y_out, Y, YN, K, G, GN,
                     n_events, directions, n_user, a, c, n_stages, dense, weights, work, slope, y_at, g_work,
                 )
                 calls += n_all - n_stages - 1
