@@ -430,8 +430,8 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
     :math:`s_t`: two copies of a model under :math:`2^{20}` elements; for a larger one the
     sums run over one block of 1024 consecutive coordinates in 8 (both are sums over
     coordinates, so their ratio is estimated; within 6 % of the full estimate on a
-    1.1M-parameter MLP), so it keeps a quarter of a model, not two, and one step costs 3–7 %
-    of a training step (``benchmarks/bench_grad_norm_lr.py``; Prodigy: two copies, 5–11 %).
+    1.1M-parameter MLP), so it keeps a quarter of a model, not two, and one step costs 3–6 %
+    of a training step (``benchmarks/bench_grad_norm_lr.py``; Prodigy: two copies, 5–10 %).
     A step where :math:`d` grows also passes once over Adam's moments.
     ``benchmarks/bench_parameter_free.py`` compares it with Prodigy on six tasks at two
     batch sizes each; this is the recommended untuned set-up.
