@@ -9,6 +9,8 @@ import pytest
 torch = pytest.importorskip("torch")
 dist = pytest.importorskip("torch.distributed")
 
+from _data_parallel import average_shard_gradients, global_batches, shard  # noqa: E402
+
 from extremal.optim import Muon, muon_param_groups  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not dist.is_available() or not dist.is_gloo_available(), reason="needs gloo")
@@ -29,25 +31,14 @@ def make_optimizer(model: torch.nn.Module) -> Muon:
     return Muon(muon_param_groups(model), lr=0.02, weight_decay=0.01)
 
 
-def global_batches() -> list[tuple[torch.Tensor, torch.Tensor]]:
-    gen = torch.Generator().manual_seed(1)
-    return [(torch.randn(BATCH, 16, generator=gen), torch.randint(0, 4, (BATCH,), generator=gen)) for _ in range(STEPS)]
-
-
-def shard(batch: tuple[torch.Tensor, torch.Tensor], rank: int) -> tuple[torch.Tensor, torch.Tensor]:
-    size = BATCH // WORLD
-    x, y = batch
-    return x[rank * size : (rank + 1) * size], y[rank * size : (rank + 1) * size]
-
-
 def worker(rank: int, init_file: str, out_dir: str) -> None:
     torch.set_num_threads(1)
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=WORLD)
     model = make_model()
     ddp = torch.nn.parallel.DistributedDataParallel(model)
     opt = make_optimizer(model)
-    for batch in global_batches():
-        x, y = shard(batch, rank)
+    for batch in global_batches(STEPS, BATCH):
+        x, y = shard(batch, rank, WORLD)
         opt.zero_grad()
         torch.nn.functional.cross_entropy(ddp(x), y).backward()
         opt.step()
@@ -59,15 +50,8 @@ def single_process_shards() -> torch.nn.Module:
     """One process, same global batches: average the shard gradients as the all-reduce does."""
     model = make_model()
     opt = make_optimizer(model)
-    for batch in global_batches():
-        shard_grads = []
-        for rank in range(WORLD):
-            model.zero_grad()
-            x, y = shard(batch, rank)
-            torch.nn.functional.cross_entropy(model(x), y).backward()
-            shard_grads.append([p.grad.clone() for p in model.parameters()])
-        for p, *grads in zip(model.parameters(), *shard_grads, strict=True):
-            p.grad = sum(grads[1:], grads[0]) / WORLD
+    for batch in global_batches(STEPS, BATCH):
+        average_shard_gradients(model, batch, WORLD)
         opt.step()
     return model
 
@@ -75,7 +59,7 @@ def single_process_shards() -> torch.nn.Module:
 def single_process_full_batch() -> torch.nn.Module:
     model = make_model()
     opt = make_optimizer(model)
-    for x, y in global_batches():
+    for x, y in global_batches(STEPS, BATCH):
         opt.zero_grad()
         torch.nn.functional.cross_entropy(model(x), y).backward()
         opt.step()

@@ -11,6 +11,8 @@ import pytest
 torch = pytest.importorskip("torch")
 dist = pytest.importorskip("torch.distributed")
 
+from _data_parallel import average_shard_gradients, global_batches, shard  # noqa: E402
+
 import extremal.optim._muon as muon_module  # noqa: E402
 from extremal.errors import InputError  # noqa: E402
 from extremal.optim import Muon, NewtonSchulz, SVDPolar, muon_param_groups  # noqa: E402
@@ -65,17 +67,6 @@ def make_optimizer(model: Net, method: Any, distributed: bool) -> Muon:
     return Muon(groups, lr=0.02, weight_decay=0.01, method=method, distributed=distributed)
 
 
-def global_batches() -> list[tuple[torch.Tensor, torch.Tensor]]:
-    gen = torch.Generator().manual_seed(1)
-    return [(torch.randn(BATCH, 16, generator=gen), torch.randint(0, 4, (BATCH,), generator=gen)) for _ in range(STEPS)]
-
-
-def shard(batch: tuple[torch.Tensor, torch.Tensor], rank: int) -> tuple[torch.Tensor, torch.Tensor]:
-    size = BATCH // WORLD
-    x, y = batch
-    return x[rank * size : (rank + 1) * size], y[rank * size : (rank + 1) * size]
-
-
 def count_msign(calls: list[tuple[int, ...]], real: Any) -> Any:
     """A stand-in for the matrix sign inside Muon that records the shape of each call."""
 
@@ -100,8 +91,8 @@ def train_distributed(rank: int, mode: str, method: Any) -> tuple[dict[str, torc
     calls: list[tuple[int, ...]] = []
     real, muon_module.msign = muon_module.msign, count_msign(calls, muon_module.msign)
     try:
-        for batch in global_batches():
-            x, y = shard(batch, rank)
+        for batch in global_batches(STEPS, BATCH):
+            x, y = shard(batch, rank, WORLD)
             opt.zero_grad()
             torch.nn.functional.cross_entropy(wrapped(x), y).backward()
             opt.step()
@@ -175,15 +166,8 @@ def single_process(method: Any) -> tuple[dict[str, torch.Tensor], list[tuple[int
     calls: list[tuple[int, ...]] = []
     real, muon_module.msign = muon_module.msign, count_msign(calls, muon_module.msign)
     try:
-        for batch in global_batches():
-            shard_grads = []
-            for rank in range(WORLD):
-                model.zero_grad()
-                x, y = shard(batch, rank)
-                torch.nn.functional.cross_entropy(model(x), y).backward()
-                shard_grads.append([p.grad.clone() for p in model.parameters()])
-            for p, *grads in zip(model.parameters(), *shard_grads, strict=True):
-                p.grad = sum(grads[1:], grads[0]) / WORLD
+        for batch in global_batches(STEPS, BATCH):
+            average_shard_gradients(model, batch, WORLD)
             opt.step()
     finally:
         muon_module.msign = real
