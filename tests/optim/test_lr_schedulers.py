@@ -9,6 +9,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from _digits import digits  # noqa: E402
+from _digits import train as train_on_digits  # noqa: E402
+
 from extremal.errors import InputError  # noqa: E402
 from extremal.optim import (  # noqa: E402
     AdaGradNorm,
@@ -359,10 +362,8 @@ def test_parameter_free_logistic_regression_on_digits() -> None:
 
 
 def test_recommended_parameter_free_setting_trains_an_mlp() -> None:
-    datasets = pytest.importorskip("sklearn.datasets")
-    x, y = datasets.load_digits(return_X_y=True)
-    x = torch.tensor((x - x.mean(0)) / (x.std(0) + 1e-8), dtype=torch.float32)
-    y = torch.tensor(y)
+    pytest.importorskip("sklearn.datasets")
+    x, y = digits(standardise=True)
     for seed in range(3):
         torch.manual_seed(seed)
         model = torch.nn.Sequential(
@@ -370,15 +371,7 @@ def test_recommended_parameter_free_setting_trains_an_mlp() -> None:
         )
         opt = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.5)
         sched = GradNormLR(opt, AdaGradNorm())
-        gen = torch.Generator().manual_seed(seed)
-        for _ in range(300):
-            idx = torch.randint(0, len(x), (128,), generator=gen)
-            opt.zero_grad()
-            torch.nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
-            opt.step()
-            sched.step()
-        with torch.no_grad():
-            loss = float(torch.nn.functional.cross_entropy(model(x), y))
+        loss = train_on_digits(model, opt, x, y, steps=300, seed=seed, sched=sched)
         assert loss < 0.05, (seed, loss)
         assert sched.skipped == 0
         assert 0.0 < sched.current_radius < 100.0

@@ -13,6 +13,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from _digits import digits  # noqa: E402
+from _digits import train as train_on_digits  # noqa: E402
+
 from extremal.errors import InputError  # noqa: E402
 from extremal.optim import (  # noqa: E402
     AspectRatioScale,
@@ -472,25 +475,16 @@ def test_bad_group_and_parameter_kinds() -> None:
 
 
 def test_learns_digits_to_a_loss_target() -> None:
-    datasets = pytest.importorskip("sklearn.datasets")
-    digits = datasets.load_digits()
-    x = torch.tensor(digits.data, dtype=torch.float32) / 16.0
-    y = torch.tensor(digits.target)
+    pytest.importorskip("sklearn.datasets")
+    x, y = digits()
     torch.manual_seed(0)
     model = torch.nn.Sequential(
         torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10)
     )
     opt = Muon(muon_param_groups(model), lr=0.02, weight_decay=0.0)
-    gen = torch.Generator().manual_seed(0)
-    for _ in range(60):
-        idx = torch.randint(0, len(x), (128,), generator=gen)
-        opt.zero_grad()
-        torch.nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
-        opt.step()
+    loss = train_on_digits(model, opt, x, y, steps=60, seed=0)
     with torch.no_grad():
-        logits = model(x)
-        loss = torch.nn.functional.cross_entropy(logits, y).item()
-        accuracy = (logits.argmax(1) == y).float().mean().item()
+        accuracy = (model(x).argmax(1) == y).float().mean().item()
     assert loss < 0.15
     assert accuracy > 0.96
 

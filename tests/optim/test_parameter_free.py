@@ -10,6 +10,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from _digits import digits  # noqa: E402
+from _digits import train as train_on_digits  # noqa: E402
+
 from extremal.errors import InputError  # noqa: E402
 from extremal.optim import AdaGradNorm, GradNormLR, InverseSquare  # noqa: E402
 from extremal.optim import _correlation_estimate as correlation  # noqa: E402
@@ -165,24 +168,14 @@ def test_adam_mode_resumes_bit_for_bit_through_torch_defaults(sampled: bool, mon
 
 
 def test_adam_mode_trains_an_mlp_on_digits_untuned() -> None:
-    datasets = pytest.importorskip("sklearn.datasets")
-    x, y = datasets.load_digits(return_X_y=True)
-    x = torch.tensor(x / 16.0, dtype=torch.float32)
-    y = torch.tensor(y)
+    pytest.importorskip("sklearn.datasets")
+    x, y = digits()
     for seed in range(2):
         torch.manual_seed(seed)
         model = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
         opt = torch.optim.AdamW(model.parameters(), lr=1.0, weight_decay=0.0)
         sched = GradNormLR(opt, AdaGradNorm())
-        gen = torch.Generator().manual_seed(seed)
-        for _ in range(200):
-            idx = torch.randint(0, len(x), (128,), generator=gen)
-            opt.zero_grad()
-            torch.nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
-            opt.step()
-            sched.step()
-        with torch.no_grad():
-            loss = float(torch.nn.functional.cross_entropy(model(x), y))
+        loss = train_on_digits(model, opt, x, y, steps=200, seed=seed, sched=sched)
         assert loss < 0.1, (seed, loss)
         assert 1e-4 < sched.current_radius < 1.0
 
@@ -190,9 +183,8 @@ def test_adam_mode_trains_an_mlp_on_digits_untuned() -> None:
 def test_a_large_model_estimates_from_one_block_in_eight(monkeypatch) -> None:
     """A model of 2^20 elements or more keeps θ_1 and s for one block of coordinates in 8: its
     estimate follows the one from every coordinate and its state is an eighth of the size."""
-    datasets = pytest.importorskip("sklearn.datasets")
-    x, y = datasets.load_digits(return_X_y=True)
-    x, y = torch.tensor(x / 16.0, dtype=torch.float32), torch.tensor(y)
+    pytest.importorskip("sklearn.datasets")
+    x, y = digits()
 
     def run(large: int) -> tuple[list[float], float, int, GradNormLR]:
         monkeypatch.setattr(correlation, "LARGE", large)
