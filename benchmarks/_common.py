@@ -6,6 +6,7 @@
   turn within each repeat, reported as median and spread.
 - :func:`table`: a plain-text table.
 - :func:`schwarzschild_orbits`: the bound orbits of the geodesic benchmarks.
+- :func:`test_helper`: a helper module of the test suite whose cases a benchmark shares.
 - The optimizer benchmarks' data and models (:func:`digits`, :func:`digits_split`,
   :func:`digits_mlp`), their training loop (:func:`train_run`), the tuned and untuned methods
   they compare (:func:`methods`, :func:`run_grid`, :func:`pick`) and the wrapper optimizer
@@ -226,6 +227,19 @@ def optional(module: str) -> Any:
         return importlib.import_module(module)
     except ImportError:
         return None
+
+
+def test_helper(relative: str) -> Any:
+    """The test suite's helper module ``tests/<relative>`` (cases the benchmarks share), loaded by path."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "tests" / relative
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @functools.cache

@@ -197,16 +197,16 @@ SPHERE = Metric.from_line_element("dth**2 + sin(th)**2*dph**2", "th ph")
 HALF_PLANE = Metric.from_line_element("(dx**2 + dy**2)/y**2", "x y")
 
 
+# Points on the unit sphere (unit vectors, near-antipodal pairs), shared with the tests.
+sphere_points = _common.test_helper("numerics/_sphere.py")
+
+
 def bvp_cases(n: int, seed: int = 5) -> list[tuple[str, Metric, np.ndarray, np.ndarray, np.ndarray]]:
     """Random pairs with closed-form distances: great circles and the half-plane's arccosh formula."""
     rng = np.random.default_rng(seed)
     a = np.c_[rng.uniform(0.3, 2.8, n), rng.uniform(-1.5, 1.5, n)]
     b = np.c_[rng.uniform(0.3, 2.8, n), a[:, 1] + rng.uniform(-2.5, 2.5, n)]
-
-    def unit(x: np.ndarray) -> np.ndarray:
-        return np.c_[np.sin(x[:, 0]) * np.cos(x[:, 1]), np.sin(x[:, 0]) * np.sin(x[:, 1]), np.cos(x[:, 0])]
-
-    sphere = np.arccos(np.clip(np.einsum("ij,ij->i", unit(a), unit(b)), -1, 1))
+    sphere = np.arccos(np.clip(np.einsum("ij,ij->i", sphere_points.unit(a), sphere_points.unit(b)), -1, 1))
     p = np.c_[rng.uniform(-2, 2, n), rng.uniform(0.2, 3, n)]
     q = np.c_[rng.uniform(-2, 2, n), rng.uniform(0.2, 3, n)]
     half = np.arccosh(1 + ((p - q) ** 2).sum(axis=1) / (2 * p[:, 1] * q[:, 1]))
@@ -260,35 +260,18 @@ ELLIPSOID = Metric.from_embedding(["sin(th)*cos(ph)", "3*sin(th)*sin(ph)/2", "2*
 TORUS = Metric.from_embedding(["(2 + cos(w))*cos(u)", "(2 + cos(w))*sin(u)", "sin(w)"], "u w")
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
-    x = np.atleast_2d(x)
-    return np.c_[np.sin(x[:, 0]) * np.cos(x[:, 1]), np.sin(x[:, 0]) * np.sin(x[:, 1]), np.cos(x[:, 0])]
-
-
-def near_antipode(a: np.ndarray, delta: float, angle: float = 0.7) -> np.ndarray:
-    """The point at angle ``delta`` from the antipode of ``a``, its longitude continued along the short arc."""
-    u = _unit(a)[0]
-    e1 = np.array([np.cos(a[0]) * np.cos(a[1]), np.cos(a[0]) * np.sin(a[1]), -np.sin(a[0])])
-    q = np.cos(delta) * -u + np.sin(delta) * (np.cos(angle) * e1 + np.sin(angle) * np.cross(-u, e1))
-    w = np.linspace(0, 1, 201)[:, None]
-    arc = np.arccos(np.clip(u @ q, -1, 1))
-    points = (np.sin((1 - w) * arc) * u + np.sin(w * arc) * q) / np.sin(arc)
-    ph = np.unwrap(np.arctan2(points[:, 1], points[:, 0]))
-    return np.array([np.arccos(q[2]), a[1] + ph[-1] - ph[0]])
-
-
 def hard_cases() -> list[tuple[str, Metric, np.ndarray, np.ndarray, float]]:
     """Hard pairs; the distance in closed form where there is one (NaN: compared with solve_bvp)."""
     a = np.array([1.0, 0.3])
     sphere = [
-        ("sphere, antipode + 1e-3", a, near_antipode(a, 1e-3)),
-        ("sphere, antipode + 1e-2", a, near_antipode(a, 1e-2)),
+        ("sphere, antipode + 1e-3", a, sphere_points.near_antipode(a, 1e-3)),
+        ("sphere, antipode + 1e-2", a, sphere_points.near_antipode(a, 1e-2)),
         ("sphere, near the pole", np.array([0.02, 0.0]), np.array([0.03, 2.5])),
         ("sphere, pole to far side", np.array([0.05, 0.0]), np.array([2.9, 2.0])),
         ("sphere, long chord", np.array([0.3, -1.5]), np.array([2.8, 1.5])),
         ("sphere, long chord 2", np.array([0.15, 0.0]), np.array([2.95, 2.6])),
     ]
-    cases = [(name, SPHERE, p, q, float(np.arccos(np.clip(_unit(p)[0] @ _unit(q)[0], -1, 1))))
+    cases = [(name, SPHERE, p, q, float(np.arccos(np.clip(sphere_points.unit(p)[0] @ sphere_points.unit(q)[0], -1, 1))))
              for name, p, q in sphere]
     cases += [(name, metric, np.array(p), np.array(q), math.nan) for name, metric, p, q in (
         ("ellipsoid 1 : 1.5 : 2", ELLIPSOID, [1.0, -1.0], [2.0, 2.0]),

@@ -28,7 +28,6 @@ Usage: ``python benchmarks/bench_zero.py [--quick] [--only NAME[,NAME...]] [--ti
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import itertools
 import json
 import queue
@@ -40,26 +39,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import sympy as sp
 
 import _common
 
-
-def _load_charts() -> ModuleType:
-    """``tests/symbolic/_charts.py`` (plain SymPy), loaded by path."""
-    path = Path(__file__).resolve().parents[1] / "tests" / "symbolic" / "_charts.py"
-    spec = importlib.util.spec_from_file_location("_charts", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-charts = _load_charts()
+charts = _common.test_helper("symbolic/_charts.py")  # plain SymPy
 
 GOAL_SECONDS = 10.0
 QUICK = ["flat/spherical", "einstein/de_sitter_closed", "rewrite/sphere_double_angle",

@@ -4,6 +4,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from _sphere import near_antipode, unit
 from scipy.integrate import solve_bvp
 
 from extremal.errors import InputError, IntegrationError
@@ -29,10 +30,6 @@ def test_great_circle_distance():
     rng = np.random.default_rng(5)
     a = np.c_[rng.uniform(0.3, 2.8, 12), rng.uniform(-1.5, 1.5, 12)]
     b = np.c_[rng.uniform(0.3, 2.8, 12), a[:, 1] + rng.uniform(-2.5, 2.5, 12)]
-
-    def unit(x):
-        return np.c_[np.sin(x[:, 0]) * np.cos(x[:, 1]), np.sin(x[:, 0]) * np.sin(x[:, 1]), np.cos(x[:, 0])]
-
     exact = np.arccos(np.clip(np.einsum("ij,ij->i", unit(a), unit(b)), -1, 1))
     p = geodesic_between(SPHERE, a, b)
     assert np.all(p.status == Status.SUCCESS)
@@ -122,26 +119,9 @@ def test_continuation_reaches_a_high_semicircle_that_newton_from_the_chord_misse
     assert np.abs(np.hypot(p.x[0, :, 0] - centre, p.x[0, :, 1]) - radius).max() < 1e-10
 
 
-def _unit(x):
-    x = np.atleast_2d(x)
-    return np.c_[np.sin(x[:, 0]) * np.cos(x[:, 1]), np.sin(x[:, 0]) * np.sin(x[:, 1]), np.cos(x[:, 0])]
-
-
-def _near_antipode(a, delta, angle=0.7):
-    """The point at angle ``delta`` from the antipode of ``a``, its longitude continued along the short arc."""
-    u = _unit(a)[0]
-    e1 = np.array([np.cos(a[0]) * np.cos(a[1]), np.cos(a[0]) * np.sin(a[1]), -np.sin(a[0])])
-    q = np.cos(delta) * -u + np.sin(delta) * (np.cos(angle) * e1 + np.sin(angle) * np.cross(-u, e1))
-    w = np.linspace(0, 1, 201)[:, None]
-    arc = np.arccos(np.clip(u @ q, -1, 1))
-    points = (np.sin((1 - w) * arc) * u + np.sin(w * arc) * q) / np.sin(arc)
-    ph = np.unwrap(np.arctan2(points[:, 1], points[:, 0]))
-    return np.array([np.arccos(q[2]), a[1] + ph[-1] - ph[0]])
-
-
 HARD_SPHERE = [
-    (np.array([1.0, 0.3]), _near_antipode(np.array([1.0, 0.3]), 1e-3)),
-    (np.array([1.0, 0.3]), _near_antipode(np.array([1.0, 0.3]), 1e-2)),
+    (np.array([1.0, 0.3]), near_antipode(np.array([1.0, 0.3]), 1e-3)),
+    (np.array([1.0, 0.3]), near_antipode(np.array([1.0, 0.3]), 1e-2)),
     (np.array([0.02, 0.0]), np.array([0.03, 2.5])),
     (np.array([0.05, 0.0]), np.array([2.9, 2.0])),
     (np.array([0.3, -1.5]), np.array([2.8, 1.5])),
@@ -152,7 +132,7 @@ HARD_SPHERE = [
 def test_hard_sphere_pairs_match_the_great_circle():
     a = np.array([p[0] for p in HARD_SPHERE])
     b = np.array([p[1] for p in HARD_SPHERE])
-    exact = np.arccos(np.clip(np.einsum("ij,ij->i", _unit(a), _unit(b)), -1, 1))
+    exact = np.arccos(np.clip(np.einsum("ij,ij->i", unit(a), unit(b)), -1, 1))
     assert abs(exact[0] - (np.pi - 1e-3)) < 1e-12 and abs(exact[1] - (np.pi - 1e-2)) < 1e-12
     p = geodesic_between(SPHERE, a, b)
     assert p.status.tolist() == [Status.SUCCESS] * len(a)
@@ -204,7 +184,7 @@ def test_the_long_way_round_the_sphere_passes_a_conjugate_point():
     # In this chart the longitude cannot wrap: a near-antipodal pair posed a turn further is joined only
     # the long way (length pi + 1e-2, through the antipode), which is never reported as a success.
     a = np.array([1.0, 0.3])
-    b = _near_antipode(a, 1e-2)
+    b = near_antipode(a, 1e-2)
     q = geodesic_between(SPHERE, a, b + np.array([0.0, 2 * np.pi]), fallback=PathEnergy(points=8, max_iterations=50))
     assert q.status[0] in (Status.CONJUGATE, Status.NOT_CONVERGED)
     if q.status[0] == Status.CONJUGATE:
