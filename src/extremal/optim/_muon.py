@@ -216,17 +216,16 @@ def muon_update(
 def _momentum(
     grad: torch.Tensor, momentum_buffer: torch.Tensor, momentum: float, nesterov: bool
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    r"""The matrix to orthogonalise, :math:`\tilde B`, and the new buffer :math:`B'` (elementwise, any layout)."""
-    # Convex combinations written as two products: lerp forms grad - buffer, which overflows
-    # for finite entries of opposite signs near the largest float.
-    buf = momentum_buffer.mul(momentum).add_(grad, alpha=1.0 - momentum)
-    mixed = grad.mul(1.0 - momentum).add_(buf, alpha=momentum) if nesterov else buf
-    return mixed, buf
+    r"""The matrix to orthogonalise, :math:`\tilde B`, and the new buffer :math:`B'` (``momentum_buffer`` unchanged)."""
+    buf = momentum_buffer.clone()
+    return _momentum_in_place(grad, buf, momentum, nesterov), buf
 
 
 def _momentum_in_place(grad: torch.Tensor, buffer: torch.Tensor, momentum: float, nesterov: bool) -> torch.Tensor:
-    r""":func:`_momentum` with :math:`B'` written into ``buffer``; returns :math:`\tilde B` (``buffer`` itself
-    without Nesterov, which the direction only reads)."""
+    r""":math:`\tilde B` (elementwise, any layout), with :math:`B'` written into ``buffer``
+    (returned itself without Nesterov; the direction only reads it)."""
+    # Convex combinations written as two products: lerp forms grad - buffer, which overflows
+    # for finite entries of opposite signs near the largest float.
     buffer.mul_(momentum).add_(grad, alpha=1.0 - momentum)
     return grad.mul(1.0 - momentum).add_(buffer, alpha=momentum) if nesterov else buffer
 
@@ -295,15 +294,8 @@ def adamw_update(
     >>> u
     tensor([ 1.0000, -1.0000])
     """
-    m = exp_avg.lerp(grad, 1.0 - betas[0])
-    v = exp_avg_sq.mul(betas[1]).addcmul_(grad, grad, value=1.0 - betas[1])
-    if isinstance(step, torch.Tensor):  # corrections in the wider of the counter's and the gradient's dtype
-        step = step.to(torch.promote_types(step.dtype, grad.dtype))
-    bias1 = 1.0 - betas[0] ** step
-    bias2 = 1.0 - betas[1] ** step
-    bias2_sqrt = bias2.sqrt() if isinstance(bias2, torch.Tensor) else math.sqrt(bias2)
-    denom = (v.sqrt() / bias2_sqrt).add_(eps)
-    return (m / bias1) / denom, m, v
+    m, v = exp_avg.clone(), exp_avg_sq.clone()
+    return _adamw_in_place(grad, m, v, step, betas, eps), m, v
 
 
 def _adamw_in_place(
@@ -314,11 +306,10 @@ def _adamw_in_place(
     betas: tuple[float, float],
     eps: float,
 ) -> torch.Tensor:
-    """:func:`adamw_update` with the new moments written into ``exp_avg`` and ``exp_avg_sq``
-    (the same arithmetic, so the same bits); returns the update."""
+    """:func:`adamw_update` with the new moments written into ``exp_avg`` and ``exp_avg_sq``; returns the update."""
     exp_avg.lerp_(grad, 1.0 - betas[0])
     exp_avg_sq.mul_(betas[1]).addcmul_(grad, grad, value=1.0 - betas[1])
-    if isinstance(step, torch.Tensor):
+    if isinstance(step, torch.Tensor):  # corrections in the wider of the counter's and the gradient's dtype
         step = step.to(torch.promote_types(step.dtype, grad.dtype))
     bias1 = 1.0 - betas[0] ** step
     bias2 = 1.0 - betas[1] ** step
@@ -635,8 +626,7 @@ class Muon(torch.optim.Optimizer):
                     state["momentum_buffer"] = torch.zeros_like(p, memory_format=torch.preserve_format)
                 if self.distributed is not False:
                     held = _local(state["momentum_buffer"])
-                    mixed, buf = _momentum(_local(grad), held, group["momentum"], group["nesterov"])
-                    held.copy_(buf)
+                    mixed = _momentum_in_place(_local(grad), held, group["momentum"], group["nesterov"])
                     shared.append((group, p, mixed))
                     continue
                 if keep is None:  # eager: the buffer in place, no copy of it
