@@ -27,24 +27,17 @@ import _common
 from bench_msign import bare_matmuls
 from extremal.optim import Muon, NewtonSchulz, msign
 
-NS_STEPS = 5
-
-
-def ns_flops(rows: int, cols: int) -> float:
-    """Flops of ``NS_STEPS`` quintic Newton–Schulz iterations on an ``rows x cols`` matrix."""
-    m, n = min(rows, cols), max(rows, cols)
-    return NS_STEPS * 2.0 * (m * m * n + m * m * m + m * m * n)
+NEWTON_SCHULZ = NewtonSchulz()  # the default that msign and Muon use
 
 
 def msign_rows(shapes: list[tuple[int, int]], device: str, repeats: int, sync: Callable[[], None]) -> list[list[str]]:
     rows = []
     for m, n in shapes:
         M = torch.randn(m, n, device=device)
-        seconds, fraction, spread = _common.paired_times(
-            lambda M=M: msign(M, NewtonSchulz()), bare_matmuls(m, n, torch.bfloat16, NS_STEPS, device), repeats, sync
-        )
+        reference = bare_matmuls(m, n, torch.bfloat16, NEWTON_SCHULZ.steps, device)
+        seconds, fraction, spread = _common.paired_times(lambda M=M: msign(M, NEWTON_SCHULZ), reference, repeats, sync)
         rows.append([f"{m}x{n}", "msign, NewtonSchulz() bf16", f"{seconds * 1e3:.3f}",
-                     f"{ns_flops(m, n) / seconds / 1e12:.3g}", f"{fraction:.2f} ± {spread:.2f}"])
+                     f"{NEWTON_SCHULZ.flops(m, n) / seconds / 1e12:.3g}", f"{fraction:.2f} ± {spread:.2f}"])
     return rows
 
 
@@ -61,8 +54,8 @@ def transformer_matrices(width: int, layers: int, device: str) -> list[torch.nn.
 
 def muon_rows(width: int, layers: int, device: str, repeats: int, sync: Callable[[], None]) -> list[list[str]]:
     params = transformer_matrices(width, layers, device)
-    flops = sum(ns_flops(*p.shape) for p in params)
-    reference_parts = [bare_matmuls(*p.shape, torch.bfloat16, NS_STEPS, device) for p in params]
+    flops = sum(NEWTON_SCHULZ.flops(*p.shape) for p in params)
+    reference_parts = [bare_matmuls(*p.shape, torch.bfloat16, NEWTON_SCHULZ.steps, device) for p in params]
 
     def reference() -> None:
         for part in reference_parts:

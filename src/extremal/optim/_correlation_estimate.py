@@ -55,9 +55,9 @@ def sampled(t: Any, every: int) -> Any:
     return flat[: rows * BLOCK].view(rows, BLOCK)[::every]
 
 
-def sample_copies(params: list[Any], every: int, dtype_of: Any) -> list[Any]:
-    """Contiguous copies of the kept coordinates of each parameter, in ``dtype_of(p.dtype)``."""
-    return [sampled(p.detach(), every).to(dtype_of(p.dtype), copy=True).contiguous() for p in params]
+def sample_copies(params: list[Any], every: int) -> list[Any]:
+    """Contiguous copies of the kept coordinates of each parameter."""
+    return [sampled(p.detach(), every).clone(memory_format=torch.contiguous_format) for p in params]
 
 
 def update_sums(

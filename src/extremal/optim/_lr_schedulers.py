@@ -593,7 +593,7 @@ class GradNormLR(torch.optim.lr_scheduler.LRScheduler):
                     "estimate directly; pass AdaGradNorm(), or give a radius to use another rule."
                 )
             self._sampling = correlation.sampling(self._elements)
-            self._initial = correlation.sample_copies(params, self._sampling, lambda dtype: dtype)
+            self._initial = correlation.sample_copies(params, self._sampling)
             self._sums = [torch.zeros_like(p1, dtype=_wide(p1.dtype)) for p1 in self._initial]
             self._numerator = 0.0
             self._radius_estimate = self._first_radius = self.reps_rel
