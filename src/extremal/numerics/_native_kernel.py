@@ -341,14 +341,6 @@ def _control(err, h_abs, rejected_last, safety, exponent, min_factor, max_factor
 
 
 @_inline
-def _column_finite(X, lane):  # type: ignore[no-untyped-def]  # pragma: no cover
-    for i in range(X.shape[0]):  # noqa: SIM110 - a loop numba compiles
-        if not math.isfinite(X[i, lane]):
-            return False
-    return True
-
-
-@_inline
 def _any_crossed(G, GN, lane, n_events, directions, n_user):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Whether some event changes sign (in its direction) between ``G`` and ``GN`` in ``lane``."""
     for k in range(n_events):  # noqa: SIM110 - a loop numba compiles
@@ -544,7 +536,7 @@ def solve_lanes(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
                     ERR[lane], h_abs, REJECTED_LAST[lane], safety, exponent, min_factor, max_factor
                 )
             else:
-                finite = _column_finite(FN, lane)
+                finite = _all_finite(FN[:, lane])
                 accept = finite
                 h_next = H[lane]
             t_new = t_end if LAST[lane] else t + hs
